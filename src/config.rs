@@ -1,0 +1,895 @@
+//! The TOML configuration: its model, defaults and validation.
+//!
+//! Validation walks the parsed document with its spans, so that one run reports
+//! *every* mistake with `file:line:col`, not just the first one serde would stop at.
+//! This module reads one file and nothing else: it never touches the network.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::FixedOffset;
+use toml_edit::{Item, TableLike, Value};
+use url::Url;
+
+use crate::agency::{self, Agency, Registry};
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub store: StoreConfig,
+    pub poll: PollConfig,
+    pub publish: PublishConfig,
+    /// Built-in agencies plus the config's `[[agency]]` entries.
+    pub agencies: Registry,
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Public URL for self links and ids, without a trailing slash.
+    pub base_url: Url,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub path: PathBuf,
+    /// 0 keeps everything.
+    pub retention_days: u32,
+    /// sled's page cache, in bytes.
+    pub cache_capacity: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PollConfig {
+    pub interval: Duration,
+    pub concurrency: usize,
+    pub per_host: usize,
+    pub timeout: Duration,
+    pub max_body: u64,
+    pub user_agent: String,
+    /// The offset of dates that carry none.
+    pub timezone: FixedOffset,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishConfig {
+    pub title: String,
+    /// Entries per feed document.
+    pub limit: usize,
+}
+
+/// One configured URL that loa polls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub id: String,
+    pub url: Url,
+    pub kind: SourceKind,
+    /// The agency credited when no byline names another.
+    pub agency: String,
+    pub interval: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    Feed,
+    Html(HtmlSelectors),
+}
+
+/// CSS selectors that read a listing page (and optionally each article).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HtmlSelectors {
+    pub item: String,
+    pub link: String,
+    pub title: String,
+    pub date: Option<String>,
+    pub summary: Option<String>,
+    pub article: Option<ArticleSelectors>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleSelectors {
+    pub content: String,
+    pub date: Option<String>,
+    pub byline: Option<String>,
+}
+
+/// One mistake in a config file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no config file: give -c FILE, set LOA_CONFIG, or create ./config/loa.toml or /etc/loa/loa.toml")]
+    NotFound,
+    #[error("{}", render_diagnostics(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn render_diagnostics(diags: &[Diagnostic]) -> String {
+    let mut s = diags
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    s.push_str(&format!(
+        "\n{} error{} in the config",
+        diags.len(),
+        if diags.len() == 1 { "" } else { "s" }
+    ));
+    s
+}
+
+/// Where the config is: `-c`, else `$LOA_CONFIG` (clap reads it into `explicit`),
+/// else `./config/loa.toml`, else `/etc/loa/loa.toml`.
+pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    ["config/loa.toml", "/etc/loa/loa.toml"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .ok_or(ConfigError::NotFound)
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Validates config text; `file` names it in the diagnostics.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let mut cx = Cx {
+            file,
+            text,
+            diags: Vec::new(),
+        };
+        let doc = match toml_edit::Document::parse(text) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let span = e.span().unwrap_or(0..0);
+                let msg = e.message().trim().to_string();
+                cx.error(span, format!("TOML syntax: {msg}"));
+                return Err(ConfigError::Invalid(cx.diags));
+            }
+        };
+        let root = doc.as_table();
+        let config = cx.config(Tab {
+            t: root,
+            span: None,
+        });
+        if cx.diags.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid(cx.diags))
+        }
+    }
+
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+}
+
+/// The validation walk: collects diagnostics and falls back to defaults so that
+/// one mistake never hides the next.
+struct Cx<'a> {
+    file: &'a str,
+    text: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Cx<'_> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let at = span.start.min(self.text.len());
+        let before = &self.text[..at];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        self.diags.push(Diagnostic {
+            file: self.file.to_string(),
+            line,
+            col,
+            message: message.into(),
+        });
+    }
+
+    fn config(&mut self, root: Tab<'_>) -> Config {
+        self.unknown_keys(
+            root,
+            &["server", "store", "poll", "publish", "agency", "source"],
+            "",
+        );
+        let empty = toml_edit::Table::new();
+        let empty = Tab {
+            t: &empty,
+            span: None,
+        };
+        let server = self.table(root, "server").unwrap_or(empty);
+        let store = self.table(root, "store").unwrap_or(empty);
+        let poll = self.table(root, "poll").unwrap_or(empty);
+        let publish = self.table(root, "publish").unwrap_or(empty);
+
+        let server = self.server(server);
+        let store = self.store(store);
+        let poll = self.poll(poll);
+        let publish = self.publish(publish);
+
+        let mut agencies = Registry::builtin();
+        for t in self.array_of_tables(root, "agency") {
+            if let Some(a) = self.agency(t) {
+                agencies.insert(a);
+            }
+        }
+        let mut sources = Vec::new();
+        let mut seen = HashSet::new();
+        for t in self.array_of_tables(root, "source") {
+            if let Some(id) = t.get("id").and_then(|i| i.as_str()) {
+                if !seen.insert(id.to_string()) {
+                    self.error(
+                        value_span(t, "id"),
+                        format!("duplicate source id \"{id}\": each source needs its own id"),
+                    );
+                    continue;
+                }
+            }
+            sources.extend(self.source(t, &poll, &agencies));
+        }
+        self.diags.sort_by_key(|d| (d.line, d.col));
+        Config {
+            server,
+            store,
+            poll,
+            publish,
+            agencies,
+            sources,
+        }
+    }
+
+    fn server(&mut self, t: Tab<'_>) -> ServerConfig {
+        self.unknown_keys(t, &["listen", "base_url"], "server.");
+        let listen = self
+            .parsed(t, "listen", "an address such as \"127.0.0.1:8080\"", |s| {
+                s.parse::<SocketAddr>().ok()
+            })
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let base_url = self
+            .parsed(t, "base_url", "an absolute http(s) URL", parse_http_url)
+            .unwrap_or_else(|| {
+                Url::parse(&format!("http://{listen}")).expect("socket address forms a URL")
+            });
+        ServerConfig { listen, base_url }
+    }
+
+    fn store(&mut self, t: Tab<'_>) -> StoreConfig {
+        self.unknown_keys(t, &["path", "retention_days", "cache_capacity"], "store.");
+        StoreConfig {
+            path: self
+                .string(t, "path")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "data/loa".into()),
+            retention_days: self
+                .integer(t, "retention_days", 0, u32::MAX as i64)
+                .unwrap_or(0) as u32,
+            cache_capacity: self.size(t, "cache_capacity").unwrap_or(64 << 20),
+        }
+    }
+
+    fn poll(&mut self, t: Tab<'_>) -> PollConfig {
+        self.unknown_keys(
+            t,
+            &[
+                "interval",
+                "concurrency",
+                "per_host",
+                "timeout",
+                "max_body",
+                "user_agent",
+                "timezone",
+            ],
+            "poll.",
+        );
+        PollConfig {
+            interval: self
+                .duration(t, "interval")
+                .unwrap_or(Duration::from_secs(15 * 60)),
+            concurrency: self.integer(t, "concurrency", 1, 10_000).unwrap_or(8) as usize,
+            per_host: self.integer(t, "per_host", 1, 1000).unwrap_or(1) as usize,
+            timeout: self
+                .duration(t, "timeout")
+                .unwrap_or(Duration::from_secs(30)),
+            max_body: self.size(t, "max_body").unwrap_or(10 << 20),
+            user_agent: self
+                .string(t, "user_agent")
+                .unwrap_or_else(|| concat!("loa/", env!("CARGO_PKG_VERSION")).to_string()),
+            timezone: self
+                .parsed(
+                    t,
+                    "timezone",
+                    "a UTC offset such as \"+07:00\"",
+                    parse_offset,
+                )
+                .unwrap_or_else(|| FixedOffset::east_opt(7 * 3600).expect("valid offset")),
+        }
+    }
+
+    fn publish(&mut self, t: Tab<'_>) -> PublishConfig {
+        self.unknown_keys(t, &["title", "limit"], "publish.");
+        PublishConfig {
+            title: self.string(t, "title").unwrap_or_else(|| "loa".to_string()),
+            limit: self.integer(t, "limit", 1, 10_000).unwrap_or(50) as usize,
+        }
+    }
+
+    fn agency(&mut self, t: Tab<'_>) -> Option<Agency> {
+        self.unknown_keys(t, &["slug", "name", "aliases", "successor"], "agency.");
+        let name = self.required_string(t, "name", "[[agency]]");
+        let slug = match self.string(t, "slug") {
+            Some(s) if s != agency::slug(&s) => {
+                self.error(
+                    value_span(t, "slug"),
+                    format!("agency slug \"{s}\" is not a slug: use lower-case ASCII words joined by '-', such as \"{}\"", agency::slug(&s)),
+                );
+                None
+            }
+            Some(s) => Some(s),
+            None => name.as_deref().map(agency::slug),
+        };
+        let aliases = self.string_list(t, "aliases");
+        let successors = match t.get("successor") {
+            Some(i) if i.is_str() => self.string(t, "successor").into_iter().collect(),
+            _ => self.string_list(t, "successor"),
+        };
+        Some(Agency {
+            slug: slug?,
+            name: name?,
+            aliases,
+            successors,
+        })
+    }
+
+    fn source(&mut self, t: Tab<'_>, poll: &PollConfig, agencies: &Registry) -> Option<Source> {
+        self.unknown_keys(
+            t,
+            &["id", "url", "kind", "agency", "interval", "html"],
+            "source.",
+        );
+        let id = self.required_string(t, "id", "[[source]]");
+        if let Some(id) = &id {
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                self.error(
+                    value_span(t, "id"),
+                    format!("source id \"{id}\" must be ASCII letters, digits, '-' or '_'"),
+                );
+            }
+        }
+        let url = if t.contains_key("url") {
+            self.parsed(t, "url", "an absolute http(s) URL", parse_http_url)
+        } else {
+            self.error(
+                table_span(t),
+                format!("source \"{}\" has no url", id.as_deref().unwrap_or("?")),
+            );
+            None
+        };
+        let agency = self.required_string(t, "agency", "[[source]]");
+        if let Some(a) = &agency {
+            if !agencies.contains(a) {
+                let hint = agencies
+                    .find(a)
+                    .map(|known| format!(" (did you mean \"{}\"?)", known.slug))
+                    .unwrap_or_else(|| " (add it with an [[agency]] entry)".to_string());
+                self.error(
+                    value_span(t, "agency"),
+                    format!("unknown agency \"{a}\"{hint}"),
+                );
+            }
+        }
+        let interval = self.duration(t, "interval").unwrap_or(poll.interval);
+        let kind = match self.string(t, "kind").as_deref() {
+            None | Some("feed") => {
+                if t.contains_key("html") {
+                    self.error(
+                        key_span(t, "html"),
+                        "[source.html] is only for kind = \"html\"",
+                    );
+                }
+                Some(SourceKind::Feed)
+            }
+            Some("html") => match self.table(t, "html") {
+                Some(h) => self.html(h).map(SourceKind::Html),
+                None => {
+                    self.error(
+                        value_span(t, "kind"),
+                        "kind = \"html\" needs a [source.html] table of selectors",
+                    );
+                    None
+                }
+            },
+            Some(other) => {
+                self.error(
+                    value_span(t, "kind"),
+                    format!("unknown kind \"{other}\": use \"feed\" or \"html\""),
+                );
+                None
+            }
+        };
+        Some(Source {
+            id: id?,
+            url: url?,
+            kind: kind?,
+            agency: agency.filter(|a| agencies.contains(a))?,
+            interval,
+        })
+    }
+
+    fn html(&mut self, t: Tab<'_>) -> Option<HtmlSelectors> {
+        self.unknown_keys(
+            t,
+            &["item", "link", "title", "date", "summary", "article"],
+            "source.html.",
+        );
+        let item = self.required_string(t, "item", "[source.html]");
+        let link = self.required_string(t, "link", "[source.html]");
+        let title = self.required_string(t, "title", "[source.html]");
+        let date = self.string(t, "date");
+        let summary = self.string(t, "summary");
+        let article = match self.table(t, "article") {
+            Some(a) => {
+                self.unknown_keys(a, &["content", "date", "byline"], "source.html.article.");
+                Some(ArticleSelectors {
+                    content: self.required_string(a, "content", "[source.html.article]")?,
+                    date: self.string(a, "date"),
+                    byline: self.string(a, "byline"),
+                })
+            }
+            None => None,
+        };
+        Some(HtmlSelectors {
+            item: item?,
+            link: link?,
+            title: title?,
+            date,
+            summary,
+            article,
+        })
+    }
+
+    // ---- typed getters: each reports its own mistakes and returns None on one ----
+
+    fn unknown_keys(&mut self, t: Tab<'_>, allowed: &[&str], prefix: &str) {
+        let unknown: Vec<(String, Range<usize>)> = t
+            .iter()
+            .filter(|(k, _)| !allowed.contains(k))
+            .map(|(k, _)| (k.to_string(), key_span(t, k)))
+            .collect();
+        for (k, span) in unknown {
+            self.error(
+                span,
+                format!(
+                    "unknown key \"{prefix}{k}\" (known here: {})",
+                    allowed.join(", ")
+                ),
+            );
+        }
+    }
+
+    fn table<'t>(&mut self, t: Tab<'t>, key: &str) -> Option<Tab<'t>> {
+        let item = t.t.get(key)?;
+        match item.as_table_like() {
+            Some(tab) => Some(Tab {
+                t: tab,
+                span: item
+                    .as_table()
+                    .and_then(|t| t.span())
+                    .or_else(|| item.span())
+                    .map(pair),
+            }),
+            None => {
+                self.error(value_span(t, key), format!("\"{key}\" must be a table"));
+                None
+            }
+        }
+    }
+
+    fn array_of_tables<'t>(&mut self, t: Tab<'t>, key: &str) -> Vec<Tab<'t>> {
+        match t.t.get(key) {
+            None => Vec::new(),
+            Some(Item::ArrayOfTables(a)) => a
+                .iter()
+                .map(|t| Tab {
+                    t,
+                    span: t.span().map(pair),
+                })
+                .collect(),
+            Some(Item::Value(Value::Array(a)))
+                if a.iter().all(|v| v.as_inline_table().is_some()) =>
+            {
+                a.iter()
+                    .filter_map(|v| v.as_inline_table())
+                    .map(|t| Tab {
+                        t,
+                        span: t.span().map(pair),
+                    })
+                    .collect()
+            }
+            Some(_) => {
+                self.error(
+                    value_span(t, key),
+                    format!("\"{key}\" must be written as [[{key}]] tables"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn string(&mut self, t: Tab<'_>, key: &str) -> Option<String> {
+        let item = t.get(key)?;
+        match item.as_str() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.error(value_span(t, key), format!("\"{key}\" must be a string"));
+                None
+            }
+        }
+    }
+
+    fn required_string(&mut self, t: Tab<'_>, key: &str, what: &str) -> Option<String> {
+        if !t.contains_key(key) {
+            self.error(table_span(t), format!("{what} is missing \"{key}\""));
+            return None;
+        }
+        self.string(t, key)
+    }
+
+    fn string_list(&mut self, t: Tab<'_>, key: &str) -> Vec<String> {
+        let Some(item) = t.get(key) else {
+            return Vec::new();
+        };
+        match item.as_array() {
+            Some(a) if a.iter().all(|v| v.as_str().is_some()) => a
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(str::to_string)
+                .collect(),
+            _ => {
+                self.error(
+                    value_span(t, key),
+                    format!("\"{key}\" must be a list of strings"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn integer(&mut self, t: Tab<'_>, key: &str, min: i64, max: i64) -> Option<i64> {
+        let item = t.get(key)?;
+        match item.as_integer() {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(n) => {
+                self.error(
+                    value_span(t, key),
+                    format!("\"{key}\" = {n} is out of range {min}..={max}"),
+                );
+                None
+            }
+            None => {
+                self.error(
+                    value_span(t, key),
+                    format!("\"{key}\" must be a whole number"),
+                );
+                None
+            }
+        }
+    }
+
+    fn parsed<T>(
+        &mut self,
+        t: Tab<'_>,
+        key: &str,
+        what: &str,
+        f: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let s = self.string(t, key)?;
+        let v = f(&s);
+        if v.is_none() {
+            self.error(
+                value_span(t, key),
+                format!("\"{key}\" = \"{s}\" is not {what}"),
+            );
+        }
+        v
+    }
+
+    fn duration(&mut self, t: Tab<'_>, key: &str) -> Option<Duration> {
+        self.parsed(
+            t,
+            key,
+            "a duration such as \"90s\", \"15m\" or \"1h30m\"",
+            parse_duration,
+        )
+    }
+
+    fn size(&mut self, t: Tab<'_>, key: &str) -> Option<u64> {
+        if let Some(n) = t.get(key).and_then(|i| i.as_integer()) {
+            return u64::try_from(n).ok().or_else(|| {
+                self.error(
+                    value_span(t, key),
+                    format!("\"{key}\" must not be negative"),
+                );
+                None
+            });
+        }
+        self.parsed(
+            t,
+            key,
+            "a size such as \"10MiB\", \"512KiB\" or \"1MB\"",
+            parse_size,
+        )
+    }
+}
+
+fn key_span(t: Tab<'_>, key: &str) -> Range<usize> {
+    t.get_key_value(key)
+        .and_then(|(k, _)| k.span())
+        .or_else(|| table_span_opt(t))
+        .unwrap_or(0..0)
+}
+
+fn value_span(t: Tab<'_>, key: &str) -> Range<usize> {
+    t.get(key)
+        .and_then(|i| i.span())
+        .unwrap_or_else(|| key_span(t, key))
+}
+
+fn table_span_opt(t: Tab<'_>) -> Option<Range<usize>> {
+    // A table's own span covers its header; an inline table's covers its braces.
+    // Fall back to its first key.
+    t.span.map(|(a, b)| a..b).or_else(|| {
+        t.iter()
+            .next()
+            .and_then(|(k, _)| t.get_key_value(k)?.0.span())
+    })
+}
+
+/// A table of the document with the span of its header, which `TableLike` lacks.
+#[derive(Clone, Copy)]
+struct Tab<'t> {
+    t: &'t dyn TableLike,
+    span: Option<(usize, usize)>,
+}
+
+impl<'t> std::ops::Deref for Tab<'t> {
+    type Target = dyn TableLike + 't;
+    fn deref(&self) -> &Self::Target {
+        self.t
+    }
+}
+
+fn pair(r: Range<usize>) -> (usize, usize) {
+    (r.start, r.end)
+}
+
+fn table_span(t: Tab<'_>) -> Range<usize> {
+    table_span_opt(t).unwrap_or(0..0)
+}
+
+fn parse_http_url(s: &str) -> Option<Url> {
+    let u = Url::parse(s).ok()?;
+    (matches!(u.scheme(), "http" | "https") && u.host().is_some()).then_some(u)
+}
+
+/// `+07:00`, `-0330`, `Z`, `UTC`.
+pub fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("z") || s.eq_ignore_ascii_case("utc") {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = match digits.len() {
+        1 | 2 => (digits.parse::<i32>().ok()?, 0),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
+        _ => return None,
+    };
+    if h > 14 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+/// `500ms`, `90s`, `15m`, `1h30m`, `1d`; a bare number is seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<u64>() {
+        return Some(Duration::from_secs(n));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = rest[..unit_len].trim();
+        rest = &rest[unit_len..];
+        let d = match unit {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" | "min" => Duration::from_secs(n.checked_mul(60)?),
+            "h" => Duration::from_secs(n.checked_mul(3600)?),
+            "d" => Duration::from_secs(n.checked_mul(86_400)?),
+            _ => return None,
+        };
+        total = total.checked_add(d)?;
+    }
+    Some(total)
+}
+
+/// `10MiB`, `512KiB`, `1MB`, `2GiB`, `4096` (bytes).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let n: u64 = s[..split].parse().ok()?;
+    let mult: u64 = match s[split..].trim() {
+        "" | "B" => 1,
+        "KB" | "kB" => 1000,
+        "KiB" => 1 << 10,
+        "MB" => 1_000_000,
+        "MiB" => 1 << 20,
+        "GB" => 1_000_000_000,
+        "GiB" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("45"), Some(Duration::from_secs(45)));
+        assert_eq!(parse_duration("15 minutes"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_size("10MiB"), Some(10 << 20));
+        assert_eq!(parse_size("1MB"), Some(1_000_000));
+        assert_eq!(parse_size("ten"), None);
+        assert_eq!(parse_offset("+07:00"), FixedOffset::east_opt(25200));
+        assert_eq!(parse_offset("-0330"), FixedOffset::east_opt(-12600));
+        assert_eq!(parse_offset("7"), None);
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = Config::parse(
+            "[[source]]\nid = \"tinhuy\"\nurl = \"https://bentre.dcs.vn/rss\"\nagency = \"tinh-uy\"\n",
+            "loa.toml",
+        )
+        .unwrap();
+        assert_eq!(c.poll.interval, Duration::from_secs(900));
+        assert_eq!(c.poll.max_body, 10 << 20);
+        assert_eq!(c.publish.limit, 50);
+        assert_eq!(c.server.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(c.sources[0].kind, SourceKind::Feed);
+        assert_eq!(c.sources[0].interval, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn every_mistake_is_reported_with_its_line() {
+        let text = r#"[poll]
+interval = "soon"
+colour = "red"
+
+[[source]]
+id = "a"
+url = "https://a.example/rss"
+agency = "no-such-agency"
+
+[[source]]
+id = "a"
+url = "https://b.example/rss"
+agency = "tinh-uy"
+
+[[source]]
+id = "c"
+agency = "tinh-uy"
+"#;
+        let Err(ConfigError::Invalid(d)) = Config::parse(text, "bad.toml") else {
+            panic!("config should be refused")
+        };
+        let lines: Vec<(usize, &str)> = d.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(d.len(), 5, "{lines:?}");
+        assert!(d
+            .iter()
+            .any(|d| d.line == 2 && d.message.contains("duration")));
+        assert!(d
+            .iter()
+            .any(|d| d.line == 3 && d.message.contains("unknown key \"poll.colour\"")));
+        assert!(d
+            .iter()
+            .any(|d| d.line == 8 && d.message.contains("unknown agency")));
+        assert!(d
+            .iter()
+            .any(|d| d.line == 11 && d.message.contains("duplicate source id")));
+        assert!(d.iter().any(|d| d.message.contains("has no url")));
+        assert_eq!(d[0].to_string(), "bad.toml:2:12: \"interval\" = \"soon\" is not a duration such as \"90s\", \"15m\" or \"1h30m\"");
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let Err(ConfigError::Invalid(d)) = Config::parse("[poll\ninterval = 1", "x.toml") else {
+            panic!("config should be refused")
+        };
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].line, 1);
+    }
+
+    #[test]
+    fn html_sources_need_selectors() {
+        let text = "[[source]]\nid = \"dv\"\nurl = \"https://dv.example/\"\nkind = \"html\"\nagency = \"tinh-uy\"\n[source.html]\nitem = \"div.news-item\"\nlink = \"h3 a\"\n";
+        let Err(ConfigError::Invalid(d)) = Config::parse(text, "x.toml") else {
+            panic!("config should be refused")
+        };
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("missing \"title\""), "{}", d[0]);
+    }
+}

@@ -1,0 +1,8 @@
+//! loa gathers the news of a Vietnamese province and publishes it as clean feeds.
+//!
+//! The modules follow the data: `config → schedule → fetch → parse → normalize →
+//! dedupe → store → publish → serve`, wired together by `daemon`.
+
+pub mod agency;
+pub mod config;
+pub mod model;

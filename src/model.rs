@@ -1,0 +1,239 @@
+//! The domain types that flow between the stages: `Item`, `Story`, `FeedKind`.
+//!
+//! Every stage speaks these types, never maps of strings, so a field renamed here
+//! is renamed everywhere the compiler can see. This module holds data and the few
+//! derivations that belong to the data itself (keys, ids); it does no I/O.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The output formats loa publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FeedKind {
+    Atom,
+    Rss,
+    Json,
+}
+
+impl FeedKind {
+    pub const ALL: [FeedKind; 3] = [FeedKind::Atom, FeedKind::Rss, FeedKind::Json];
+
+    /// The file extension used in URLs (`/feed.atom`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            FeedKind::Atom => "atom",
+            FeedKind::Rss => "rss",
+            FeedKind::Json => "json",
+        }
+    }
+
+    pub fn from_extension(ext: &str) -> Option<FeedKind> {
+        FeedKind::ALL.into_iter().find(|k| k.extension() == ext)
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FeedKind::Atom => "application/atom+xml; charset=utf-8",
+            FeedKind::Rss => "application/rss+xml; charset=utf-8",
+            FeedKind::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// How an item is recognised when its source publishes it again.
+///
+/// Never feed-rs's generated id: it changes when a title is edited and is random
+/// when an entry has no link.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Identity {
+    /// The source's own guid (RSS) or id (Atom, JSON Feed).
+    Guid(String),
+    /// The canonical form of the item's link.
+    Link(String),
+    /// A hash of title and content, for items with neither.
+    Hash(String),
+}
+
+impl Identity {
+    /// The identity as a stable string, unique within one source.
+    pub fn key(&self) -> String {
+        match self {
+            Identity::Guid(g) => format!("g:{g}"),
+            Identity::Link(l) => format!("l:{l}"),
+            Identity::Hash(h) => format!("h:{h}"),
+        }
+    }
+}
+
+/// One entry as one source published it, normalized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// The id of the configured source.
+    pub source: String,
+    pub identity: Identity,
+    /// The source's own guid/id, as given.
+    pub guid: Option<String>,
+    pub title: String,
+    /// The link as the source gave it, made absolute.
+    pub link: Option<String>,
+    /// The canonical form of `link`, used for identity.
+    pub canonical_url: Option<String>,
+    /// Sanitized HTML.
+    pub summary: Option<String>,
+    /// Sanitized HTML.
+    pub content: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// When loa first saw the item; the date of last resort.
+    pub first_seen: DateTime<Utc>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    /// The slug of the publishing agency.
+    pub agency: String,
+    /// The URL of the feed or page the item came from (for `atom:source`).
+    pub source_url: String,
+    /// The title of the feed or page the item came from.
+    pub source_title: Option<String>,
+}
+
+impl Item {
+    /// The key of the item in the store: unique across sources.
+    pub fn store_key(&self) -> String {
+        format!("{}\u{0}{}", self.source, self.identity.key())
+    }
+
+    /// The date readers see: published, else updated, else first seen.
+    pub fn date(&self) -> DateTime<Utc> {
+        self.published.or(self.updated).unwrap_or(self.first_seen)
+    }
+
+    /// A digest of what a reader sees, to tell an edit from a re-poll.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.title.as_str(),
+            self.link.as_deref().unwrap_or(""),
+            self.summary.as_deref().unwrap_or(""),
+            self.content.as_deref().unwrap_or(""),
+            &self.agency,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        for part in self.authors.iter().chain(&self.categories) {
+            h.update(part.as_bytes());
+            h.update([1]);
+        }
+        h.update(
+            self.published
+                .map(|d| d.timestamp())
+                .unwrap_or(0)
+                .to_be_bytes(),
+        );
+        h.update(
+            self.updated
+                .map(|d| d.timestamp())
+                .unwrap_or(0)
+                .to_be_bytes(),
+        );
+        hex(&h.finalize()[..16])
+    }
+}
+
+/// Where a story's member came from: its source and the source's own ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub source: String,
+    /// `Item::store_key` of the member.
+    pub item_key: String,
+    pub url: Option<String>,
+    /// The source's own guid/id, if it gave one.
+    pub id: Option<String>,
+    pub agency: String,
+    /// The feed or page the member came from.
+    pub source_url: String,
+    pub source_title: Option<String>,
+}
+
+/// The merged entry readers see: one article, however many sites carried it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Story {
+    /// Minted once when the story is created; the entry id derives from it.
+    pub id: StoryId,
+    pub title: String,
+    pub link: Option<String>,
+    pub summary: Option<String>,
+    pub content: Option<String>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    /// The primary member's agency.
+    pub agency: String,
+    /// Every member, primary first.
+    pub members: Vec<Member>,
+}
+
+impl Story {
+    /// Every agency credited by any member, primary first, without repeats.
+    pub fn agencies(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = vec![self.agency.as_str()];
+        for m in &self.members {
+            if !out.contains(&m.agency.as_str()) {
+                out.push(&m.agency);
+            }
+        }
+        out
+    }
+}
+
+/// A story's id: 16 hex digits, stable for the story's whole life.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StoryId(pub String);
+
+impl StoryId {
+    /// Derives the id from the key of the item that founded the story.
+    pub fn for_item_key(item_key: &str) -> StoryId {
+        StoryId(hex(&Sha256::digest(item_key.as_bytes())[..8]))
+    }
+}
+
+impl std::fmt::Display for StoryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Lower-case hex of some bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn story_id_is_stable() {
+        let a = StoryId::for_item_key("tinhuy\u{0}g:25860");
+        assert_eq!(a, StoryId::for_item_key("tinhuy\u{0}g:25860"));
+        assert_eq!(a.0.len(), 16);
+        assert_ne!(a, StoryId::for_item_key("tinhuy\u{0}g:25861"));
+    }
+
+    #[test]
+    fn feed_kind_extensions_round_trip() {
+        for k in FeedKind::ALL {
+            assert_eq!(FeedKind::from_extension(k.extension()), Some(k));
+        }
+        assert_eq!(FeedKind::from_extension("xml"), None);
+    }
+}
