@@ -5,4 +5,7 @@
 
 pub mod agency;
 pub mod config;
+pub mod fetch;
 pub mod model;
+pub mod normalize;
+pub mod parse;

@@ -1,0 +1,90 @@
+//! HTML from the sources, made safe to republish.
+//!
+//! An explicit ammonia policy: no script, style, event attributes or
+//! `javascript:`/`data:` links; iframes only from YouTube; images, links and tables
+//! kept; relative URLs made absolute against the item's page first.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use url::Url;
+
+/// Hosts whose embedded players may stay.
+const IFRAME_HOSTS: &[&str] = &[
+    "www.youtube.com",
+    "youtube.com",
+    "www.youtube-nocookie.com",
+    "youtube-nocookie.com",
+];
+
+/// Sanitizes HTML; `base` resolves relative links and images.
+pub fn sanitize(html: &str, base: &Url) -> String {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["iframe", "figure", "figcaption", "video", "audio", "source"])
+        .add_tag_attributes(
+            "iframe",
+            ["src", "width", "height", "allowfullscreen", "title"],
+        )
+        .add_tag_attributes("img", ["width", "height", "loading"])
+        .add_tag_attributes("video", ["src", "controls", "width", "height", "poster"])
+        .add_tag_attributes("audio", ["src", "controls"])
+        .add_tag_attributes("source", ["src", "type"])
+        .add_tag_attributes("td", ["colspan", "rowspan"])
+        .add_tag_attributes("th", ["colspan", "rowspan"])
+        .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
+        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+        .link_rel(Some("noopener noreferrer"))
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("iframe", "src") => allowed_iframe(value).then(|| Cow::Borrowed(value)),
+            _ => Some(Cow::Borrowed(value)),
+        });
+    let cleaned = b.clean(html).to_string();
+    super::text::xml_safe(cleaned.trim()).into_owned()
+}
+
+fn allowed_iframe(src: &str) -> bool {
+    let src = if src.starts_with("//") {
+        Cow::Owned(format!("https:{src}"))
+    } else {
+        Cow::Borrowed(src)
+    };
+    Url::parse(&src)
+        .ok()
+        .filter(|u| u.scheme() == "https" || u.scheme() == "http")
+        .and_then(|u| u.host_str().map(|h| IFRAME_HOSTS.contains(&h)))
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_active_content_and_resolves_links() {
+        let base = Url::parse("https://bentre.dcs.vn/tin/a.html").unwrap();
+        let out = sanitize(
+            r#"<p onclick="x()"><img src="/up/a.jpg" onerror="this.src='x'"><script>alert(1)</script><style>p{}</style><a href="javascript:void(0)">x</a><a href="rel.html">y</a></p><iframe src="https://www.youtube.com/embed/abc"></iframe><iframe src="https://evil.example/x"></iframe>"#,
+            &base,
+        );
+        for bad in [
+            "<script",
+            "onerror",
+            "onclick",
+            "javascript:",
+            "<style",
+            "evil.example",
+        ] {
+            assert!(!out.contains(bad), "{bad} survived: {out}");
+        }
+        assert!(
+            out.contains(r#"src="https://bentre.dcs.vn/up/a.jpg""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"href="https://bentre.dcs.vn/tin/rel.html""#),
+            "{out}"
+        );
+        assert!(out.contains("youtube.com/embed/abc"), "{out}");
+        assert!(out.contains(r#"rel="noopener noreferrer""#), "{out}");
+    }
+}

@@ -1,0 +1,76 @@
+//! URLs: absolute links for readers, canonical forms for identity.
+
+use url::Url;
+
+/// Query parameters that track the reader and never name the article.
+const TRACKING: &[&str] = &[
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "zarsrc", "_hsenc",
+    "_hsmi", "mc_cid", "mc_eid", "igshid", "ref_src", "spm",
+];
+
+/// Resolves a link as published against the document's base.
+pub fn absolute(link: &str, base: &Url) -> Option<Url> {
+    let link = link.trim();
+    if link.is_empty() {
+        return None;
+    }
+    let u = base.join(link).ok()?;
+    matches!(u.scheme(), "http" | "https").then_some(u)
+}
+
+/// The form used for identity: absolute, scheme and host lower-cased (the url
+/// crate does that), no fragment, tracking parameters removed, every other query
+/// parameter kept in order (SharePoint's `ItemID` *is* the article).
+pub fn canonical(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    if u.query().is_some() {
+        let kept: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| !is_tracking(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            u.set_query(None);
+        } else {
+            // Re-serialize only when something was dropped, so the original
+            // percent-encoding of the kept parameters survives untouched.
+            let before = u.query_pairs().count();
+            if kept.len() != before {
+                u.query_pairs_mut().clear().extend_pairs(kept);
+            }
+        }
+    }
+    u.to_string()
+}
+
+fn is_tracking(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.starts_with("utm_") || TRACKING.contains(&k.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_forms() {
+        let base = Url::parse("https://bentre.dcs.vn/rss/tin-hoat-dong.rss").unwrap();
+        let t3 = absolute("/tin-hoat-dong/uy-ban-25860.html", &base).unwrap();
+        assert_eq!(
+            canonical(&t3),
+            "https://bentre.dcs.vn/tin-hoat-dong/uy-ban-25860.html"
+        );
+        let t7 = absolute(
+            "https://BenTre.dcs.vn/a-25839.html?utm_source=rss&utm_medium=feed#top",
+            &base,
+        )
+        .unwrap();
+        assert_eq!(canonical(&t7), "https://bentre.dcs.vn/a-25839.html");
+        let sp = "https://www.bentre.gov.vn/Pages/TinTucSuKien.aspx?ItemID=48213&CategoryId=Tin%20ho%E1%BA%A1t%20%C4%91%E1%BB%99ng";
+        assert_eq!(canonical(&Url::parse(sp).unwrap()), sp);
+        let mixed = Url::parse("https://a.vn/x.aspx?ItemID=1&fbclid=abc").unwrap();
+        assert_eq!(canonical(&mixed), "https://a.vn/x.aspx?ItemID=1");
+        assert_eq!(absolute("javascript:void(0)", &base), None);
+    }
+}

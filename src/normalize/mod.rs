@@ -1,0 +1,211 @@
+//! Raw item → `Item`: NFC text, UTC dates, absolute and canonical URLs, safe HTML,
+//! the identity within its source, and the publishing agency.
+//!
+//! Pure functions of their input and a context (the source, the document URL, the
+//! clock): normalize keeps no state, so the same document always gives the same
+//! items.
+
+pub mod date;
+pub mod html;
+pub mod link;
+pub mod text;
+
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::config::Source;
+use crate::model::{hex, Identity, Item};
+use crate::parse::RawItem;
+
+/// What normalization needs to know besides the raw item.
+pub struct Context<'a> {
+    pub source: &'a Source,
+    /// The URL of the document the item came from: the base of relative links.
+    pub document_url: &'a Url,
+    pub document_title: Option<&'a str>,
+    /// The time of this poll: the first-seen time of new items.
+    pub now: DateTime<Utc>,
+}
+
+/// Normalizes one raw item; `None` for an entry with nothing to show.
+pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
+    let link = raw
+        .link
+        .as_deref()
+        .and_then(|l| link::absolute(l, cx.document_url));
+    let base = link.as_ref().unwrap_or(cx.document_url);
+    let summary = raw
+        .summary
+        .as_deref()
+        .map(|h| html::sanitize(h, base))
+        .filter(|h| !h.is_empty());
+    let content = raw
+        .content
+        .as_deref()
+        .map(|h| html::sanitize(h, base))
+        .filter(|h| !h.is_empty());
+    let mut title = raw.title.as_deref().map(text::clean).unwrap_or_default();
+    if title.is_empty() {
+        // JSON Feed and some RSS items carry no title: show the start of the text.
+        let body = content
+            .as_deref()
+            .or(summary.as_deref())
+            .map(text::html_to_text)
+            .unwrap_or_default();
+        title = body.chars().take(100).collect();
+    }
+    if title.is_empty() && link.is_none() {
+        return None;
+    }
+    let canonical_url = link.as_ref().map(link::canonical);
+    let identity = match raw.guid.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+        Some(g) => Identity::Guid(text::collapse(g.chars())),
+        None => match &canonical_url {
+            Some(c) => Identity::Link(c.clone()),
+            None => Identity::Hash(content_hash(
+                &title,
+                content.as_deref().or(summary.as_deref()),
+            )),
+        },
+    };
+    let plausible = |d: DateTime<Utc>| (d <= cx.now + Duration::days(1)).then_some(d);
+    Some(Item {
+        source: cx.source.id.clone(),
+        identity,
+        guid: raw
+            .guid
+            .map(|g| g.trim().to_string())
+            .filter(|g| !g.is_empty()),
+        title,
+        link: link.map(|l| l.to_string()),
+        canonical_url,
+        summary,
+        content,
+        published: raw.published.and_then(plausible),
+        updated: raw.updated.and_then(plausible),
+        first_seen: cx.now,
+        authors: raw
+            .authors
+            .iter()
+            .map(|a| text::clean(a))
+            .filter(|a| !a.is_empty())
+            .collect(),
+        categories: dedup(
+            raw.categories
+                .iter()
+                .map(|c| text::clean(c))
+                .filter(|c| !c.is_empty()),
+        ),
+        agency: cx.source.agency.clone(),
+        source_url: cx.document_url.to_string(),
+        source_title: cx.document_title.map(text::clean).filter(|t| !t.is_empty()),
+    })
+}
+
+fn content_hash(title: &str, body: Option<&str>) -> String {
+    let mut h = Sha256::new();
+    h.update(title.as_bytes());
+    h.update([0]);
+    h.update(body.unwrap_or("").as_bytes());
+    hex(&h.finalize()[..16])
+}
+
+fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SourceKind;
+
+    fn source() -> Source {
+        Source {
+            id: "tinhuy".into(),
+            url: Url::parse("https://bentre.dcs.vn/rss/tin-hoat-dong.rss").unwrap(),
+            kind: SourceKind::Feed,
+            agency: "tinh-uy".into(),
+            interval: std::time::Duration::from_secs(900),
+        }
+    }
+
+    fn items(fixture: &[u8]) -> Vec<Item> {
+        let src = source();
+        let feed = crate::parse::parse_feed(fixture, chrono::FixedOffset::east_opt(25200).unwrap())
+            .unwrap();
+        let cx = Context {
+            source: &src,
+            document_url: &src.url,
+            document_title: feed.title.as_deref(),
+            now: "2022-08-06T00:00:00Z".parse().unwrap(),
+        };
+        feed.items
+            .into_iter()
+            .filter_map(|r| item(r, &cx))
+            .collect()
+    }
+
+    #[test]
+    fn identity_prefers_guid_then_canonical_link() {
+        let items = items(include_bytes!("../../tests/fixtures/tinhuy-rss.xml"));
+        assert_eq!(items[2].identity, Identity::Guid("25860".into()));
+        assert_eq!(
+            items[3].identity,
+            Identity::Link("https://bentre.dcs.vn/tin-hoat-dong/hoi-nghi-bao-cao-vien-tinh-uy-dinh-ky-thang-8-2022-25855.html".into())
+        );
+        assert_eq!(
+            items[2].link.as_deref(),
+            Some("https://bentre.dcs.vn/tin-hoat-dong/uy-ban-kiem-tra-tinh-uy-to-chuc-ky-hop-thu-18-25860.html")
+        );
+        assert!(items[2]
+            .summary
+            .as_deref()
+            .unwrap()
+            .contains("https://bentre.dcs.vn/uploads/2022/08/04/ubkt-ky-hop-18.jpg"));
+        assert!(!items[0].summary.as_deref().unwrap().contains("<script"));
+    }
+
+    #[test]
+    fn titles_are_nfc_and_decoded() {
+        let items = items(include_bytes!("../../tests/fixtures/ubnd-atom.xml"));
+        assert_eq!(
+            items[1].title,
+            "Thường trực HĐND tỉnh giám sát công tác chuẩn bị năm học mới 2022 - 2023"
+        );
+        assert_eq!(
+            items[3].title,
+            "Sở NN&PTNT triển khai kế hoạch phòng, chống hạn mặn mùa khô 2022 - 2023"
+        );
+        assert_eq!(
+            items[4].date().to_rfc3339(),
+            "2022-08-01T03:20:00+00:00",
+            "A5 falls back to updated"
+        );
+    }
+
+    #[test]
+    fn future_dates_fall_back_to_first_seen() {
+        let src = source();
+        let cx = Context {
+            source: &src,
+            document_url: &src.url,
+            document_title: None,
+            now: "2022-08-06T00:00:00Z".parse().unwrap(),
+        };
+        let raw = RawItem {
+            title: Some("x".into()),
+            published: Some("2030-01-01T00:00:00Z".parse().unwrap()),
+            ..Default::default()
+        };
+        let it = item(raw, &cx).unwrap();
+        assert_eq!(it.published, None);
+        assert_eq!(it.date(), cx.now);
+    }
+}

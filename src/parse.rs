@@ -1,0 +1,201 @@
+//! Bytes to raw items: feeds through feed-rs (RSS 0.9x/1.0/2.0, Atom, JSON Feed).
+//!
+//! The parser gets raw bytes, never reqwest's `.text()`, runs under `catch_unwind`
+//! (quick-xml has panicked on hostile input), and tells "not a feed" (an HTML error
+//! page on a feed URL) apart from "a feed with no items". It keeps no state and
+//! writes nothing: identity and cleaning happen in `normalize`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use crate::normalize::date;
+
+/// A parsed document, before normalization.
+#[derive(Debug, Clone, Default)]
+pub struct RawFeed {
+    pub title: Option<String>,
+    pub items: Vec<RawItem>,
+}
+
+/// One entry as the document gives it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawItem {
+    /// The source's own guid/id; never one feed-rs made up.
+    pub guid: Option<String>,
+    pub title: Option<String>,
+    /// As published: possibly relative.
+    pub link: Option<String>,
+    /// HTML.
+    pub summary: Option<String>,
+    /// HTML.
+    pub content: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("not a feed: the document is {0}")]
+    NotAFeed(&'static str),
+    #[error("malformed feed: {0}")]
+    Malformed(String),
+    #[error("the feed parser crashed on this document (reported as malformed input)")]
+    Panicked,
+}
+
+impl ParseError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ParseError::NotAFeed(_) => "not_a_feed",
+            ParseError::Malformed(_) => "malformed",
+            ParseError::Panicked => "parser_panic",
+        }
+    }
+}
+
+/// Parses a feed document. Dates without a zone are read in `tz`.
+pub fn parse_feed(bytes: &[u8], tz: FixedOffset) -> Result<RawFeed, ParseError> {
+    let body = trim_start(bytes);
+    if body.is_empty() {
+        return Err(ParseError::NotAFeed("empty"));
+    }
+    let parser = feed_rs::parser::Builder::new()
+        // An empty id tells "the source gave none" from one feed-rs invented.
+        .id_generator(|_, _, _| String::new())
+        .sanitize_content(false)
+        .timestamp_parser(move |s| date::parse(s, tz))
+        .build();
+    let result =
+        catch_unwind(AssertUnwindSafe(|| parser.parse(body))).map_err(|_| ParseError::Panicked)?;
+    let feed = match result {
+        Ok(feed) => feed,
+        Err(e) => {
+            if let Some(what) = sniff_not_feed(body) {
+                return Err(ParseError::NotAFeed(what));
+            }
+            return Err(match e {
+                feed_rs::parser::ParseFeedError::ParseError(
+                    feed_rs::parser::ParseErrorKind::NoFeedRoot,
+                ) => ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root"),
+                other => ParseError::Malformed(other.to_string()),
+            });
+        }
+    };
+    Ok(RawFeed {
+        title: feed.title.map(|t| t.content),
+        items: feed.entries.into_iter().map(raw_item).collect(),
+    })
+}
+
+fn raw_item(e: feed_rs::model::Entry) -> RawItem {
+    let link = e
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or(e.links.first())
+        .map(|l| l.href.clone());
+    RawItem {
+        guid: Some(e.id).filter(|id| !id.trim().is_empty()),
+        title: e.title.map(|t| t.content),
+        link,
+        summary: e.summary.map(|t| t.content),
+        content: e.content.and_then(|c| c.body),
+        published: e.published,
+        updated: e.updated,
+        authors: e
+            .authors
+            .into_iter()
+            .filter_map(|p| p.name)
+            .filter(|n| !n.trim().is_empty())
+            .collect(),
+        categories: e
+            .categories
+            .into_iter()
+            .map(|c| c.label.unwrap_or(c.term))
+            .filter(|c| !c.trim().is_empty())
+            .collect(),
+    }
+}
+
+/// Skips a UTF-8 BOM and whitespace left by server-side includes before `<?xml`.
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    &b[start..]
+}
+
+/// Recognises the documents that portals serve on a feed URL when they fail.
+fn sniff_not_feed(body: &[u8]) -> Option<&'static str> {
+    let head = &body[..body.len().min(2048)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if head.contains("<html") || head.starts_with("<!doctype html") || head.contains("<body") {
+        Some("an HTML page")
+    } else if !head.starts_with('<') && !head.starts_with('{') {
+        Some("plain text, not XML or JSON")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vn() -> FixedOffset {
+        FixedOffset::east_opt(7 * 3600).unwrap()
+    }
+
+    #[test]
+    fn rss_items_keep_their_own_ids_only() {
+        let feed = parse_feed(include_bytes!("../tests/fixtures/tinhuy-rss.xml"), vn()).unwrap();
+        assert_eq!(feed.items.len(), 8);
+        assert_eq!(feed.items[2].guid.as_deref(), Some("25860"));
+        assert_eq!(
+            feed.items[3].guid, None,
+            "T4 has no guid; feed-rs must not invent one"
+        );
+        assert_eq!(
+            feed.items[2].link.as_deref(),
+            Some("/tin-hoat-dong/uy-ban-kiem-tra-tinh-uy-to-chuc-ky-hop-thu-18-25860.html")
+        );
+    }
+
+    #[test]
+    fn vietnamese_dates_are_read() {
+        let feed = parse_feed(
+            include_bytes!("../tests/fixtures/baodongkhoi-rss.xml"),
+            vn(),
+        )
+        .unwrap();
+        assert_eq!(
+            feed.items[0].published.unwrap().to_rfc3339(),
+            "2022-08-05T08:20:00+00:00"
+        );
+        assert_eq!(feed.items[4].published, None);
+    }
+
+    #[test]
+    fn error_pages_are_not_feeds() {
+        for f in ["html-error-page.xml", "aspnet-error.xml"] {
+            let bytes = std::fs::read(format!("tests/fixtures/broken/{f}")).unwrap();
+            let err = parse_feed(&bytes, vn()).unwrap_err();
+            assert!(matches!(err, ParseError::NotAFeed(_)), "{f}: {err}");
+        }
+        assert!(matches!(
+            parse_feed(b"  ", vn()),
+            Err(ParseError::NotAFeed(_))
+        ));
+    }
+
+    #[test]
+    fn empty_channel_is_zero_items_not_an_error() {
+        let bytes = std::fs::read("tests/fixtures/broken/empty-channel.xml").unwrap();
+        assert_eq!(parse_feed(&bytes, vn()).unwrap().items.len(), 0);
+    }
+}
