@@ -14,14 +14,7 @@ use reqwest::StatusCode;
 use url::Url;
 
 use crate::config::PollConfig;
-
-/// The validators of the last successful response, sent back as
-/// `If-None-Match` / `If-Modified-Since`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
+use crate::model::Validators;
 
 /// What a fetch brought back.
 #[derive(Debug)]

@@ -5,7 +5,14 @@
 
 pub mod agency;
 pub mod config;
+pub mod daemon;
+pub mod dedupe;
+pub mod demo;
 pub mod fetch;
 pub mod model;
 pub mod normalize;
 pub mod parse;
+pub mod publish;
+pub mod schedule;
+pub mod serve;
+pub mod store;

@@ -1,1 +1,208 @@
-fn main() {}
+//! The `loa` command line: the binary edge, where errors become messages and exit
+//! codes (0 ok, 1 runtime failure, 2 bad usage or bad config).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use tokio_util::sync::CancellationToken;
+
+use loa::config::{self, Config};
+use loa::daemon::{self, Engine};
+use loa::store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "loa",
+    version,
+    about = "Gathers the news of a Vietnamese province and publishes it as clean feeds"
+)]
+struct Cli {
+    /// The config file (else $LOA_CONFIG, ./config/loa.toml, /etc/loa/loa.toml).
+    #[arg(short, long, global = true, env = "LOA_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The daemon: poll and serve until stopped.
+    Run,
+    /// One poll cycle: print a line per source, then exit (1 if any source failed).
+    Fetch {
+        /// Poll only these sources.
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+    },
+    /// Validate the config: exit 0, or 2 with every error.
+    Check,
+    /// The health of each source, from the store.
+    Sources,
+    /// Bundled sample sources served on loopback, and the daemon against them.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+}
+
+/// A failure and the exit code it deserves.
+enum Failure {
+    Usage(String),
+    Runtime(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Runtime(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = matches!(
+        cli.command,
+        Command::Check | Command::Sources | Command::Fetch { .. }
+    );
+    init_logs(cli.log_format, if quiet { "warn" } else { "info" });
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("loa: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
+    let load = || -> Result<(PathBuf, Config), Failure> {
+        let path = config::locate(cli.config.as_deref())
+            .map_err(|e| Failure::Usage(format!("loa: {e}")))?;
+        let config = Config::load(&path).map_err(|e| Failure::Usage(e.to_string()))?;
+        Ok((path, config))
+    };
+    match cli.command {
+        Command::Check => {
+            let (path, config) = load()?;
+            println!(
+                "{}: ok, {} sources, {} agencies known",
+                path.display(),
+                config.sources.len(),
+                config.agencies.iter().count()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => {
+            let (_, config) = load()?;
+            runtime()?.block_on(async {
+                let engine = Arc::new(
+                    tokio::task::spawn_blocking(move || Engine::new(config))
+                        .await
+                        .context("start-up failed")??,
+                );
+                let listener = daemon::bind(engine.config.server.listen).await?;
+                let stop = CancellationToken::new();
+                daemon::stop_on_signals(stop.clone());
+                daemon::run(engine, listener, stop).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fetch { sources } => {
+            let (_, config) = load()?;
+            if let Some(unknown) = sources.iter().find(|id| config.source(id).is_none()) {
+                return Err(Failure::Usage(format!(
+                    "loa: no source \"{unknown}\" in the config"
+                )));
+            }
+            let failed = runtime()?.block_on(async {
+                let engine = Arc::new(
+                    tokio::task::spawn_blocking(move || Engine::new(config))
+                        .await
+                        .context("start-up failed")??,
+                );
+                let reports = engine.cycle(&sources).await;
+                for r in &reports {
+                    println!("{}", r.line());
+                }
+                engine.store.flush().await?;
+                Ok::<_, anyhow::Error>(reports.iter().any(|r| r.error.is_some()))
+            })?;
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Sources => {
+            let (_, config) = load()?;
+            let store = Store::open(&config.store.path, config.store.cache_capacity)
+                .map_err(anyhow::Error::from)?;
+            println!(
+                "{:<16} {:<6} {:<20} {:<20} {:>6} {:>5}  {}",
+                "SOURCE", "STATUS", "LAST ATTEMPT", "LAST SUCCESS", "ITEMS", "FAILS", "ERROR"
+            );
+            let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|| "never".into())
+            };
+            for s in loa::serve::source_statuses(&config, &store) {
+                println!(
+                    "{:<16} {:<6} {:<20} {:<20} {:>6} {:>5}  {}",
+                    s.id,
+                    s.http_status
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    fmt(s.last_attempt),
+                    fmt(s.last_success),
+                    s.items,
+                    s.consecutive_failures,
+                    s.error.unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { listen } => {
+            runtime()?.block_on(async {
+                let stop = CancellationToken::new();
+                daemon::stop_on_signals(stop.clone());
+                loa::demo::run(listen, stop).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?)
+}
+
+fn init_logs(format: LogFormat, default: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

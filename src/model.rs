@@ -206,6 +206,34 @@ impl std::fmt::Display for StoryId {
     }
 }
 
+/// The validators of a source's last successful response, sent back as
+/// `If-None-Match` / `If-Modified-Since`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// What loa knows of a source's health and how to poll it next, kept in the store.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    pub validators: Validators,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    /// The HTTP status of the last attempt, when there was a response.
+    pub http_status: Option<u16>,
+    /// A short, stable name of the last error (`timeout`, `http_status`, `not_a_feed`…).
+    pub error_kind: Option<String>,
+    /// The last error, written for people.
+    pub error: Option<String>,
+    pub consecutive_failures: u32,
+    /// Items this source has contributed, in all.
+    pub items_total: u64,
+    /// New items in the last successful poll.
+    pub last_new: u64,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
 /// Lower-case hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;

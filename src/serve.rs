@@ -1,0 +1,264 @@
+//! HTTP: routes, conditional responses, status and health.
+//!
+//! Feeds are served from the publisher's pre-rendered bytes with their validators;
+//! a request never renders a feed and never waits on ingest. `/status` reads the
+//! small per-source health records from the store.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::{Config, SourceKind};
+use crate::model::{FeedKind, SourceHealth};
+use crate::publish::{Document, Publisher};
+use crate::store::{Scope, Store};
+
+/// What the handlers share.
+pub struct AppState {
+    pub publisher: Arc<Publisher>,
+    pub store: Store,
+    pub config: Arc<std::sync::RwLock<Arc<Config>>>,
+}
+
+impl AppState {
+    fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route(
+            "/feed.atom",
+            get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Atom)),
+        )
+        .route(
+            "/feed.rss",
+            get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Rss)),
+        )
+        .route(
+            "/feed.json",
+            get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Json)),
+        )
+        .route("/agency/{file}", get(agency_feed))
+        .route("/status", get(status))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .with_state(state)
+}
+
+async fn agency_feed(
+    state: State<Arc<AppState>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some((slug, ext)) = file.rsplit_once('.') else {
+        return not_found();
+    };
+    let Some(kind) = FeedKind::from_extension(ext) else {
+        return not_found();
+    };
+    feed(state, headers, Scope::Agency(slug.to_string()), kind).await
+}
+
+async fn feed(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    scope: Scope,
+    kind: FeedKind,
+) -> Response {
+    match state.publisher.get(&scope, kind) {
+        Some(doc) => conditional(&doc, &headers),
+        None => not_found(),
+    }
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "no such feed\n").into_response()
+}
+
+/// 200 with the document, or 304 when the client's validators still hold.
+pub fn conditional(doc: &Document, req: &HeaderMap) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&doc.etag).expect("hex etag is a valid header"),
+    );
+    if let Some(lm) = doc.last_modified {
+        let v = httpdate::fmt_http_date(lm.into());
+        headers.insert(
+            header::LAST_MODIFIED,
+            HeaderValue::from_str(&v).expect("http date is a valid header"),
+        );
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    if not_modified(doc, req) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(doc.kind.content_type()),
+    );
+    (StatusCode::OK, headers, doc.bytes.clone()).into_response()
+}
+
+fn not_modified(doc: &Document, req: &HeaderMap) -> bool {
+    // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
+    if let Some(inm) = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        let ours = doc.etag.trim_start_matches("W/");
+        return inm
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == ours);
+    }
+    let ims = req
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    match (ims, doc.last_modified) {
+        (Some(ims), Some(lm)) => lm.timestamp() <= DateTime::<Utc>::from(ims).timestamp(),
+        _ => false,
+    }
+}
+
+/// One source's line of `/status`.
+#[derive(Debug, Serialize)]
+pub struct SourceStatus {
+    pub id: String,
+    pub url: String,
+    pub kind: &'static str,
+    pub agency: String,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub http_status: Option<u16>,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+    pub consecutive_failures: u32,
+    pub items: u64,
+    pub last_new: u64,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+/// The health of every configured source, in config order.
+pub fn source_statuses(config: &Config, store: &Store) -> Vec<SourceStatus> {
+    config
+        .sources
+        .iter()
+        .map(|s| {
+            let h: SourceHealth = store.health(&s.id).ok().flatten().unwrap_or_default();
+            SourceStatus {
+                id: s.id.clone(),
+                url: s.url.to_string(),
+                kind: match s.kind {
+                    SourceKind::Feed => "feed",
+                    SourceKind::Html(_) => "html",
+                },
+                agency: s.agency.clone(),
+                last_attempt: h.last_attempt,
+                last_success: h.last_success,
+                http_status: h.http_status,
+                error_kind: h.error_kind,
+                error: h.error,
+                consecutive_failures: h.consecutive_failures,
+                items: h.items_total,
+                last_new: h.last_new,
+                next_due: h.next_due,
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct StatusBody {
+    stories: usize,
+    items: usize,
+    sources: Vec<SourceStatus>,
+}
+
+async fn status(State(state): State<Arc<AppState>>) -> Response {
+    let config = state.config();
+    let body = StatusBody {
+        stories: state.store.story_count(),
+        items: state.store.item_count(),
+        sources: source_statuses(&config, &state.store),
+    };
+    let mut resp = Json(body).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
+    let p = &state.publisher;
+    let settings = p.settings();
+    let mut feeds = String::new();
+    let mut discovery = String::new();
+    for (scope, entries, updated) in p.scopes() {
+        let title = esc(&p.title(&scope));
+        let links: Vec<String> = FeedKind::ALL
+            .iter()
+            .map(|k| {
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    esc(&settings.url(&scope, *k)),
+                    k.extension()
+                )
+            })
+            .collect();
+        feeds.push_str(&format!(
+            "<tr><td>{title}</td><td>{entries}</td><td>{}</td><td>{}</td></tr>\n",
+            updated
+                .map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default(),
+            links.join(" · ")
+        ));
+        if scope == Scope::All {
+            discovery.push_str(&format!(
+                "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{title}\" href=\"{}\">\n\
+                 <link rel=\"alternate\" type=\"application/rss+xml\" title=\"{title}\" href=\"{}\">\n\
+                 <link rel=\"alternate\" type=\"application/feed+json\" title=\"{title}\" href=\"{}\">\n",
+                esc(&settings.url(&scope, FeedKind::Atom)),
+                esc(&settings.url(&scope, FeedKind::Rss)),
+                esc(&settings.url(&scope, FeedKind::Json)),
+            ));
+        }
+    }
+    let mut sources = String::new();
+    for s in source_statuses(&state.config(), &state.store) {
+        sources.push_str(&format!(
+            "<tr><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(&s.id),
+            esc(&s.url),
+            esc(&s.url),
+            s.last_success
+                .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_else(|| "—".into()),
+            s.items,
+            esc(s.error.as_deref().unwrap_or("ok")),
+        ));
+    }
+    Html(format!(
+        "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{title}</title>\n{discovery}\
+         <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}}</style>\
+         </head><body><h1>{title}</h1>\n<h2>Feeds</h2><table><tr><th>Feed</th><th>Entries</th><th>Updated</th><th>Subscribe</th></tr>\n{feeds}</table>\n\
+         <h2>Sources</h2><table><tr><th>Source</th><th>URL</th><th>Last success</th><th>Items</th><th>State</th></tr>\n{sources}</table></body></html>\n",
+        title = esc(&settings.title),
+    ))
+}
+
+/// Escapes text for HTML.
+fn esc(s: &str) -> String {
+    html_escape::encode_double_quoted_attribute(s).into_owned()
+}
