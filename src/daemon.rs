@@ -155,14 +155,14 @@ impl Engine {
                 .await
         };
         let result: Result<(), (String, String)> = match fetched {
-            Ok(Fetched::NotModified { status }) => {
-                report.http_status = Some(status);
+            Ok(Fetched::NotModified) => {
+                report.http_status = Some(304);
                 report.not_modified = true;
                 Ok(())
             }
             Ok(Fetched::Body(resp)) => {
                 report.http_status = Some(resp.status);
-                self.ingest(source, resp, &mut health, &mut report).await
+                self.ingest(source, *resp, &mut health, &mut report).await
             }
             Err(e) => {
                 report.http_status = e.status();

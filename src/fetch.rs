@@ -20,9 +20,9 @@ use crate::model::Validators;
 #[derive(Debug)]
 pub enum Fetched {
     /// 304: nothing changed since the validators were issued.
-    NotModified { status: u16 },
+    NotModified,
     /// A 2xx response with its whole body.
-    Body(Response),
+    Body(Box<Response>),
 }
 
 #[derive(Debug)]
@@ -173,7 +173,7 @@ impl Fetcher {
             .map_err(|e| FetchError::from_reqwest(e, self.timeout))?;
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified { status: 304 });
+            return Ok(Fetched::NotModified);
         }
         if !status.is_success() {
             return Err(FetchError::Status {
@@ -202,7 +202,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched::Body(Response {
+        Ok(Fetched::Body(Box::new(Response {
             status: status.as_u16(),
             url: final_url,
             body: body.freeze(),
@@ -212,7 +212,7 @@ impl Fetcher {
                 last_modified: header_str(&headers, header::LAST_MODIFIED),
             },
             elapsed: started.elapsed(),
-        }))
+        })))
     }
 }
 

@@ -154,8 +154,8 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
             let store = Store::open(&config.store.path, config.store.cache_capacity)
                 .map_err(anyhow::Error::from)?;
             println!(
-                "{:<16} {:<6} {:<20} {:<20} {:>6} {:>5}  {}",
-                "SOURCE", "STATUS", "LAST ATTEMPT", "LAST SUCCESS", "ITEMS", "FAILS", "ERROR"
+                "{:<16} {:<6} {:<20} {:<20} {:>6} {:>5}  ERROR",
+                "SOURCE", "STATUS", "LAST ATTEMPT", "LAST SUCCESS", "ITEMS", "FAILS"
             );
             let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
                 d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())

@@ -7,7 +7,7 @@
 //! It is called off the async workers after a commit; the server only reads.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use atom_syndication as atom;
 use bytes::Bytes;
@@ -74,6 +74,9 @@ pub struct Publisher {
     settings: Settings,
     registry: Registry,
     docs: RwLock<HashMap<(Scope, FeedKind), Arc<Document>>>,
+    /// Held from reading the store to installing the documents, so a render that
+    /// read older state can never replace one that read newer state.
+    render_lock: Mutex<()>,
 }
 
 impl Publisher {
@@ -82,6 +85,7 @@ impl Publisher {
             settings,
             registry,
             docs: RwLock::new(HashMap::new()),
+            render_lock: Mutex::new(()),
         }
     }
 
@@ -99,6 +103,7 @@ impl Publisher {
 
     /// Re-renders the documents of the given scopes.
     pub fn refresh(&self, store: &Store, scopes: &BTreeSet<Scope>) -> Result<(), StoreError> {
+        let _serial = self.render_lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut fresh = Vec::new();
         for scope in scopes {
             let stories = store.latest(scope, self.settings.limit)?;

@@ -35,7 +35,7 @@ pub fn sanitize(html: &str, base: &Url) -> String {
         .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
         .link_rel(Some("noopener noreferrer"))
         .attribute_filter(|element, attribute, value| match (element, attribute) {
-            ("iframe", "src") => allowed_iframe(value).then(|| Cow::Borrowed(value)),
+            ("iframe", "src") => allowed_iframe(value).then_some(Cow::Borrowed(value)),
             _ => Some(Cow::Borrowed(value)),
         });
     let cleaned = b.clean(html).to_string();

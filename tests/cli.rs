@@ -1,0 +1,278 @@
+//! The `loa` binary as an operator uses it: check, fetch, run and restart.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Behavior, SourceServer};
+
+fn loa(args: &[&str], config: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(args)
+        .arg("-c")
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn check_reports_every_mistake_with_its_line_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loa.toml");
+    std::fs::write(
+        &path,
+        "[poll]\ninterval = \"every hour\"\n\n[[source]]\nid = \"tinhuy\"\nurl = \"https://bentre.dcs.vn/rss\"\nagency = \"ban-khong-co\"\n\n[[source]]\nid = \"tinhuy\"\nurl = \"https://bentre.gov.vn/rss\"\nagency = \"tinh-uy\"\n",
+    )
+    .unwrap();
+    let out = loa(&["check"], &path);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let p = path.display();
+    assert!(
+        stderr.contains(&format!(
+            "{p}:2:12: \"interval\" = \"every hour\" is not a duration"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{p}:7:10: unknown agency \"ban-khong-co\"")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{p}:10:6: duplicate source id \"tinhuy\"")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 errors in the config"), "{stderr}");
+
+    std::fs::write(
+        &path,
+        "[[source]]\nid = \"tinhuy\"\nurl = \"https://bentre.dcs.vn/rss\"\nagency = \"tinh-uy\"\n",
+    )
+    .unwrap();
+    let out = loa(&["check"], &path);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // run and fetch refuse a bad config the same way.
+    std::fs::write(&path, "[poll]\nconcurrency = 0\n").unwrap();
+    for cmd in ["run", "fetch"] {
+        let out = loa(&[cmd], &path);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(":2:15:"),
+            "{cmd}: {}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn missing_config_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(["check", "-c", "/nonexistent/loa.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("cannot read config file /nonexistent/loa.toml"));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_ready(base: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("loa run exited early: {status}");
+        }
+        if get(&format!("{base}/healthz")).is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("loa run did not start serving");
+}
+
+/// A blocking GET returning (status, etag, body).
+fn get(url: &str) -> Option<(u16, String, Vec<u8>)> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://")?;
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}")))?;
+    let mut s = std::net::TcpStream::connect(host).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).ok()?;
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&buf[..split]).to_string();
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let etag = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("etag:")
+                .then(|| l[5..].trim().to_string())
+        })
+        .unwrap_or_default();
+    Some((status, etag, buf[split + 4..].to_vec()))
+}
+
+fn stop(mut child: Child) -> std::process::ExitStatus {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "loa run did not stop within 10 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
+    let server = SourceServer::start().await;
+    server.fixture("tinhuy.rss", "tinhuy-rss.xml");
+    server.fixture("ubnd.atom", "ubnd-atom.xml");
+    server.set("down.rss", Behavior::Status(500));
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = dir.path().join("loa.toml");
+    let config_body = common::config_text(
+        &server,
+        &[
+            ("tinhuy", "tinhuy.rss", "tinh-uy"),
+            ("ubnd", "ubnd.atom", "ubnd-tinh"),
+            ("down", "down.rss", "tinh-uy"),
+        ],
+        &dir.path().join("db"),
+        "",
+    )
+    .replace(
+        "[server]\n",
+        &format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"),
+    );
+    std::fs::write(&config, config_body).unwrap();
+
+    let out = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || loa(&["fetch"], &config)
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed source makes fetch exit 1: {}",
+        text(&out)
+    );
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("tinhuy") && l.contains("200") && l.contains("8 new")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("ubnd") && l.contains("6 new")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("down") && l.contains("error") && l.contains("HTTP 500")),
+        "{stdout}"
+    );
+
+    let base = format!("http://127.0.0.1:{port}");
+    let first = tokio::task::spawn_blocking({
+        let (config, base) = (config.clone(), base.clone());
+        move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
+                .args(["run", "-c"])
+                .arg(&config)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            wait_ready(&base, &mut child);
+            let feeds: Vec<_> = ["feed.atom", "feed.rss", "feed.json"]
+                .iter()
+                .map(|f| get(&format!("{base}/{f}")).unwrap())
+                .collect();
+            let status = stop(child);
+            (feeds, status)
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        first.1.success(),
+        "SIGTERM ends loa run with exit 0: {}",
+        first.1
+    );
+    for (status, etag, body) in &first.0 {
+        assert_eq!(*status, 200);
+        assert!(etag.starts_with('"'));
+        assert!(!body.is_empty());
+    }
+    assert_eq!(
+        feed_rs::parser::parse(&first.0[0].2[..])
+            .unwrap()
+            .entries
+            .len(),
+        14
+    );
+
+    let second = tokio::task::spawn_blocking({
+        let (config, base) = (config.clone(), base.clone());
+        move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
+                .args(["run", "-c"])
+                .arg(&config)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            wait_ready(&base, &mut child);
+            let feeds: Vec<_> = ["feed.atom", "feed.rss", "feed.json"]
+                .iter()
+                .map(|f| get(&format!("{base}/{f}")).unwrap())
+                .collect();
+            stop(child);
+            feeds
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        first.0, second,
+        "a new process serves the same bytes and ETags"
+    );
+}

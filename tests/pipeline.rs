@@ -1,0 +1,393 @@
+//! The whole path against a local source server: fetch, parse, store, publish, serve.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{read_fixture, Behavior, SourceServer};
+use loa::config::Config;
+use loa::daemon::Engine;
+use loa::model::FeedKind;
+use loa::store::Scope;
+use tokio_util::sync::CancellationToken;
+
+const SOURCES: &[(&str, &str, &str)] = &[
+    ("tinhuy", "rss/tin-hoat-dong.rss", "tinh-uy"),
+    ("ubnd", "atom/tin-tuc.xml", "ubnd-tinh"),
+    ("stp", "feed.json", "so-tu-phap"),
+];
+
+async fn serve_fixtures() -> SourceServer {
+    let server = SourceServer::start().await;
+    server.fixture("rss/tin-hoat-dong.rss", "tinhuy-rss.xml");
+    server.fixture("atom/tin-tuc.xml", "ubnd-atom.xml");
+    server.fixture("feed.json", "sotuphap-feed.json");
+    server
+}
+
+fn engine(text: &str) -> Arc<Engine> {
+    Arc::new(Engine::new(Config::parse(text, "test.toml").unwrap()).unwrap())
+}
+
+/// Titles of a served document, parsed back with feed-rs, with their dates.
+fn read_back(bytes: &[u8]) -> Vec<(String, chrono::DateTime<chrono::Utc>, String)> {
+    let feed = feed_rs::parser::parse(bytes).expect("our own output parses");
+    feed.entries
+        .into_iter()
+        .map(|e| {
+            (
+                e.title.unwrap().content,
+                e.published.or(e.updated).unwrap(),
+                e.id,
+            )
+        })
+        .collect()
+}
+
+/// Starts the server for an engine on an ephemeral port.
+async fn serve(engine: &Arc<Engine>) -> (String, CancellationToken) {
+    let listener = loa::daemon::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let stop = CancellationToken::new();
+    let state = Arc::new(loa::serve::AppState {
+        publisher: engine.publisher.clone(),
+        store: engine.store.clone(),
+        config: Arc::new(std::sync::RwLock::new(engine.config.clone())),
+    });
+    let s = stop.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, loa::serve::router(state))
+            .with_graceful_shutdown(s.cancelled_owned())
+            .await
+            .unwrap()
+    });
+    (base, stop)
+}
+
+fn client() -> reqwest::Client {
+    loa::fetch::install_crypto_provider();
+    reqwest::Client::new()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_cycle_publishes_every_item_once_newest_first() {
+    let server = serve_fixtures().await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&common::config_text(
+        &server,
+        SOURCES,
+        &dir.path().join("db"),
+        "",
+    ));
+    let reports = engine.cycle(&[]).await;
+    assert!(reports.iter().all(|r| r.error.is_none()), "{reports:#?}");
+    let (base, stop) = serve(&engine).await;
+    let http = client();
+
+    let expected: HashMap<&str, usize> = HashMap::from([("tinhuy", 8), ("ubnd", 6), ("stp", 2)]);
+    for ext in ["atom", "rss", "json"] {
+        let resp = http.get(format!("{base}/feed.{ext}")).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let ctype = resp.headers()["content-type"].to_str().unwrap().to_string();
+        assert_eq!(ctype, FeedKind::from_extension(ext).unwrap().content_type());
+        let entries = read_back(&resp.bytes().await.unwrap());
+        assert_eq!(entries.len(), 16, "{ext}: every item once");
+        let mut ids: Vec<&str> = entries.iter().map(|e| e.2.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 16, "{ext}: no entry twice");
+        assert!(
+            entries.windows(2).all(|w| w[0].1 >= w[1].1),
+            "{ext}: newest first"
+        );
+        for title in [
+            "Ủy ban Kiểm tra Tỉnh ủy tổ chức kỳ họp thứ 18",
+            "Sở TT&TT tập huấn kỹ năng chuyển đổi số cho cán bộ, công chức cấp xã",
+            "Tập huấn nghiệp vụ hộ tịch cho công chức tư pháp - hộ tịch cấp xã",
+        ] {
+            assert_eq!(
+                entries.iter().filter(|e| e.0 == title).count(),
+                1,
+                "{ext}: {title}"
+            );
+        }
+    }
+
+    for (id, _, agency) in SOURCES {
+        for ext in ["atom", "rss", "json"] {
+            let body = http
+                .get(format!("{base}/agency/{agency}.{ext}"))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let n = read_back(&body).len();
+            assert_eq!(
+                n, expected[id],
+                "agency {agency}.{ext} holds exactly {id}'s items"
+            );
+        }
+    }
+    let missing = http
+        .get(format!("{base}/agency/no-such-agency.atom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    stop.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_cycle_is_conditional_and_changes_only_what_changed() {
+    let server = serve_fixtures().await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&common::config_text(
+        &server,
+        SOURCES,
+        &dir.path().join("db"),
+        "",
+    ));
+    engine.cycle(&[]).await;
+    let etag_before = engine
+        .publisher
+        .get(&Scope::All, FeedKind::Atom)
+        .unwrap()
+        .etag
+        .clone();
+    let items_before = engine.store.item_count();
+
+    let reports = engine.cycle(&[]).await;
+    for r in &reports {
+        assert!(r.not_modified, "{r:?}");
+        assert_eq!(r.http_status, Some(304));
+    }
+    for (_, path, _) in SOURCES {
+        let seen = server.seen(path);
+        assert_eq!(seen.len(), 2);
+        assert!(
+            seen[1].if_none_match.is_some(),
+            "{path}: sent If-None-Match"
+        );
+        assert_eq!(
+            seen[1].if_modified_since.as_deref(),
+            Some(common::LAST_MODIFIED),
+            "{path}"
+        );
+        assert_eq!(seen[1].status, 304);
+    }
+    assert_eq!(engine.store.item_count(), items_before);
+    assert_eq!(
+        engine
+            .publisher
+            .get(&Scope::All, FeedKind::Atom)
+            .unwrap()
+            .etag,
+        etag_before
+    );
+
+    // One new item in the RSS source: only it appears.
+    let rss = String::from_utf8(read_fixture("tinhuy-rss.xml")).unwrap();
+    let new_item = "<item><title>Tỉnh ủy họp phiên tháng 8</title><link>https://bentre.dcs.vn/tin-hoat-dong/tinh-uy-hop-25880.html</link><guid>25880</guid><pubDate>Sat, 06 Aug 2022 08:00:00 +0700</pubDate><description>Tỉnh ủy họp.</description></item>";
+    server.set(
+        "rss/tin-hoat-dong.rss",
+        Behavior::File(
+            rss.replacen("<item>", &format!("{new_item}<item>"), 1)
+                .into_bytes(),
+        ),
+    );
+    let reports = engine.cycle(&[]).await;
+    let by_id: HashMap<_, _> = reports.iter().map(|r| (r.source.as_str(), r)).collect();
+    assert_eq!(by_id["tinhuy"].new_items, 1);
+    assert_eq!(by_id["tinhuy"].updated_items, 0);
+    assert!(by_id["ubnd"].not_modified && by_id["stp"].not_modified);
+    let doc = engine.publisher.get(&Scope::All, FeedKind::Atom).unwrap();
+    assert_ne!(doc.etag, etag_before);
+    let entries = read_back(&doc.bytes);
+    assert_eq!(entries.len(), 17);
+    assert_eq!(entries[0].0, "Tỉnh ủy họp phiên tháng 8");
+    // The agency feeds the change does not touch keep their bytes.
+    assert_eq!(
+        read_back(
+            &engine
+                .publisher
+                .get(&Scope::Agency("ubnd-tinh".into()), FeedKind::Atom)
+                .unwrap()
+                .bytes
+        )
+        .len(),
+        6
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reopened_store_serves_the_same_ids_and_etags() {
+    let server = serve_fixtures().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = common::config_text(&server, SOURCES, &dir.path().join("db"), "");
+    let mut before = Vec::new();
+    {
+        let engine = engine(&text);
+        engine.cycle(&[]).await;
+        engine.store.flush().await.unwrap();
+        for kind in FeedKind::ALL {
+            let d = engine.publisher.get(&Scope::All, kind).unwrap();
+            before.push((d.etag.clone(), d.bytes.clone()));
+        }
+    }
+    let engine = engine(&text);
+    for (kind, (etag, bytes)) in FeedKind::ALL.into_iter().zip(before) {
+        let d = engine.publisher.get(&Scope::All, kind).unwrap();
+        assert_eq!(d.etag, etag, "{kind:?}");
+        assert_eq!(d.bytes, bytes, "{kind:?}");
+    }
+    // Re-ingesting the same documents from scratch validators mints the same ids.
+    let ids: Vec<String> = read_back(
+        &engine
+            .publisher
+            .get(&Scope::All, FeedKind::Atom)
+            .unwrap()
+            .bytes,
+    )
+    .into_iter()
+    .map(|e| e.2)
+    .collect();
+    let dir2 = tempfile::tempdir().unwrap();
+    let fresh = self::engine(&common::config_text(
+        &server,
+        SOURCES,
+        &dir2.path().join("db"),
+        "",
+    ));
+    fresh.cycle(&[]).await;
+    let fresh_ids: Vec<String> = read_back(
+        &fresh
+            .publisher
+            .get(&Scope::All, FeedKind::Atom)
+            .unwrap()
+            .bytes,
+    )
+    .into_iter()
+    .map(|e| e.2)
+    .collect();
+    assert_eq!(ids, fresh_ids);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_sources_are_reported_and_isolated() {
+    let server = serve_fixtures().await;
+    server.set("broken", Behavior::Status(500));
+    server.set(
+        "slow",
+        Behavior::Delay(Duration::from_secs(30), read_fixture("tinhuy-rss.xml")),
+    );
+    server.fixture("error-page", "broken/html-error-page.xml");
+    let mut sources = SOURCES.to_vec();
+    sources.extend([
+        ("broken", "broken", "tinh-uy"),
+        ("slow", "slow", "tinh-uy"),
+        ("htmlpage", "error-page", "tinh-uy"),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&common::config_text(
+        &server,
+        &sources,
+        &dir.path().join("db"),
+        "",
+    ));
+    let started = std::time::Instant::now();
+    let reports = engine.cycle(&[]).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the slow source is cut off by the timeout"
+    );
+    let by_id: HashMap<_, _> = reports.iter().map(|r| (r.source.as_str(), r)).collect();
+    assert_eq!(by_id["broken"].error_kind.as_deref(), Some("http_status"));
+    assert!(
+        by_id["broken"]
+            .line()
+            .contains("HTTP 500 Internal Server Error"),
+        "{}",
+        by_id["broken"].line()
+    );
+    assert_eq!(by_id["slow"].error_kind.as_deref(), Some("timeout"));
+    assert!(
+        by_id["slow"]
+            .line()
+            .contains("no complete response within 2s"),
+        "{}",
+        by_id["slow"].line()
+    );
+    assert_eq!(by_id["htmlpage"].error_kind.as_deref(), Some("not_a_feed"));
+    assert!(
+        by_id["htmlpage"]
+            .line()
+            .contains("not a feed: the document is an HTML page"),
+        "{}",
+        by_id["htmlpage"].line()
+    );
+    for id in ["tinhuy", "ubnd", "stp"] {
+        assert!(by_id[id].error.is_none());
+    }
+
+    let (base, stop) = serve(&engine).await;
+    let http = client();
+    let status: serde_json::Value = serde_json::from_slice(
+        &http
+            .get(format!("{base}/status"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let find = |id: &str| {
+        status["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(find("broken")["http_status"], 500);
+    assert_eq!(find("broken")["consecutive_failures"], 1);
+    assert_eq!(find("slow")["error_kind"], "timeout");
+    assert!(find("htmlpage")["error"]
+        .as_str()
+        .unwrap()
+        .contains("not a feed"));
+    assert_eq!(find("tinhuy")["items"], 8);
+    assert!(find("tinhuy")["error"].is_null());
+    let entries = read_back(
+        &http
+            .get(format!("{base}/feed.atom"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        entries.len(),
+        16,
+        "the healthy sources' items are published"
+    );
+    assert_eq!(
+        http.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    stop.cancel();
+}
