@@ -111,7 +111,12 @@ impl Registry {
 
 /// An ASCII slug: NFC-insensitive, tones stripped, `đ→d`, words joined by `-`.
 ///
-/// `Ban Dân vận Tỉnh uỷ` and `BAN DÂN VẬN TỈNH ỦY` both give `ban-dan-van-tinh-uy`.
+/// ```
+/// use loa::agency::slug;
+/// assert_eq!(slug("Ban Dân vận Tỉnh uỷ"), "ban-dan-van-tinh-uy");
+/// assert_eq!(slug("BAN DÂN VẬN TỈNH ỦY"), "ban-dan-van-tinh-uy");
+/// assert_eq!(slug("Sở NN&PTNT"), "so-nn-ptnt");
+/// ```
 pub fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_dash = false;

@@ -819,6 +819,13 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_is_valid() {
+        let c = Config::parse(include_str!("../config/loa.toml"), "config/loa.toml").unwrap();
+        assert_eq!(c.sources.len(), 3);
+        assert!(c.agencies.contains("huyen-uy-giong-trom"));
+    }
+
+    #[test]
     fn minimal_config_gets_defaults() {
         let c = Config::parse(
             "[[source]]\nid = \"tinhuy\"\nurl = \"https://bentre.dcs.vn/rss\"\nagency = \"tinh-uy\"\n",
