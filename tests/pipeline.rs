@@ -134,6 +134,46 @@ async fn one_cycle_publishes_every_item_once_newest_first() {
             );
         }
     }
+    // Validators: a strong ETag and Last-Modified, 304 for either, HEAD without a body.
+    let full = http.get(format!("{base}/feed.atom")).send().await.unwrap();
+    let etag = full.headers()["etag"].to_str().unwrap().to_string();
+    let last_modified = full.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(etag.starts_with('"') && !etag.starts_with("W/"), "{etag}");
+    let inm = http
+        .get(format!("{base}/feed.atom"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(inm.status(), 304);
+    assert_eq!(inm.headers()["etag"].to_str().unwrap(), etag);
+    assert!(inm.bytes().await.unwrap().is_empty());
+    let ims = http
+        .get(format!("{base}/feed.atom"))
+        .header("if-modified-since", &last_modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ims.status(), 304);
+    let stale = http
+        .get(format!("{base}/feed.atom"))
+        .header("if-none-match", "\"other\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 200);
+    let head = http.head(format!("{base}/feed.rss")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(
+        head.headers()["content-type"].to_str().unwrap(),
+        "application/rss+xml; charset=utf-8"
+    );
+    assert!(head.headers().contains_key("etag"));
+    assert!(head.bytes().await.unwrap().is_empty());
+
     let missing = http
         .get(format!("{base}/agency/no-such-agency.atom"))
         .send()
