@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 /// A publishing body.
@@ -20,6 +21,102 @@ pub struct Agency {
     /// The bodies that took over after a merger, if any.
     #[serde(default, rename = "successor", deserialize_with = "one_or_many")]
     pub successors: Vec<String>,
+    /// The last month the body existed under this name (`2025-03`), if it ended.
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// Why an item was credited to its agency, for `loa inspect` and the logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Evidence {
+    /// An author or `dc:creator` of the form `Tên (Cơ quan)`.
+    AuthorByline(String),
+    /// An author or `dc:creator` that is itself a body.
+    AuthorOrganisation(String),
+    /// A byline `Tên (Cơ quan)` closing the content.
+    ContentByline(String),
+    /// A title that starts with a body's name.
+    TitlePrefix(String),
+    /// Nothing named another body: the source's own agency.
+    SourceDefault,
+}
+
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Evidence::AuthorByline(s) => write!(f, "author byline \"{s}\""),
+            Evidence::AuthorOrganisation(s) => write!(f, "author is the body \"{s}\""),
+            Evidence::ContentByline(s) => write!(f, "byline closing the content \"{s}\""),
+            Evidence::TitlePrefix(s) => write!(f, "title starts with \"{s}\""),
+            Evidence::SourceDefault => f.write_str("the source's default agency"),
+        }
+    }
+}
+
+/// The first words of names that denote a body, as slugs: a name in a byline that
+/// starts so is an organisation even when the registry does not know it (a district
+/// committee), and gets its own slug rather than a wrong one.
+const ORG_HEADS: &[&str] = &[
+    "ban",
+    "so",
+    "hoi",
+    "uy-ban",
+    "ubnd",
+    "hdnd",
+    "ubmttq",
+    "mttq",
+    "mat-tran",
+    "huyen-uy",
+    "thanh-uy",
+    "thi-uy",
+    "tinh-uy",
+    "quan-uy",
+    "dang-uy",
+    "dang-bo",
+    "chi-bo",
+    "doan",
+    "tinh-doan",
+    "huyen-doan",
+    "thanh-doan",
+    "van-phong",
+    "bao",
+    "dai",
+    "truong",
+    "trung-tam",
+    "lien-doan",
+    "lien-hiep",
+    "thanh-tra",
+    "phong",
+    "chi-cuc",
+    "cuc",
+    "cong-an",
+    "bo-chi-huy",
+    "vien",
+    "benh-vien",
+    "kho-bac",
+    "toa-an",
+    "ngan-hang",
+    "hoi-dong",
+    "ubkt",
+    "quy",
+    "bch",
+    "btv",
+    "thuong-truc",
+    "tong-cong-ty",
+    "cong-ty",
+    "hop-tac-xa",
+    "bo",
+];
+
+/// Whether a name reads as a body rather than a person or a photo credit.
+pub fn looks_like_organisation(name: &str) -> bool {
+    let s = slug(name);
+    if s.is_empty() || name.contains(':') {
+        return false;
+    }
+    ORG_HEADS
+        .iter()
+        .any(|h| s == *h || (s.starts_with(h) && s.as_bytes().get(h.len()) == Some(&b'-')))
 }
 
 /// `"successor": "a"` and `"successor": ["a", "b"]` both occur in the registry.
@@ -49,6 +146,9 @@ pub struct Registry {
     agencies: Vec<Agency>,
     by_slug: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
+    /// Short one-word abbreviations (`TU`, `STP`), by slug: in titles they only
+    /// count when written exactly so, or "Tu bổ…" would be the Party Committee.
+    abbreviations: HashMap<String, String>,
 }
 
 impl Registry {
@@ -60,6 +160,7 @@ impl Registry {
             agencies: Vec::new(),
             by_slug: HashMap::new(),
             by_name: HashMap::new(),
+            abbreviations: HashMap::new(),
         };
         for a in file.agencies {
             reg.insert(a);
@@ -82,7 +183,67 @@ impl Registry {
         let a = &self.agencies[idx];
         self.by_slug.insert(a.slug.clone(), idx);
         for name in std::iter::once(&a.name).chain(&a.aliases) {
-            self.by_name.insert(slug(name), idx);
+            let key = slug(name);
+            if !name.contains(' ') && name.chars().count() <= 6 {
+                self.abbreviations.insert(key.clone(), name.clone());
+            }
+            self.by_name.insert(key, idx);
+        }
+    }
+
+    /// The agency a body's name denotes on `date`: a known one (followed to its
+    /// successor when it had ended by then), or a new one named after a name that
+    /// reads as a body. `None` for a person or anything else.
+    pub fn resolve(&self, name: &str, date: DateTime<Utc>) -> Option<(String, String)> {
+        match self.find(name) {
+            Some(a) => {
+                let a = self.successor_on(a, date);
+                Some((a.slug.clone(), a.name.clone()))
+            }
+            None if looks_like_organisation(name) => {
+                Some((slug(name), crate::normalize::text::clean(name)))
+            }
+            None => None,
+        }
+    }
+
+    /// The agency whose name or alias opens a title, longest match first.
+    pub fn title_prefix(&self, title: &str, date: DateTime<Utc>) -> Option<(&Agency, String)> {
+        let s = slug(title);
+        let mut ends: Vec<usize> = s.match_indices('-').map(|(i, _)| i).collect();
+        ends.push(s.len());
+        for end in ends.into_iter().rev() {
+            let key = &s[..end];
+            let Some(&i) = self.by_name.get(key) else {
+                continue;
+            };
+            if let Some(abbr) = self.abbreviations.get(key) {
+                let exact = title.trim_start().strip_prefix(abbr.as_str());
+                if !exact.is_some_and(|rest| !rest.starts_with(char::is_alphanumeric)) {
+                    continue;
+                }
+            }
+            let matched: String = title
+                .split_whitespace()
+                .take(key.split('-').count())
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Some((self.successor_on(&self.agencies[i], date), matched));
+        }
+        None
+    }
+
+    /// A body that had ended by `date` is credited to its one successor; with
+    /// several successors the old name stays, since which one is a guess.
+    fn successor_on<'a>(&'a self, a: &'a Agency, date: DateTime<Utc>) -> &'a Agency {
+        let ended = a
+            .until
+            .as_deref()
+            .and_then(parse_month)
+            .is_some_and(|(y, m)| (date.year(), date.month()) > (y, m));
+        match (ended, a.successors.as_slice()) {
+            (true, [one]) => self.get(one).unwrap_or(a),
+            _ => a,
         }
     }
 
@@ -140,6 +301,12 @@ pub fn slug(text: &str) -> String {
     out
 }
 
+/// `2025-03` → (2025, 3).
+fn parse_month(s: &str) -> Option<(i32, u32)> {
+    let (y, m) = s.split_once('-')?;
+    Some((y.parse().ok()?, m.get(..2).unwrap_or(m).parse().ok()?))
+}
+
 fn is_combining_mark(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}')
 }
@@ -176,6 +343,57 @@ mod tests {
     }
 
     #[test]
+    fn resolves_unknown_bodies_to_their_own_slug_and_never_people() {
+        let reg = Registry::builtin();
+        let d: DateTime<Utc> = "2022-08-05T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            reg.resolve("Huyện ủy Giồng Trôm", d).unwrap().0,
+            "huyen-uy-giong-trom"
+        );
+        assert_eq!(
+            reg.resolve("Sở NN&PTNT", d).unwrap().0,
+            "so-nong-nghiep-va-phat-trien-nong-thon"
+        );
+        assert_eq!(reg.resolve("Nguyễn Hiếu", d), None);
+        assert_eq!(reg.resolve("Ảnh: Nguyễn Diễm", d), None);
+        assert_eq!(reg.resolve("Cổng TTĐT tỉnh", d), None);
+    }
+
+    #[test]
+    fn ended_bodies_pass_to_their_successor() {
+        let reg = Registry::builtin();
+        let before: DateTime<Utc> = "2024-05-01T00:00:00Z".parse().unwrap();
+        let after: DateTime<Utc> = "2025-09-01T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            reg.resolve("Ban Dân vận Tỉnh ủy", before).unwrap().0,
+            "ban-dan-van-tinh-uy"
+        );
+        assert_eq!(
+            reg.resolve("Ban Dân vận Tỉnh ủy", after).unwrap().0,
+            "ban-tuyen-giao-va-dan-van-tinh-uy"
+        );
+    }
+
+    #[test]
+    fn title_prefixes_respect_word_boundaries_and_abbreviation_case() {
+        let reg = Registry::builtin();
+        let d: DateTime<Utc> = "2022-08-05T00:00:00Z".parse().unwrap();
+        let p = |t: &str| reg.title_prefix(t, d).map(|(a, m)| (a.slug.clone(), m));
+        assert_eq!(
+            p("UBND tỉnh họp phiên thường kỳ tháng 7/2022").unwrap(),
+            ("ubnd-tinh".into(), "UBND tỉnh".into())
+        );
+        assert_eq!(
+            p("Sở NN&PTNT triển khai kế hoạch").unwrap().0,
+            "so-nong-nghiep-va-phat-trien-nong-thon"
+        );
+        assert_eq!(p("Thường trực HĐND tỉnh giám sát").unwrap().0, "hdnd-tinh");
+        assert_eq!(p("Tu bổ di tích đình Phú Lễ"), None);
+        assert_eq!(p("Ban Dân vận Huyện ủy Giồng Trôm sơ kết"), None);
+        assert_eq!(p("Nông dân Chợ Lách tất bật"), None);
+    }
+
+    #[test]
     fn config_entries_override_by_slug() {
         let mut reg = Registry::builtin();
         reg.insert(Agency {
@@ -183,6 +401,7 @@ mod tests {
             name: "Tỉnh ủy Vĩnh Long".into(),
             aliases: vec![],
             successors: vec![],
+            until: None,
         });
         assert_eq!(reg.name_of("tinh-uy"), "Tỉnh ủy Vĩnh Long");
         assert_eq!(reg.iter().filter(|a| a.slug == "tinh-uy").count(), 1);

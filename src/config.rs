@@ -352,7 +352,11 @@ impl Cx<'_> {
     }
 
     fn agency(&mut self, t: Tab<'_>) -> Option<Agency> {
-        self.unknown_keys(t, &["slug", "name", "aliases", "successor"], "agency.");
+        self.unknown_keys(
+            t,
+            &["slug", "name", "aliases", "successor", "until"],
+            "agency.",
+        );
         let name = self.required_string(t, "name", "[[agency]]");
         let slug = match self.string(t, "slug") {
             Some(s) if s != agency::slug(&s) => {
@@ -370,11 +374,19 @@ impl Cx<'_> {
             Some(i) if i.is_str() => self.string(t, "successor").into_iter().collect(),
             _ => self.string_list(t, "successor"),
         };
+        let until = self.parsed(t, "until", "a month such as \"2025-03\"", |s| {
+            let (y, m) = s.split_once('-')?;
+            (y.len() == 4
+                && y.parse::<i32>().is_ok()
+                && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)))
+            .then(|| s.to_string())
+        });
         Some(Agency {
             slug: slug?,
             name: name?,
             aliases,
             successors,
+            until,
         })
     }
 

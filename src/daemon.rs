@@ -228,6 +228,7 @@ impl Engine {
                 document_url: &resp.url,
                 document_title: feed.title.as_deref(),
                 now,
+                registry: &engine.config.agencies,
             };
             Ok(feed
                 .items

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::agency::Evidence;
+
 /// The output formats loa publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum FeedKind {
@@ -91,6 +93,13 @@ pub struct Item {
     pub categories: Vec<String>,
     /// The slug of the publishing agency.
     pub agency: String,
+    /// Its display name.
+    pub agency_name: String,
+    /// Why the item was credited to `agency`.
+    pub evidence: Evidence,
+    /// The configured agency of the source: an item credited to it comes from the
+    /// agency's own site.
+    pub source_agency: String,
     /// The URL of the feed or page the item came from (for `atom:source`).
     pub source_url: String,
     /// The title of the feed or page the item came from.
@@ -101,6 +110,11 @@ impl Item {
     /// The key of the item in the store: unique across sources.
     pub fn store_key(&self) -> String {
         format!("{}\u{0}{}", self.source, self.identity.key())
+    }
+
+    /// Whether the item is on the site of the agency it is credited to.
+    pub fn from_own_site(&self) -> bool {
+        self.agency == self.source_agency
     }
 
     /// The date readers see: published, else updated, else first seen.
@@ -171,6 +185,7 @@ pub struct Story {
     pub categories: Vec<String>,
     /// The primary member's agency.
     pub agency: String,
+    pub agency_name: String,
     /// Every member, primary first.
     pub members: Vec<Member>,
 }

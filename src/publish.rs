@@ -77,6 +77,8 @@ pub struct Publisher {
     /// Held from reading the store to installing the documents, so a render that
     /// read older state can never replace one that read newer state.
     render_lock: Mutex<()>,
+    /// Names of bodies the registry does not know, as their bylines wrote them.
+    learned: RwLock<HashMap<String, String>>,
 }
 
 impl Publisher {
@@ -86,6 +88,7 @@ impl Publisher {
             registry,
             docs: RwLock::new(HashMap::new()),
             render_lock: Mutex::new(()),
+            learned: RwLock::new(HashMap::new()),
         }
     }
 
@@ -107,6 +110,7 @@ impl Publisher {
         let mut fresh = Vec::new();
         for scope in scopes {
             let stories = store.latest(scope, self.settings.limit)?;
+            self.learn_names(&stories);
             for kind in FeedKind::ALL {
                 fresh.push((
                     (scope.clone(), kind),
@@ -123,6 +127,22 @@ impl Publisher {
             }
         }
         Ok(())
+    }
+
+    fn learn_names(&self, stories: &[Story]) {
+        let unknown: Vec<&Story> = stories
+            .iter()
+            .filter(|s| !self.registry.contains(&s.agency))
+            .collect();
+        if unknown.is_empty() {
+            return;
+        }
+        let mut learned = self.learned.write().unwrap_or_else(|e| e.into_inner());
+        for s in unknown {
+            learned
+                .entry(s.agency.clone())
+                .or_insert_with(|| s.agency_name.clone());
+        }
     }
 
     pub fn get(&self, scope: &Scope, kind: FeedKind) -> Option<Arc<Document>> {
@@ -150,7 +170,12 @@ impl Publisher {
         match scope {
             Scope::All => self.settings.title.clone(),
             Scope::Agency(slug) => {
-                format!("{} — {}", self.registry.name_of(slug), self.settings.title)
+                let learned = self.learned.read().unwrap_or_else(|e| e.into_inner());
+                let name = match self.registry.get(slug) {
+                    Some(a) => a.name.as_str(),
+                    None => learned.get(slug).map(String::as_str).unwrap_or(slug),
+                };
+                format!("{name} — {}", self.settings.title)
             }
         }
     }
@@ -202,7 +227,7 @@ impl Publisher {
                         updated: fixed(story.updated),
                         published: Some(fixed(story.published)),
                         authors: vec![atom::Person {
-                            name: xml_safe(self.registry.name_of(&story.agency)).into_owned(),
+                            name: xml_safe(&story.agency_name).into_owned(),
                             ..Default::default()
                         }],
                         links,
@@ -259,9 +284,7 @@ impl Publisher {
             .map(|story| {
                 let primary = &story.members[0];
                 let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
-                dc.set_creators(vec![
-                    xml_safe(self.registry.name_of(&story.agency)).into_owned()
-                ]);
+                dc.set_creators(vec![xml_safe(&story.agency_name).into_owned()]);
                 rss::Item {
                     title: Some(xml_safe(&story.title).into_owned()),
                     link: story.link.clone(),
@@ -358,7 +381,7 @@ impl Publisher {
                         .updated
                         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     authors: vec![JsonAuthor {
-                        name: self.registry.name_of(&story.agency).to_string(),
+                        name: story.agency_name.clone(),
                     }],
                     tags: story.categories.clone(),
                     loa: LoaExtension {

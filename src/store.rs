@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
@@ -55,6 +56,7 @@ pub struct Batch {
     /// (story as stored before, if any; story now)
     stories: Vec<(Option<Story>, Story)>,
     health: Option<(String, SourceHealth)>,
+    keys: Vec<Vec<u8>>,
 }
 
 impl Batch {
@@ -69,6 +71,11 @@ impl Batch {
 
     pub fn put_health(&mut self, source: &str, health: SourceHealth) {
         self.health = Some((source.to_string(), health));
+    }
+
+    /// Adds a dedupe lookup key (see `Store::keyed`).
+    pub fn put_key(&mut self, key: Vec<u8>) {
+        self.keys.push(key);
     }
 
     /// Nothing but the source's health: no reader-visible change.
@@ -87,6 +94,8 @@ pub struct Store {
     by_time: sled::Tree,
     by_agency: sled::Tree,
     sources: sled::Tree,
+    /// Dedupe lookups: `prefix · time · story id`, written by `dedupe`.
+    keys: sled::Tree,
 }
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
@@ -113,6 +122,7 @@ impl Store {
             by_time: tree("by_time")?,
             by_agency: tree("by_agency")?,
             sources: tree("sources")?,
+            keys: tree("keys")?,
             db,
         };
         match store.meta.get(SCHEMA_KEY)? {
@@ -216,6 +226,28 @@ impl Store {
         Ok(out)
     }
 
+    /// The stories keyed under `prefix` at a time within `from..=to`: the lookup
+    /// half of `Batch::put_key`, with keys made by `lookup_key`.
+    pub fn keyed(
+        &self,
+        prefix: &[u8],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StoryId>, StoreError> {
+        let start = lookup_key(prefix, from, &StoryId(String::new()));
+        let mut end = lookup_key(prefix, to, &StoryId(String::new()));
+        end.extend_from_slice(&[0xff; 17]);
+        self.keys
+            .range(start..end)
+            .map(|kv| {
+                let (k, _) = kv?;
+                Ok(StoryId(
+                    String::from_utf8_lossy(&k[k.len().saturating_sub(16)..]).into_owned(),
+                ))
+            })
+            .collect()
+    }
+
     /// Every agency that has at least one story, in slug order.
     pub fn agencies(&self) -> Result<BTreeSet<String>, StoreError> {
         let mut out = BTreeSet::new();
@@ -257,9 +289,13 @@ impl Store {
             &self.by_time,
             &self.by_agency,
             &self.sources,
+            &self.keys,
         );
         trees
-            .transaction(|(items, stories, by_time, by_agency, sources)| {
+            .transaction(|(items, stories, by_time, by_agency, sources, keys)| {
+                for k in &batch.keys {
+                    keys.insert(k.as_slice(), &[])?;
+                }
                 for (k, v) in &encoded_items {
                     items.insert(*k, v.as_slice())?;
                 }
@@ -342,6 +378,16 @@ fn remove_index(
     Ok(())
 }
 
+/// A dedupe lookup key: a caller's prefix, then the time, then the story id, so
+/// that `Store::keyed` reads one window of time under one prefix.
+pub fn lookup_key(prefix: &[u8], at: DateTime<Utc>, story: &StoryId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(prefix.len() + 8 + 16);
+    k.extend_from_slice(prefix);
+    k.extend_from_slice(&time_key(at.timestamp_millis()));
+    k.extend_from_slice(story.0.as_bytes());
+    k
+}
+
 fn agency_prefix(slug: &str) -> Vec<u8> {
     let mut k = slug.as_bytes().to_vec();
     k.push(0);
@@ -392,6 +438,7 @@ mod tests {
             authors: vec![],
             categories: vec![],
             agency: agency.into(),
+            agency_name: agency.into(),
             members: vec![Member {
                 source: "s".into(),
                 item_key: id.into(),
@@ -469,6 +516,9 @@ mod tests {
             authors: vec![],
             categories: vec![],
             agency: "tinh-uy".into(),
+            agency_name: "Tỉnh ủy".into(),
+            evidence: crate::model::Evidence::SourceDefault,
+            source_agency: "tinh-uy".into(),
             source_url: "https://a.vn/rss".into(),
             source_title: None,
         };

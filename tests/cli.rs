@@ -247,7 +247,7 @@ async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
             .unwrap()
             .entries
             .len(),
-        14
+        12
     );
 
     let second = tokio::task::spawn_blocking({

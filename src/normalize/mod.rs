@@ -5,6 +5,7 @@
 //! clock): normalize keeps no state, so the same document always gives the same
 //! items.
 
+pub mod byline;
 pub mod date;
 pub mod html;
 pub mod link;
@@ -14,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::agency::{Evidence, Registry};
 use crate::config::Source;
 use crate::model::{hex, Identity, Item};
 use crate::parse::RawItem;
@@ -26,6 +28,7 @@ pub struct Context<'a> {
     pub document_title: Option<&'a str>,
     /// The time of this poll: the first-seen time of new items.
     pub now: DateTime<Utc>,
+    pub registry: &'a Registry,
 }
 
 /// Normalizes one raw item; `None` for an entry with nothing to show.
@@ -70,6 +73,26 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         },
     };
     let plausible = |d: DateTime<Utc>| (d <= cx.now + Duration::days(1)).then_some(d);
+    let published = raw.published.and_then(plausible);
+    let updated = raw.updated.and_then(plausible);
+    let authors: Vec<String> = raw
+        .authors
+        .iter()
+        .map(|a| text::clean(a))
+        .filter(|a| !a.is_empty())
+        .collect();
+    let body = content
+        .as_deref()
+        .or(summary.as_deref())
+        .map(text::html_to_text)
+        .unwrap_or_default();
+    let (agency, agency_name, evidence) = attribute(
+        &authors,
+        &body,
+        &title,
+        published.or(updated).unwrap_or(cx.now),
+        cx,
+    );
     Some(Item {
         source: cx.source.id.clone(),
         identity,
@@ -82,24 +105,70 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         canonical_url,
         summary,
         content,
-        published: raw.published.and_then(plausible),
-        updated: raw.updated.and_then(plausible),
+        published,
+        updated,
         first_seen: cx.now,
-        authors: raw
-            .authors
-            .iter()
-            .map(|a| text::clean(a))
-            .filter(|a| !a.is_empty())
-            .collect(),
+        authors,
         categories: dedup(
             raw.categories
                 .iter()
                 .map(|c| text::clean(c))
                 .filter(|c| !c.is_empty()),
         ),
-        agency: cx.source.agency.clone(),
+        agency,
+        agency_name,
+        evidence,
+        source_agency: cx.source.agency.clone(),
         source_url: cx.document_url.to_string(),
         source_title: cx.document_title.map(text::clean).filter(|t| !t.is_empty()),
+    })
+}
+
+/// Credits an item, first rule that applies: an author `Tên (Cơ quan)`; an author
+/// that is a body; a byline closing the content; a title that opens with a body's
+/// name; the source's own agency.
+fn attribute(
+    authors: &[String],
+    body: &str,
+    title: &str,
+    date: DateTime<Utc>,
+    cx: &Context<'_>,
+) -> (String, String, Evidence) {
+    let reg = cx.registry;
+    let found = authors
+        .iter()
+        .find_map(|a| {
+            let b = byline::trailing(a)?;
+            let (slug, name) = reg.resolve(&b.org, date)?;
+            Some((slug, name, Evidence::AuthorByline(a.clone())))
+        })
+        .or_else(|| {
+            authors.iter().find_map(|a| {
+                let (slug, name) = reg.resolve(a, date)?;
+                Some((slug, name, Evidence::AuthorOrganisation(a.clone())))
+            })
+        })
+        .or_else(|| {
+            let b = byline::trailing(body)?;
+            let (slug, name) = reg.resolve(&b.org, date)?;
+            let shown = match &b.name {
+                Some(n) => format!("{n} ({})", b.org),
+                None => format!("({})", b.org),
+            };
+            Some((slug, name, Evidence::ContentByline(shown)))
+        })
+        .or_else(|| {
+            let (a, matched) = reg.title_prefix(title, date)?;
+            Some((
+                a.slug.clone(),
+                a.name.clone(),
+                Evidence::TitlePrefix(matched),
+            ))
+        });
+    found.unwrap_or_else(|| {
+        let slug = cx.source.agency.clone();
+        let name = reg.name_of(&slug).to_string();
+        (slug, name, Evidence::SourceDefault)
     })
 }
 
@@ -145,6 +214,7 @@ mod tests {
             document_url: &src.url,
             document_title: feed.title.as_deref(),
             now: "2022-08-06T00:00:00Z".parse().unwrap(),
+            registry: &Registry::builtin(),
         };
         feed.items
             .into_iter()
@@ -193,11 +263,13 @@ mod tests {
     #[test]
     fn future_dates_fall_back_to_first_seen() {
         let src = source();
+        let registry = Registry::builtin();
         let cx = Context {
             source: &src,
             document_url: &src.url,
             document_title: None,
             now: "2022-08-06T00:00:00Z".parse().unwrap(),
+            registry: &registry,
         };
         let raw = RawItem {
             title: Some("x".into()),

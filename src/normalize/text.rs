@@ -19,6 +19,79 @@ pub fn clean(text: &str) -> String {
     collapse(text.nfc())
 }
 
+/// Cleans a title, then removes what content systems glue onto titles: a leaked
+/// `null` before it, a "New"/"Mới" badge after it.
+pub fn title(text: &str) -> String {
+    let mut t = clean(text);
+    for prefix in ["null ", "NULL ", "null", "undefined "] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            // "nullPhó Bí thư…": only when what follows starts a word.
+            if rest.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+                || prefix.ends_with(' ')
+            {
+                t = rest.trim_start().to_string();
+                break;
+            }
+        }
+    }
+    for badge in ["New", "NEW", "new", "Mới", "MỚI"] {
+        let Some(rest) = t.strip_suffix(badge) else {
+            continue;
+        };
+        let glued_to = rest.chars().next_back();
+        // Glued to a digit, a Vietnamese letter or punctuation ("…2022New"), or
+        // after a space in a Vietnamese title: a badge, not an English word.
+        let badge_like = match glued_to {
+            Some(c) if c.is_whitespace() => {
+                rest.chars().any(|c| !c.is_ascii()) && badge != "Mới" && badge != "MỚI"
+            }
+            Some(c) => !c.is_ascii_alphabetic() && !(badge.starts_with('M') && c.is_alphabetic()),
+            None => false,
+        };
+        if badge_like {
+            t = rest.trim_end().to_string();
+            break;
+        }
+    }
+    t
+}
+
+/// Removes a source tag that portals put before a summary: `(DVTU) - `, `CTTĐT - `,
+/// `BĐK – `. Works on HTML: the tag is looked for in the first text.
+pub fn strip_summary_prefix(html: &str) -> String {
+    // Skip leading tags to the first text.
+    let mut start = 0;
+    while html[start..].starts_with('<') {
+        match html[start..].find('>') {
+            Some(end) => start += end + 1,
+            None => return html.to_string(),
+        }
+    }
+    let text = &html[start..];
+    let (token, rest) = match text.strip_prefix('(') {
+        Some(inner) => match inner.split_once(')') {
+            Some((tok, rest)) => (tok, rest),
+            None => return html.to_string(),
+        },
+        None => match text.find([' ', '-', '–', '—']) {
+            Some(i) => (&text[..i], &text[i..]),
+            None => return html.to_string(),
+        },
+    };
+    let is_tag = (2..=12).contains(&token.chars().count())
+        && token
+            .chars()
+            .all(|c| c.is_uppercase() || c.is_ascii_digit() || c == '&' || c == '.');
+    let rest = rest.trim_start();
+    let Some(after) = rest.strip_prefix(['-', '–', '—', ':']) else {
+        return html.to_string();
+    };
+    if !is_tag || !after.starts_with(char::is_whitespace) {
+        return html.to_string();
+    }
+    format!("{}{}", &html[..start], after.trim_start())
+}
+
 /// NFC, with XML-illegal control characters removed and whitespace collapsed.
 pub fn collapse(chars: impl Iterator<Item = char>) -> String {
     let mut out = String::new();
@@ -83,6 +156,30 @@ mod tests {
         assert_eq!(clean("A &#038; B&nbsp;C"), "A & B C");
         assert_eq!(clean("  Ho\u{0300}a\n\t bi\u{0300}nh \u{7} "), "Hòa bình");
         assert_eq!(clean("&amp;amp;"), "&amp;");
+    }
+
+    #[test]
+    fn strips_cms_artifacts() {
+        assert_eq!(title("Hội nghị năm 2022New"), "Hội nghị năm 2022");
+        assert_eq!(title("Hội nghị dân vận New"), "Hội nghị dân vận");
+        assert_eq!(
+            title("nullPhó Bí thư dự hội nghị"),
+            "Phó Bí thư dự hội nghị"
+        );
+        assert_eq!(title("What is New"), "What is New");
+        assert_eq!(title("Nông thôn mới"), "Nông thôn mới");
+        assert_eq!(title("Xây dựng nông thôn Mới"), "Xây dựng nông thôn Mới");
+        assert_eq!(
+            strip_summary_prefix("<p>(DVTU) - Chiều 04/8/2022"),
+            "<p>Chiều 04/8/2022"
+        );
+        assert_eq!(strip_summary_prefix("CTTĐT - Sáng nay"), "Sáng nay");
+        assert_eq!(strip_summary_prefix("BĐK – Sáng nay"), "Sáng nay");
+        assert_eq!(
+            strip_summary_prefix("Sáng 5/8 - hội nghị"),
+            "Sáng 5/8 - hội nghị"
+        );
+        assert_eq!(strip_summary_prefix("(Ảnh) - x"), "(Ảnh) - x");
     }
 
     #[test]
