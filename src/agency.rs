@@ -219,7 +219,7 @@ impl Registry {
             };
             if let Some(abbr) = self.abbreviations.get(key) {
                 let exact = title.trim_start().strip_prefix(abbr.as_str());
-                if !exact.is_some_and(|rest| !rest.starts_with(char::is_alphanumeric)) {
+                if exact.is_none_or(|rest| rest.starts_with(char::is_alphanumeric)) {
                     continue;
                 }
             }

@@ -42,10 +42,8 @@ pub fn title(text: &str) -> String {
         // Glued to a digit, a Vietnamese letter or punctuation ("…2022New"), or
         // after a space in a Vietnamese title: a badge, not an English word.
         let badge_like = match glued_to {
-            Some(c) if c.is_whitespace() => {
-                rest.chars().any(|c| !c.is_ascii()) && badge != "Mới" && badge != "MỚI"
-            }
-            Some(c) => !c.is_ascii_alphabetic() && !(badge.starts_with('M') && c.is_alphabetic()),
+            Some(c) if c.is_whitespace() => !rest.is_ascii() && badge != "Mới" && badge != "MỚI",
+            Some(c) => !(c.is_ascii_alphabetic() || badge.starts_with('M') && c.is_alphabetic()),
             None => false,
         };
         if badge_like {
