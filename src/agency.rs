@@ -114,9 +114,7 @@ pub fn looks_like_organisation(name: &str) -> bool {
     if s.is_empty() || name.contains(':') {
         return false;
     }
-    ORG_HEADS
-        .iter()
-        .any(|h| s == *h || (s.starts_with(h) && s.as_bytes().get(h.len()) == Some(&b'-')))
+    ORG_HEADS.iter().any(|h| s == *h || (s.starts_with(h) && s.as_bytes().get(h.len()) == Some(&b'-')))
 }
 
 /// `"successor": "a"` and `"successor": ["a", "b"]` both occur in the registry.
@@ -154,8 +152,8 @@ pub struct Registry {
 impl Registry {
     /// The registry compiled into the binary.
     pub fn builtin() -> Registry {
-        let file: RegistryFile = serde_json::from_str(BUILTIN)
-            .expect("config/agencies.json is valid (checked by tests)");
+        let file: RegistryFile =
+            serde_json::from_str(BUILTIN).expect("config/agencies.json is valid (checked by tests)");
         let mut reg = Registry {
             agencies: Vec::new(),
             by_slug: HashMap::new(),
@@ -200,9 +198,7 @@ impl Registry {
                 let a = self.successor_on(a, date);
                 Some((a.slug.clone(), a.name.clone()))
             }
-            None if looks_like_organisation(name) => {
-                Some((slug(name), crate::normalize::text::clean(name)))
-            }
+            None if looks_like_organisation(name) => Some((slug(name), crate::normalize::text::clean(name))),
             None => None,
         }
     }
@@ -223,11 +219,7 @@ impl Registry {
                     continue;
                 }
             }
-            let matched: String = title
-                .split_whitespace()
-                .take(key.split('-').count())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let matched: String = title.split_whitespace().take(key.split('-').count()).collect::<Vec<_>>().join(" ");
             return Some((self.successor_on(&self.agencies[i], date), matched));
         }
         None
@@ -236,11 +228,7 @@ impl Registry {
     /// A body that had ended by `date` is credited to its one successor; with
     /// several successors the old name stays, since which one is a guess.
     fn successor_on<'a>(&'a self, a: &'a Agency, date: DateTime<Utc>) -> &'a Agency {
-        let ended = a
-            .until
-            .as_deref()
-            .and_then(parse_month)
-            .is_some_and(|(y, m)| (date.year(), date.month()) > (y, m));
+        let ended = a.until.as_deref().and_then(parse_month).is_some_and(|(y, m)| (date.year(), date.month()) > (y, m));
         match (ended, a.successors.as_slice()) {
             (true, [one]) => self.get(one).unwrap_or(a),
             _ => a,
@@ -331,14 +319,8 @@ mod tests {
     fn builtin_registry_loads_and_finds_aliases() {
         let reg = Registry::builtin();
         assert!(reg.contains("ban-dan-van-tinh-uy"));
-        assert_eq!(
-            reg.find("UBKT Tỉnh uỷ").unwrap().slug,
-            "uy-ban-kiem-tra-tinh-uy"
-        );
-        assert_eq!(
-            reg.find("hội lhpn TỈNH").unwrap().slug,
-            "hoi-lien-hiep-phu-nu-tinh"
-        );
+        assert_eq!(reg.find("UBKT Tỉnh uỷ").unwrap().slug, "uy-ban-kiem-tra-tinh-uy");
+        assert_eq!(reg.find("hội lhpn TỈNH").unwrap().slug, "hoi-lien-hiep-phu-nu-tinh");
         assert!(reg.find("Huyện ủy Giồng Trôm").is_none());
     }
 
@@ -346,14 +328,8 @@ mod tests {
     fn resolves_unknown_bodies_to_their_own_slug_and_never_people() {
         let reg = Registry::builtin();
         let d: DateTime<Utc> = "2022-08-05T00:00:00Z".parse().unwrap();
-        assert_eq!(
-            reg.resolve("Huyện ủy Giồng Trôm", d).unwrap().0,
-            "huyen-uy-giong-trom"
-        );
-        assert_eq!(
-            reg.resolve("Sở NN&PTNT", d).unwrap().0,
-            "so-nong-nghiep-va-phat-trien-nong-thon"
-        );
+        assert_eq!(reg.resolve("Huyện ủy Giồng Trôm", d).unwrap().0, "huyen-uy-giong-trom");
+        assert_eq!(reg.resolve("Sở NN&PTNT", d).unwrap().0, "so-nong-nghiep-va-phat-trien-nong-thon");
         assert_eq!(reg.resolve("Nguyễn Hiếu", d), None);
         assert_eq!(reg.resolve("Ảnh: Nguyễn Diễm", d), None);
         assert_eq!(reg.resolve("Cổng TTĐT tỉnh", d), None);
@@ -364,14 +340,8 @@ mod tests {
         let reg = Registry::builtin();
         let before: DateTime<Utc> = "2024-05-01T00:00:00Z".parse().unwrap();
         let after: DateTime<Utc> = "2025-09-01T00:00:00Z".parse().unwrap();
-        assert_eq!(
-            reg.resolve("Ban Dân vận Tỉnh ủy", before).unwrap().0,
-            "ban-dan-van-tinh-uy"
-        );
-        assert_eq!(
-            reg.resolve("Ban Dân vận Tỉnh ủy", after).unwrap().0,
-            "ban-tuyen-giao-va-dan-van-tinh-uy"
-        );
+        assert_eq!(reg.resolve("Ban Dân vận Tỉnh ủy", before).unwrap().0, "ban-dan-van-tinh-uy");
+        assert_eq!(reg.resolve("Ban Dân vận Tỉnh ủy", after).unwrap().0, "ban-tuyen-giao-va-dan-van-tinh-uy");
     }
 
     #[test]
@@ -379,14 +349,8 @@ mod tests {
         let reg = Registry::builtin();
         let d: DateTime<Utc> = "2022-08-05T00:00:00Z".parse().unwrap();
         let p = |t: &str| reg.title_prefix(t, d).map(|(a, m)| (a.slug.clone(), m));
-        assert_eq!(
-            p("UBND tỉnh họp phiên thường kỳ tháng 7/2022").unwrap(),
-            ("ubnd-tinh".into(), "UBND tỉnh".into())
-        );
-        assert_eq!(
-            p("Sở NN&PTNT triển khai kế hoạch").unwrap().0,
-            "so-nong-nghiep-va-phat-trien-nong-thon"
-        );
+        assert_eq!(p("UBND tỉnh họp phiên thường kỳ tháng 7/2022").unwrap(), ("ubnd-tinh".into(), "UBND tỉnh".into()));
+        assert_eq!(p("Sở NN&PTNT triển khai kế hoạch").unwrap().0, "so-nong-nghiep-va-phat-trien-nong-thon");
         assert_eq!(p("Thường trực HĐND tỉnh giám sát").unwrap().0, "hdnd-tinh");
         assert_eq!(p("Tu bổ di tích đình Phú Lễ"), None);
         assert_eq!(p("Ban Dân vận Huyện ủy Giồng Trôm sơ kết"), None);

@@ -110,11 +110,7 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
     }
 }
 
@@ -133,16 +129,8 @@ pub enum ConfigError {
 }
 
 fn render_diagnostics(diags: &[Diagnostic]) -> String {
-    let mut s = diags
-        .iter()
-        .map(|d| d.to_string())
-        .collect::<Vec<_>>()
-        .join("\n");
-    s.push_str(&format!(
-        "\n{} error{} in the config",
-        diags.len(),
-        if diags.len() == 1 { "" } else { "s" }
-    ));
+    let mut s = diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n");
+    s.push_str(&format!("\n{} error{} in the config", diags.len(), if diags.len() == 1 { "" } else { "s" }));
     s
 }
 
@@ -162,20 +150,14 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         Config::parse(&text, &path.display().to_string())
     }
 
     /// Validates config text; `file` names it in the diagnostics.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let mut cx = Cx {
-            file,
-            text,
-            diags: Vec::new(),
-        };
+        let mut cx = Cx { file, text, diags: Vec::new() };
         let doc = match toml_edit::Document::parse(text) {
             Ok(doc) => doc,
             Err(e) => {
@@ -186,10 +168,7 @@ impl Config {
             }
         };
         let root = doc.as_table();
-        let config = cx.config(Tab {
-            t: root,
-            span: None,
-        });
+        let config = cx.config(Tab { t: root, span: None });
         if cx.diags.is_empty() {
             Ok(config)
         } else {
@@ -216,25 +195,13 @@ impl Cx<'_> {
         let before = &self.text[..at];
         let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        self.diags.push(Diagnostic {
-            file: self.file.to_string(),
-            line,
-            col,
-            message: message.into(),
-        });
+        self.diags.push(Diagnostic { file: self.file.to_string(), line, col, message: message.into() });
     }
 
     fn config(&mut self, root: Tab<'_>) -> Config {
-        self.unknown_keys(
-            root,
-            &["server", "store", "poll", "publish", "agency", "source"],
-            "",
-        );
+        self.unknown_keys(root, &["server", "store", "poll", "publish", "agency", "source"], "");
         let empty = toml_edit::Table::new();
-        let empty = Tab {
-            t: &empty,
-            span: None,
-        };
+        let empty = Tab { t: &empty, span: None };
         let server = self.table(root, "server").unwrap_or(empty);
         let store = self.table(root, "store").unwrap_or(empty);
         let poll = self.table(root, "poll").unwrap_or(empty);
@@ -266,41 +233,25 @@ impl Cx<'_> {
             sources.extend(self.source(t, &poll, &agencies));
         }
         self.diags.sort_by_key(|d| (d.line, d.col));
-        Config {
-            server,
-            store,
-            poll,
-            publish,
-            agencies,
-            sources,
-        }
+        Config { server, store, poll, publish, agencies, sources }
     }
 
     fn server(&mut self, t: Tab<'_>) -> ServerConfig {
         self.unknown_keys(t, &["listen", "base_url"], "server.");
         let listen = self
-            .parsed(t, "listen", "an address such as \"127.0.0.1:8080\"", |s| {
-                s.parse::<SocketAddr>().ok()
-            })
+            .parsed(t, "listen", "an address such as \"127.0.0.1:8080\"", |s| s.parse::<SocketAddr>().ok())
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
         let base_url = self
             .parsed(t, "base_url", "an absolute http(s) URL", parse_http_url)
-            .unwrap_or_else(|| {
-                Url::parse(&format!("http://{listen}")).expect("socket address forms a URL")
-            });
+            .unwrap_or_else(|| Url::parse(&format!("http://{listen}")).expect("socket address forms a URL"));
         ServerConfig { listen, base_url }
     }
 
     fn store(&mut self, t: Tab<'_>) -> StoreConfig {
         self.unknown_keys(t, &["path", "retention_days", "cache_capacity"], "store.");
         StoreConfig {
-            path: self
-                .string(t, "path")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| "data/loa".into()),
-            retention_days: self
-                .integer(t, "retention_days", 0, u32::MAX as i64)
-                .unwrap_or(0) as u32,
+            path: self.string(t, "path").map(PathBuf::from).unwrap_or_else(|| "data/loa".into()),
+            retention_days: self.integer(t, "retention_days", 0, u32::MAX as i64).unwrap_or(0) as u32,
             cache_capacity: self.size(t, "cache_capacity").unwrap_or(64 << 20),
         }
     }
@@ -308,37 +259,20 @@ impl Cx<'_> {
     fn poll(&mut self, t: Tab<'_>) -> PollConfig {
         self.unknown_keys(
             t,
-            &[
-                "interval",
-                "concurrency",
-                "per_host",
-                "timeout",
-                "max_body",
-                "user_agent",
-                "timezone",
-            ],
+            &["interval", "concurrency", "per_host", "timeout", "max_body", "user_agent", "timezone"],
             "poll.",
         );
         PollConfig {
-            interval: self
-                .duration(t, "interval")
-                .unwrap_or(Duration::from_secs(15 * 60)),
+            interval: self.duration(t, "interval").unwrap_or(Duration::from_secs(15 * 60)),
             concurrency: self.integer(t, "concurrency", 1, 10_000).unwrap_or(8) as usize,
             per_host: self.integer(t, "per_host", 1, 1000).unwrap_or(1) as usize,
-            timeout: self
-                .duration(t, "timeout")
-                .unwrap_or(Duration::from_secs(30)),
+            timeout: self.duration(t, "timeout").unwrap_or(Duration::from_secs(30)),
             max_body: self.size(t, "max_body").unwrap_or(10 << 20),
             user_agent: self
                 .string(t, "user_agent")
                 .unwrap_or_else(|| concat!("loa/", env!("CARGO_PKG_VERSION")).to_string()),
             timezone: self
-                .parsed(
-                    t,
-                    "timezone",
-                    "a UTC offset such as \"+07:00\"",
-                    parse_offset,
-                )
+                .parsed(t, "timezone", "a UTC offset such as \"+07:00\"", parse_offset)
                 .unwrap_or_else(|| FixedOffset::east_opt(7 * 3600).expect("valid offset")),
         }
     }
@@ -352,17 +286,16 @@ impl Cx<'_> {
     }
 
     fn agency(&mut self, t: Tab<'_>) -> Option<Agency> {
-        self.unknown_keys(
-            t,
-            &["slug", "name", "aliases", "successor", "until"],
-            "agency.",
-        );
+        self.unknown_keys(t, &["slug", "name", "aliases", "successor", "until"], "agency.");
         let name = self.required_string(t, "name", "[[agency]]");
         let slug = match self.string(t, "slug") {
             Some(s) if s != agency::slug(&s) => {
                 self.error(
                     value_span(t, "slug"),
-                    format!("agency slug \"{s}\" is not a slug: use lower-case ASCII words joined by '-', such as \"{}\"", agency::slug(&s)),
+                    format!(
+                        "agency slug \"{s}\" is not a slug: use lower-case ASCII words joined by '-', such as \"{}\"",
+                        agency::slug(&s)
+                    ),
                 );
                 None
             }
@@ -376,33 +309,17 @@ impl Cx<'_> {
         };
         let until = self.parsed(t, "until", "a month such as \"2025-03\"", |s| {
             let (y, m) = s.split_once('-')?;
-            (y.len() == 4
-                && y.parse::<i32>().is_ok()
-                && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)))
-            .then(|| s.to_string())
+            (y.len() == 4 && y.parse::<i32>().is_ok() && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)))
+                .then(|| s.to_string())
         });
-        Some(Agency {
-            slug: slug?,
-            name: name?,
-            aliases,
-            successors,
-            until,
-        })
+        Some(Agency { slug: slug?, name: name?, aliases, successors, until })
     }
 
     fn source(&mut self, t: Tab<'_>, poll: &PollConfig, agencies: &Registry) -> Option<Source> {
-        self.unknown_keys(
-            t,
-            &["id", "url", "kind", "agency", "interval", "html"],
-            "source.",
-        );
+        self.unknown_keys(t, &["id", "url", "kind", "agency", "interval", "html"], "source.");
         let id = self.required_string(t, "id", "[[source]]");
         if let Some(id) = &id {
-            if id.is_empty()
-                || !id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                 self.error(
                     value_span(t, "id"),
                     format!("source id \"{id}\" must be ASCII letters, digits, '-' or '_'"),
@@ -412,10 +329,7 @@ impl Cx<'_> {
         let url = if t.contains_key("url") {
             self.parsed(t, "url", "an absolute http(s) URL", parse_http_url)
         } else {
-            self.error(
-                table_span(t),
-                format!("source \"{}\" has no url", id.as_deref().unwrap_or("?")),
-            );
+            self.error(table_span(t), format!("source \"{}\" has no url", id.as_deref().unwrap_or("?")));
             None
         };
         let agency = self.required_string(t, "agency", "[[source]]");
@@ -425,56 +339,34 @@ impl Cx<'_> {
                     .find(a)
                     .map(|known| format!(" (did you mean \"{}\"?)", known.slug))
                     .unwrap_or_else(|| " (add it with an [[agency]] entry)".to_string());
-                self.error(
-                    value_span(t, "agency"),
-                    format!("unknown agency \"{a}\"{hint}"),
-                );
+                self.error(value_span(t, "agency"), format!("unknown agency \"{a}\"{hint}"));
             }
         }
         let interval = self.duration(t, "interval").unwrap_or(poll.interval);
         let kind = match self.string(t, "kind").as_deref() {
             None | Some("feed") => {
                 if t.contains_key("html") {
-                    self.error(
-                        key_span(t, "html"),
-                        "[source.html] is only for kind = \"html\"",
-                    );
+                    self.error(key_span(t, "html"), "[source.html] is only for kind = \"html\"");
                 }
                 Some(SourceKind::Feed)
             }
             Some("html") => match self.table(t, "html") {
                 Some(h) => self.html(h).map(SourceKind::Html),
                 None => {
-                    self.error(
-                        value_span(t, "kind"),
-                        "kind = \"html\" needs a [source.html] table of selectors",
-                    );
+                    self.error(value_span(t, "kind"), "kind = \"html\" needs a [source.html] table of selectors");
                     None
                 }
             },
             Some(other) => {
-                self.error(
-                    value_span(t, "kind"),
-                    format!("unknown kind \"{other}\": use \"feed\" or \"html\""),
-                );
+                self.error(value_span(t, "kind"), format!("unknown kind \"{other}\": use \"feed\" or \"html\""));
                 None
             }
         };
-        Some(Source {
-            id: id?,
-            url: url?,
-            kind: kind?,
-            agency: agency.filter(|a| agencies.contains(a))?,
-            interval,
-        })
+        Some(Source { id: id?, url: url?, kind: kind?, agency: agency.filter(|a| agencies.contains(a))?, interval })
     }
 
     fn html(&mut self, t: Tab<'_>) -> Option<HtmlSelectors> {
-        self.unknown_keys(
-            t,
-            &["item", "link", "title", "date", "summary", "article"],
-            "source.html.",
-        );
+        self.unknown_keys(t, &["item", "link", "title", "date", "summary", "article"], "source.html.");
         let item = self.required_string(t, "item", "[source.html]");
         let link = self.required_string(t, "link", "[source.html]");
         let title = self.required_string(t, "title", "[source.html]");
@@ -491,46 +383,25 @@ impl Cx<'_> {
             }
             None => None,
         };
-        Some(HtmlSelectors {
-            item: item?,
-            link: link?,
-            title: title?,
-            date,
-            summary,
-            article,
-        })
+        Some(HtmlSelectors { item: item?, link: link?, title: title?, date, summary, article })
     }
 
     // ---- typed getters: each reports its own mistakes and returns None on one ----
 
     fn unknown_keys(&mut self, t: Tab<'_>, allowed: &[&str], prefix: &str) {
-        let unknown: Vec<(String, Range<usize>)> = t
-            .iter()
-            .filter(|(k, _)| !allowed.contains(k))
-            .map(|(k, _)| (k.to_string(), key_span(t, k)))
-            .collect();
+        let unknown: Vec<(String, Range<usize>)> =
+            t.iter().filter(|(k, _)| !allowed.contains(k)).map(|(k, _)| (k.to_string(), key_span(t, k))).collect();
         for (k, span) in unknown {
-            self.error(
-                span,
-                format!(
-                    "unknown key \"{prefix}{k}\" (known here: {})",
-                    allowed.join(", ")
-                ),
-            );
+            self.error(span, format!("unknown key \"{prefix}{k}\" (known here: {})", allowed.join(", ")));
         }
     }
 
     fn table<'t>(&mut self, t: Tab<'t>, key: &str) -> Option<Tab<'t>> {
         let item = t.t.get(key)?;
         match item.as_table_like() {
-            Some(tab) => Some(Tab {
-                t: tab,
-                span: item
-                    .as_table()
-                    .and_then(|t| t.span())
-                    .or_else(|| item.span())
-                    .map(pair),
-            }),
+            Some(tab) => {
+                Some(Tab { t: tab, span: item.as_table().and_then(|t| t.span()).or_else(|| item.span()).map(pair) })
+            }
             None => {
                 self.error(value_span(t, key), format!("\"{key}\" must be a table"));
                 None
@@ -541,29 +412,12 @@ impl Cx<'_> {
     fn array_of_tables<'t>(&mut self, t: Tab<'t>, key: &str) -> Vec<Tab<'t>> {
         match t.t.get(key) {
             None => Vec::new(),
-            Some(Item::ArrayOfTables(a)) => a
-                .iter()
-                .map(|t| Tab {
-                    t,
-                    span: t.span().map(pair),
-                })
-                .collect(),
-            Some(Item::Value(Value::Array(a)))
-                if a.iter().all(|v| v.as_inline_table().is_some()) =>
-            {
-                a.iter()
-                    .filter_map(|v| v.as_inline_table())
-                    .map(|t| Tab {
-                        t,
-                        span: t.span().map(pair),
-                    })
-                    .collect()
+            Some(Item::ArrayOfTables(a)) => a.iter().map(|t| Tab { t, span: t.span().map(pair) }).collect(),
+            Some(Item::Value(Value::Array(a))) if a.iter().all(|v| v.as_inline_table().is_some()) => {
+                a.iter().filter_map(|v| v.as_inline_table()).map(|t| Tab { t, span: t.span().map(pair) }).collect()
             }
             Some(_) => {
-                self.error(
-                    value_span(t, key),
-                    format!("\"{key}\" must be written as [[{key}]] tables"),
-                );
+                self.error(value_span(t, key), format!("\"{key}\" must be written as [[{key}]] tables"));
                 Vec::new()
             }
         }
@@ -593,16 +447,11 @@ impl Cx<'_> {
             return Vec::new();
         };
         match item.as_array() {
-            Some(a) if a.iter().all(|v| v.as_str().is_some()) => a
-                .iter()
-                .filter_map(|v| v.as_str())
-                .map(str::to_string)
-                .collect(),
+            Some(a) if a.iter().all(|v| v.as_str().is_some()) => {
+                a.iter().filter_map(|v| v.as_str()).map(str::to_string).collect()
+            }
             _ => {
-                self.error(
-                    value_span(t, key),
-                    format!("\"{key}\" must be a list of strings"),
-                );
+                self.error(value_span(t, key), format!("\"{key}\" must be a list of strings"));
                 Vec::new()
             }
         }
@@ -613,89 +462,52 @@ impl Cx<'_> {
         match item.as_integer() {
             Some(n) if (min..=max).contains(&n) => Some(n),
             Some(n) => {
-                self.error(
-                    value_span(t, key),
-                    format!("\"{key}\" = {n} is out of range {min}..={max}"),
-                );
+                self.error(value_span(t, key), format!("\"{key}\" = {n} is out of range {min}..={max}"));
                 None
             }
             None => {
-                self.error(
-                    value_span(t, key),
-                    format!("\"{key}\" must be a whole number"),
-                );
+                self.error(value_span(t, key), format!("\"{key}\" must be a whole number"));
                 None
             }
         }
     }
 
-    fn parsed<T>(
-        &mut self,
-        t: Tab<'_>,
-        key: &str,
-        what: &str,
-        f: impl Fn(&str) -> Option<T>,
-    ) -> Option<T> {
+    fn parsed<T>(&mut self, t: Tab<'_>, key: &str, what: &str, f: impl Fn(&str) -> Option<T>) -> Option<T> {
         let s = self.string(t, key)?;
         let v = f(&s);
         if v.is_none() {
-            self.error(
-                value_span(t, key),
-                format!("\"{key}\" = \"{s}\" is not {what}"),
-            );
+            self.error(value_span(t, key), format!("\"{key}\" = \"{s}\" is not {what}"));
         }
         v
     }
 
     fn duration(&mut self, t: Tab<'_>, key: &str) -> Option<Duration> {
-        self.parsed(
-            t,
-            key,
-            "a duration such as \"90s\", \"15m\" or \"1h30m\"",
-            parse_duration,
-        )
+        self.parsed(t, key, "a duration such as \"90s\", \"15m\" or \"1h30m\"", parse_duration)
     }
 
     fn size(&mut self, t: Tab<'_>, key: &str) -> Option<u64> {
         if let Some(n) = t.get(key).and_then(|i| i.as_integer()) {
             return u64::try_from(n).ok().or_else(|| {
-                self.error(
-                    value_span(t, key),
-                    format!("\"{key}\" must not be negative"),
-                );
+                self.error(value_span(t, key), format!("\"{key}\" must not be negative"));
                 None
             });
         }
-        self.parsed(
-            t,
-            key,
-            "a size such as \"10MiB\", \"512KiB\" or \"1MB\"",
-            parse_size,
-        )
+        self.parsed(t, key, "a size such as \"10MiB\", \"512KiB\" or \"1MB\"", parse_size)
     }
 }
 
 fn key_span(t: Tab<'_>, key: &str) -> Range<usize> {
-    t.get_key_value(key)
-        .and_then(|(k, _)| k.span())
-        .or_else(|| table_span_opt(t))
-        .unwrap_or(0..0)
+    t.get_key_value(key).and_then(|(k, _)| k.span()).or_else(|| table_span_opt(t)).unwrap_or(0..0)
 }
 
 fn value_span(t: Tab<'_>, key: &str) -> Range<usize> {
-    t.get(key)
-        .and_then(|i| i.span())
-        .unwrap_or_else(|| key_span(t, key))
+    t.get(key).and_then(|i| i.span()).unwrap_or_else(|| key_span(t, key))
 }
 
 fn table_span_opt(t: Tab<'_>) -> Option<Range<usize>> {
     // A table's own span covers its header; an inline table's covers its braces.
     // Fall back to its first key.
-    t.span.map(|(a, b)| a..b).or_else(|| {
-        t.iter()
-            .next()
-            .and_then(|(k, _)| t.get_key_value(k)?.0.span())
-    })
+    t.span.map(|(a, b)| a..b).or_else(|| t.iter().next().and_then(|(k, _)| t.get_key_value(k)?.0.span()))
 }
 
 /// A table of the document with the span of its header, which `TableLike` lacks.
@@ -742,10 +554,7 @@ pub fn parse_offset(s: &str) -> Option<FixedOffset> {
     }
     let (h, m) = match digits.len() {
         1 | 2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (
-            digits[..2].parse::<i32>().ok()?,
-            digits[2..].parse::<i32>().ok()?,
-        ),
+        4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
         _ => return None,
     };
     if h > 14 || m > 59 {
@@ -766,17 +575,13 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         return None;
     }
     while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
         let n: u64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = rest[..unit_len].trim();
         rest = &rest[unit_len..];
         let d = match unit {
@@ -872,25 +677,18 @@ agency = "tinh-uy"
 id = "c"
 agency = "tinh-uy"
 "#;
-        let Err(ConfigError::Invalid(d)) = Config::parse(text, "bad.toml") else {
-            panic!("config should be refused")
-        };
+        let Err(ConfigError::Invalid(d)) = Config::parse(text, "bad.toml") else { panic!("config should be refused") };
         let lines: Vec<(usize, &str)> = d.iter().map(|d| (d.line, d.message.as_str())).collect();
         assert_eq!(d.len(), 5, "{lines:?}");
-        assert!(d
-            .iter()
-            .any(|d| d.line == 2 && d.message.contains("duration")));
-        assert!(d
-            .iter()
-            .any(|d| d.line == 3 && d.message.contains("unknown key \"poll.colour\"")));
-        assert!(d
-            .iter()
-            .any(|d| d.line == 8 && d.message.contains("unknown agency")));
-        assert!(d
-            .iter()
-            .any(|d| d.line == 11 && d.message.contains("duplicate source id")));
+        assert!(d.iter().any(|d| d.line == 2 && d.message.contains("duration")));
+        assert!(d.iter().any(|d| d.line == 3 && d.message.contains("unknown key \"poll.colour\"")));
+        assert!(d.iter().any(|d| d.line == 8 && d.message.contains("unknown agency")));
+        assert!(d.iter().any(|d| d.line == 11 && d.message.contains("duplicate source id")));
         assert!(d.iter().any(|d| d.message.contains("has no url")));
-        assert_eq!(d[0].to_string(), "bad.toml:2:12: \"interval\" = \"soon\" is not a duration such as \"90s\", \"15m\" or \"1h30m\"");
+        assert_eq!(
+            d[0].to_string(),
+            "bad.toml:2:12: \"interval\" = \"soon\" is not a duration such as \"90s\", \"15m\" or \"1h30m\""
+        );
     }
 
     #[test]
@@ -905,9 +703,7 @@ agency = "tinh-uy"
     #[test]
     fn html_sources_need_selectors() {
         let text = "[[source]]\nid = \"dv\"\nurl = \"https://dv.example/\"\nkind = \"html\"\nagency = \"tinh-uy\"\n[source.html]\nitem = \"div.news-item\"\nlink = \"h3 a\"\n";
-        let Err(ConfigError::Invalid(d)) = Config::parse(text, "x.toml") else {
-            panic!("config should be refused")
-        };
+        let Err(ConfigError::Invalid(d)) = Config::parse(text, "x.toml") else { panic!("config should be refused") };
         assert_eq!(d.len(), 1);
         assert!(d[0].message.contains("missing \"title\""), "{}", d[0]);
     }

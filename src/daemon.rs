@@ -49,10 +49,7 @@ pub struct PollReport {
 impl PollReport {
     /// One line for `loa fetch`.
     pub fn line(&self) -> String {
-        let status = self
-            .http_status
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "---".into());
+        let status = self.http_status.map(|s| s.to_string()).unwrap_or_else(|| "---".into());
         match &self.error {
             Some(e) => format!("{:<16} error  {status}  {} ({})", self.source, e, self.url),
             None if self.not_modified => {
@@ -82,19 +79,12 @@ impl Engine {
     pub fn new(config: Config) -> anyhow::Result<Engine> {
         let store = Store::open(&config.store.path, config.store.cache_capacity)?;
         let publisher = Publisher::new(
-            Settings::new(
-                &config.publish.title,
-                config.publish.limit,
-                &config.server.base_url,
-            ),
+            Settings::new(&config.publish.title, config.publish.limit, &config.server.base_url),
             config.agencies.clone(),
         );
-        publisher.render_all(&store).with_context(|| {
-            format!(
-                "cannot render the feeds from the store at {}",
-                store.path().display()
-            )
-        })?;
+        publisher
+            .render_all(&store)
+            .with_context(|| format!("cannot render the feeds from the store at {}", store.path().display()))?;
         Ok(Engine {
             fetcher: Fetcher::new(&config.poll)?,
             limits: Limits::new(config.poll.concurrency, config.poll.per_host),
@@ -108,13 +98,8 @@ impl Engine {
     /// Polls the given sources (all when `ids` is empty) once, concurrently within
     /// the configured limits.
     pub async fn cycle(self: &Arc<Self>, ids: &[String]) -> Vec<PollReport> {
-        let sources: Vec<Source> = self
-            .config
-            .sources
-            .iter()
-            .filter(|s| ids.is_empty() || ids.contains(&s.id))
-            .cloned()
-            .collect();
+        let sources: Vec<Source> =
+            self.config.sources.iter().filter(|s| ids.is_empty() || ids.contains(&s.id)).cloned().collect();
         let tasks: Vec<_> = sources
             .into_iter()
             .map(|s| {
@@ -136,23 +121,12 @@ impl Engine {
     /// recorded in the source's health and in the report.
     pub async fn poll(self: &Arc<Self>, source: &Source) -> PollReport {
         let now = now_secs();
-        let mut health = self
-            .store
-            .health(&source.id)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let mut health = self.store.health(&source.id).ok().flatten().unwrap_or_default();
         health.last_attempt = Some(now);
-        let mut report = PollReport {
-            source: source.id.clone(),
-            url: source.url.to_string(),
-            ..Default::default()
-        };
+        let mut report = PollReport { source: source.id.clone(), url: source.url.to_string(), ..Default::default() };
         let fetched = {
             let _permit = self.limits.acquire(&source.url).await;
-            self.fetcher
-                .get(&source.url, Some(&health.validators))
-                .await
+            self.fetcher.get(&source.url, Some(&health.validators)).await
         };
         let result: Result<(), (String, String)> = match fetched {
             Ok(Fetched::NotModified) => {
@@ -185,14 +159,8 @@ impl Engine {
                 health.error = Some(message);
             }
         }
-        report.next_in = schedule::next_delay(
-            source.interval,
-            &health,
-            now.timestamp_nanos_opt().unwrap_or(0) as u64,
-        );
-        health.next_due = chrono::Duration::from_std(report.next_in)
-            .ok()
-            .map(|d| now + d);
+        report.next_in = schedule::next_delay(source.interval, &health, now.timestamp_nanos_opt().unwrap_or(0) as u64);
+        health.next_due = chrono::Duration::from_std(report.next_in).ok().map(|d| now + d);
         // When ingest succeeded, its commit already carried the health; this one
         // records the outcome and the next due time.
         let mut batch = Batch::default();
@@ -227,22 +195,14 @@ impl Engine {
                 source: &src,
                 document_url: &resp.url,
                 document_title: feed.title.as_deref(),
+                home: feed.home.as_deref(),
                 now,
                 registry: &engine.config.agencies,
             };
-            Ok(feed
-                .items
-                .into_iter()
-                .filter_map(|raw| normalize::item(raw, &cx))
-                .collect())
+            Ok(feed.items.into_iter().filter_map(|raw| normalize::item(raw, &cx)).collect())
         })
         .await
-        .map_err(|e| {
-            (
-                "internal".to_string(),
-                format!("the parse task failed: {e}"),
-            )
-        })?
+        .map_err(|e| ("internal".to_string(), format!("the parse task failed: {e}")))?
         .map_err(|e| (e.kind().to_string(), e.to_string()))?;
         report.seen = items.len();
 
@@ -263,12 +223,7 @@ impl Engine {
             Ok::<_, crate::store::StoreError>((outcome, updated_health))
         })
         .await
-        .map_err(|e| {
-            (
-                "internal".to_string(),
-                format!("the ingest task failed: {e}"),
-            )
-        })?
+        .map_err(|e| ("internal".to_string(), format!("the ingest task failed: {e}")))?
         .map_err(|e| ("store".to_string(), e.to_string()))?;
         let (outcome, updated_health) = committed;
         *health = updated_health;
@@ -278,22 +233,12 @@ impl Engine {
             return Ok(());
         }
         // Durable first, then published.
-        self.store
-            .flush()
-            .await
-            .map_err(|e| ("store".to_string(), e.to_string()))?;
+        self.store.flush().await.map_err(|e| ("store".to_string(), e.to_string()))?;
         let engine = self.clone();
-        tokio::task::spawn_blocking(move || {
-            engine.publisher.refresh(&engine.store, &outcome.touched)
-        })
-        .await
-        .map_err(|e| {
-            (
-                "internal".to_string(),
-                format!("the render task failed: {e}"),
-            )
-        })?
-        .map_err(|e| ("store".to_string(), e.to_string()))?;
+        tokio::task::spawn_blocking(move || engine.publisher.refresh(&engine.store, &outcome.touched))
+            .await
+            .map_err(|e| ("internal".to_string(), format!("the render task failed: {e}")))?
+            .map_err(|e| ("store".to_string(), e.to_string()))?;
         Ok(())
     }
 }
@@ -323,25 +268,20 @@ fn log(r: &PollReport) {
 
 /// Binds the public listener, naming the address when it cannot.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.with_context(|| {
-        format!("cannot listen on {addr} (is another loa or server using it? set [server].listen)")
-    })
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (is another loa or server using it? set [server].listen)"))
 }
 
 /// Serves and polls until `stop` is cancelled, then stops cleanly.
-pub async fn run(
-    engine: Arc<Engine>,
-    listener: TcpListener,
-    stop: CancellationToken,
-) -> anyhow::Result<()> {
+pub async fn run(engine: Arc<Engine>, listener: TcpListener, stop: CancellationToken) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let state = Arc::new(serve::AppState {
         publisher: engine.publisher.clone(),
         store: engine.store.clone(),
         config: Arc::new(std::sync::RwLock::new(engine.config.clone())),
     });
-    let server = axum::serve(listener, serve::router(state))
-        .with_graceful_shutdown(stop.clone().cancelled_owned());
+    let server = axum::serve(listener, serve::router(state)).with_graceful_shutdown(stop.clone().cancelled_owned());
     let server = tokio::spawn(server.into_future());
     info!(
         %addr,
@@ -370,11 +310,7 @@ pub async fn run(
         Err(_) => warn!("open connections did not close in time"),
         _ => {}
     }
-    engine
-        .store
-        .flush()
-        .await
-        .context("cannot flush the store on shutdown")?;
+    engine.store.flush().await.context("cannot flush the store on shutdown")?;
     info!("stopped; the store is flushed");
     Ok(())
 }

@@ -52,12 +52,7 @@ pub struct Outcome {
 
 /// Works out the writes for one source's items. Nothing is written until the
 /// caller commits the batch.
-pub fn ingest(
-    store: &Store,
-    items: Vec<Item>,
-    now: DateTime<Utc>,
-    batch: &mut Batch,
-) -> Result<Outcome, StoreError> {
+pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut Batch) -> Result<Outcome, StoreError> {
     let mut out = Outcome::default();
     // Stories changed earlier in this batch, so later items see them.
     let mut pending: HashMap<StoryId, (Option<Story>, Vec<Item>)> = HashMap::new();
@@ -102,19 +97,11 @@ pub fn ingest(
             Some(m) => *m = item.clone(),
             None => members.push(item.clone()),
         }
-        batch.put_item(StoredItem {
-            item,
-            story: story_id,
-            fingerprint,
-        });
+        batch.put_item(StoredItem { item, story: story_id, fingerprint });
     }
     for (id, (before, members)) in pending {
         let story = compose(id, &members, before.as_ref(), now);
-        for slug in before
-            .iter()
-            .flat_map(|b| b.agencies())
-            .chain(story.agencies())
-        {
+        for slug in before.iter().flat_map(|b| b.agencies()).chain(story.agencies()) {
             out.touched.insert(Scope::Agency(slug.to_string()));
         }
         out.touched.insert(Scope::All);
@@ -131,10 +118,7 @@ fn find_story(
     text: &Text,
 ) -> Result<Option<StoryId>, StoreError> {
     let date = item.date();
-    let (from, to) = (
-        date - Duration::days(WINDOW_DAYS),
-        date + Duration::days(WINDOW_DAYS),
-    );
+    let (from, to) = (date - Duration::days(WINDOW_DAYS), date + Duration::days(WINDOW_DAYS));
     let mut candidates: Vec<StoryId> = Vec::new();
     for prefix in text.lookup_prefixes() {
         for id in store.keyed(&prefix, from, to)? {
@@ -175,8 +159,7 @@ fn same_story(item: &Item, text: &Text, m: &Item) -> bool {
             return false;
         }
         let long_title = text.title_key.split(' ').count() >= MIN_TITLE_WORDS;
-        return long_title
-            || (both_long && jaccard(&text.bigrams(), &other.bigrams()) >= SAME_BODY);
+        return long_title || (both_long && jaccard(&text.bigrams(), &other.bigrams()) >= SAME_BODY);
     }
     both_long && jaccard(&text.bigrams(), &other.bigrams()) >= SAME_BODY
 }
@@ -231,16 +214,8 @@ struct Text {
 
 impl Text {
     fn of(item: &Item) -> Text {
-        let body = item
-            .content
-            .as_deref()
-            .or(item.summary.as_deref())
-            .map(html_to_text)
-            .unwrap_or_default();
-        Text {
-            title_key: title_key(&item.title),
-            words: folded_words(&body),
-        }
+        let body = item.content.as_deref().or(item.summary.as_deref()).map(html_to_text).unwrap_or_default();
+        Text { title_key: title_key(&item.title), words: folded_words(&body) }
     }
 
     fn unigrams(&self) -> HashSet<&str> {
@@ -248,10 +223,7 @@ impl Text {
     }
 
     fn bigrams(&self) -> HashSet<(&str, &str)> {
-        self.words
-            .windows(2)
-            .map(|w| (w[0].as_str(), w[1].as_str()))
-            .collect()
+        self.words.windows(2).map(|w| (w[0].as_str(), w[1].as_str())).collect()
     }
 
     /// The prefixes this text is looked up under: its title key, and each band of
@@ -279,10 +251,7 @@ impl Text {
     }
 
     fn lookup_keys(&self, at: DateTime<Utc>, story: &StoryId) -> Vec<Vec<u8>> {
-        self.lookup_prefixes()
-            .iter()
-            .map(|p| lookup_key(p, at, story))
-            .collect()
+        self.lookup_prefixes().iter().map(|p| lookup_key(p, at, story)).collect()
     }
 
     /// MinHash of the word pairs.
@@ -347,11 +316,7 @@ fn compose(id: StoryId, members: &[Item], before: Option<&Story>, now: DateTime<
     order.sort_by_key(|i| (!i.from_own_site(), i.date(), i.store_key()));
     let primary = order[0];
     let published = members.iter().map(Item::date).min().unwrap_or(now);
-    let mut updated = order
-        .iter()
-        .map(|i| i.updated.unwrap_or_else(|| i.date()))
-        .max()
-        .unwrap_or(now);
+    let mut updated = order.iter().map(|i| i.updated.unwrap_or_else(|| i.date())).max().unwrap_or(now);
     if let Some(b) = before {
         // A change must show as a later `updated`, even when the sources' own
         // dates did not move.
@@ -395,15 +360,9 @@ mod tests {
         let nfc = "Phó Bí thư Thường trực Tỉnh ủy dự hội nghị sơ kết";
         let nfd: String = nfc.nfd().collect();
         assert_eq!(title_key(nfc), title_key(&nfd));
-        assert_eq!(
-            title_key(nfc),
-            title_key("PHÓ BÍ THƯ THƯỜNG TRỰC TỈNH UỶ DỰ HỘI NGHỊ SƠ KẾT")
-        );
+        assert_eq!(title_key(nfc), title_key("PHÓ BÍ THƯ THƯỜNG TRỰC TỈNH UỶ DỰ HỘI NGHỊ SƠ KẾT"));
         assert_eq!(title_key("Hoà bình"), title_key("Hòa   bình"));
-        assert_eq!(
-            title_key("năm học 2022 - 2023"),
-            title_key("năm học 2022–2023")
-        );
+        assert_eq!(title_key("năm học 2022 - 2023"), title_key("năm học 2022–2023"));
         assert_eq!(title_key("“Dân vận khéo”"), title_key("\"Dân vận khéo\""));
         assert_ne!(title_key("dân"), title_key("dần"));
         assert_ne!(title_key("sơ kết 6 tháng"), title_key("tổng kết năm"));
@@ -411,20 +370,12 @@ mod tests {
 
     #[test]
     fn minhash_of_equal_texts_is_equal_and_of_different_texts_differs() {
-        let t = |s: &str| Text {
-            title_key: String::new(),
-            words: folded_words(s),
-        };
+        let t = |s: &str| Text { title_key: String::new(), words: folded_words(s) };
         let a = t("Sáng 03/8/2022, Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên định kỳ tháng 8/2022, thông tin tình hình thời sự");
         let b = t("Sáng 03/8/2022, Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên định kỳ tháng 8/2022, thông tin tình hình thời sự");
         let c = t("Hội Liên hiệp Phụ nữ tỉnh vừa ra mắt mô hình chi hội phụ nữ năm không ba sạch tại xã Tân Phú huyện Châu Thành");
         assert_eq!(a.minhash(), b.minhash());
-        let same = a
-            .minhash()
-            .iter()
-            .zip(c.minhash())
-            .filter(|(x, y)| *x == y)
-            .count();
+        let same = a.minhash().iter().zip(c.minhash()).filter(|(x, y)| *x == y).count();
         assert!(same < 4, "{same}");
     }
 }

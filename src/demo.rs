@@ -24,24 +24,9 @@ use sha2::{Digest, Sha256};
 
 /// The sample documents: (source id, file served, agency of the source, bytes).
 pub const SAMPLES: &[(&str, &str, &str, &[u8])] = &[
-    (
-        "tinhuy",
-        "tin-hoat-dong.rss",
-        "tinh-uy",
-        include_bytes!("../tests/fixtures/tinhuy-rss.xml"),
-    ),
-    (
-        "ubnd",
-        "tin-tuc-su-kien.atom",
-        "ubnd-tinh",
-        include_bytes!("../tests/fixtures/ubnd-atom.xml"),
-    ),
-    (
-        "baodongkhoi",
-        "chinh-tri.rss",
-        "bao-dong-khoi",
-        include_bytes!("../tests/fixtures/baodongkhoi-rss.xml"),
-    ),
+    ("tinhuy", "tin-hoat-dong.rss", "tinh-uy", include_bytes!("../tests/fixtures/tinhuy-rss.xml")),
+    ("ubnd", "tin-tuc-su-kien.atom", "ubnd-tinh", include_bytes!("../tests/fixtures/ubnd-atom.xml")),
+    ("baodongkhoi", "chinh-tri.rss", "bao-dong-khoi", include_bytes!("../tests/fixtures/baodongkhoi-rss.xml")),
 ];
 
 /// Serves the samples on an ephemeral loopback port, with ETag and 304.
@@ -51,11 +36,7 @@ pub async fn serve_samples(stop: CancellationToken) -> anyhow::Result<SocketAddr
         .await
         .context("cannot open a loopback port for the demo sources")?;
     let addr = listener.local_addr()?;
-    tokio::spawn(
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .into_future(),
-    );
+    tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).into_future());
     Ok(addr)
 }
 
@@ -64,27 +45,11 @@ async fn sample(Path(file): Path<String>, headers: HeaderMap) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     };
     let etag = format!("\"{}\"", hex(&Sha256::digest(bytes)[..8]));
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        == Some(etag.as_str())
-    {
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
-    let ctype = if file.ends_with(".atom") {
-        "application/atom+xml"
-    } else {
-        "application/rss+xml"
-    };
-    (
-        StatusCode::OK,
-        [
-            (header::ETAG, etag),
-            (header::CONTENT_TYPE, ctype.to_string()),
-        ],
-        *bytes,
-    )
-        .into_response()
+    let ctype = if file.ends_with(".atom") { "application/atom+xml" } else { "application/rss+xml" };
+    (StatusCode::OK, [(header::ETAG, etag), (header::CONTENT_TYPE, ctype.to_string())], *bytes).into_response()
 }
 
 /// The config the demo runs with.
@@ -95,7 +60,9 @@ pub fn config_text(sources: SocketAddr, listen: SocketAddr, store: &std::path::P
         store = store.display().to_string(),
     );
     for (id, file, agency, _) in SAMPLES {
-        text.push_str(&format!("\n[[source]]\nid = \"{id}\"\nurl = \"http://{sources}/{file}\"\nagency = \"{agency}\"\n"));
+        text.push_str(&format!(
+            "\n[[source]]\nid = \"{id}\"\nurl = \"http://{sources}/{file}\"\nagency = \"{agency}\"\n"
+        ));
     }
     text
 }
@@ -110,13 +77,10 @@ pub async fn run(listen: SocketAddr, stop: CancellationToken) -> anyhow::Result<
     let listen = listener.local_addr()?;
     let sources = serve_samples(stop.clone()).await?;
     let text = config_text(sources, listen, &dir.path().join("store"));
-    let config = Config::parse(&text, "<demo config>")
-        .map_err(|e| anyhow::anyhow!("the demo config is invalid: {e}"))?;
+    let config =
+        Config::parse(&text, "<demo config>").map_err(|e| anyhow::anyhow!("the demo config is invalid: {e}"))?;
     let engine = Arc::new(tokio::task::spawn_blocking(move || Engine::new(config)).await??);
-    println!(
-        "loa demo: {} sample sources on http://{sources}/",
-        SAMPLES.len()
-    );
+    println!("loa demo: {} sample sources on http://{sources}/", SAMPLES.len());
     println!("  index         http://{listen}/");
     println!("  merged feed   http://{listen}/feed.atom  (also .rss, .json)");
     println!("  agency feed   http://{listen}/agency/tinh-uy.atom");

@@ -125,22 +125,12 @@ impl Fetcher {
             .redirect(reqwest::redirect::Policy::limited(5))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| {
-                FetchError::Other(format!("cannot build the HTTP client: {}", error_chain(&e)))
-            })?;
-        Ok(Fetcher {
-            client,
-            timeout: poll.timeout,
-            max_body: poll.max_body,
-        })
+            .map_err(|e| FetchError::Other(format!("cannot build the HTTP client: {}", error_chain(&e))))?;
+        Ok(Fetcher { client, timeout: poll.timeout, max_body: poll.max_body })
     }
 
     /// GETs `url`, conditionally when validators are given.
-    pub async fn get(
-        &self,
-        url: &Url,
-        validators: Option<&Validators>,
-    ) -> Result<Fetched, FetchError> {
+    pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<Fetched, FetchError> {
         // reqwest's own timeout covers the body too, but a second, outer one makes the
         // total limit independent of how the body is read.
         match tokio::time::timeout(self.timeout, self.get_inner(url, validators)).await {
@@ -149,11 +139,7 @@ impl Fetcher {
         }
     }
 
-    async fn get_inner(
-        &self,
-        url: &Url,
-        validators: Option<&Validators>,
-    ) -> Result<Fetched, FetchError> {
+    async fn get_inner(&self, url: &Url, validators: Option<&Validators>) -> Result<Fetched, FetchError> {
         let started = Instant::now();
         let mut req = self.client.get(url.clone()).header(
             header::ACCEPT,
@@ -167,10 +153,7 @@ impl Fetcher {
                 req = req.header(header::IF_MODIFIED_SINCE, lm);
             }
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| FetchError::from_reqwest(e, self.timeout))?;
+        let resp = req.send().await.map_err(|e| FetchError::from_reqwest(e, self.timeout))?;
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -186,9 +169,7 @@ impl Fetcher {
         if let Some(len) = resp.content_length() {
             // Only a hint: the length is of the encoded body, and may lie.
             if len > self.max_body && !is_compressed(&headers) {
-                return Err(FetchError::TooLarge {
-                    limit: self.max_body,
-                });
+                return Err(FetchError::TooLarge { limit: self.max_body });
             }
         }
         let mut body = BytesMut::new();
@@ -196,9 +177,7 @@ impl Fetcher {
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| FetchError::from_reqwest(e, self.timeout))?;
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
-                return Err(FetchError::TooLarge {
-                    limit: self.max_body,
-                });
+                return Err(FetchError::TooLarge { limit: self.max_body });
             }
             body.extend_from_slice(&chunk);
         }

@@ -15,11 +15,7 @@ use loa::daemon::{self, Engine};
 use loa::store::Store;
 
 #[derive(Parser)]
-#[command(
-    name = "loa",
-    version,
-    about = "Gathers the news of a Vietnamese province and publishes it as clean feeds"
-)]
+#[command(name = "loa", version, about = "Gathers the news of a Vietnamese province and publishes it as clean feeds")]
 struct Cli {
     /// The config file (else $LOA_CONFIG, ./config/loa.toml, /etc/loa/loa.toml).
     #[arg(short, long, global = true, env = "LOA_CONFIG", value_name = "FILE")]
@@ -72,10 +68,7 @@ impl From<anyhow::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = matches!(
-        cli.command,
-        Command::Check | Command::Sources | Command::Fetch { .. }
-    );
+    let quiet = matches!(cli.command, Command::Check | Command::Sources | Command::Fetch { .. });
     init_logs(cli.log_format, if quiet { "warn" } else { "info" });
     match real_main(cli) {
         Ok(code) => code,
@@ -92,8 +85,7 @@ fn main() -> ExitCode {
 
 fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
     let load = || -> Result<(PathBuf, Config), Failure> {
-        let path = config::locate(cli.config.as_deref())
-            .map_err(|e| Failure::Usage(format!("loa: {e}")))?;
+        let path = config::locate(cli.config.as_deref()).map_err(|e| Failure::Usage(format!("loa: {e}")))?;
         let config = Config::load(&path).map_err(|e| Failure::Usage(e.to_string()))?;
         Ok((path, config))
     };
@@ -112,9 +104,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
             let (_, config) = load()?;
             runtime()?.block_on(async {
                 let engine = Arc::new(
-                    tokio::task::spawn_blocking(move || Engine::new(config))
-                        .await
-                        .context("start-up failed")??,
+                    tokio::task::spawn_blocking(move || Engine::new(config)).await.context("start-up failed")??,
                 );
                 let listener = daemon::bind(engine.config.server.listen).await?;
                 let stop = CancellationToken::new();
@@ -126,15 +116,11 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Fetch { sources } => {
             let (_, config) = load()?;
             if let Some(unknown) = sources.iter().find(|id| config.source(id).is_none()) {
-                return Err(Failure::Usage(format!(
-                    "loa: no source \"{unknown}\" in the config"
-                )));
+                return Err(Failure::Usage(format!("loa: no source \"{unknown}\" in the config")));
             }
             let failed = runtime()?.block_on(async {
                 let engine = Arc::new(
-                    tokio::task::spawn_blocking(move || Engine::new(config))
-                        .await
-                        .context("start-up failed")??,
+                    tokio::task::spawn_blocking(move || Engine::new(config)).await.context("start-up failed")??,
                 );
                 let reports = engine.cycle(&sources).await;
                 for r in &reports {
@@ -143,31 +129,23 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 engine.store.flush().await?;
                 Ok::<_, anyhow::Error>(reports.iter().any(|r| r.error.is_some()))
             })?;
-            Ok(if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Sources => {
             let (_, config) = load()?;
-            let store = Store::open(&config.store.path, config.store.cache_capacity)
-                .map_err(anyhow::Error::from)?;
+            let store = Store::open(&config.store.path, config.store.cache_capacity).map_err(anyhow::Error::from)?;
             println!(
                 "{:<16} {:<6} {:<20} {:<20} {:>6} {:>5}  ERROR",
                 "SOURCE", "STATUS", "LAST ATTEMPT", "LAST SUCCESS", "ITEMS", "FAILS"
             );
             let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
-                d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_else(|| "never".into())
+                d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "never".into())
             };
             for s in loa::serve::source_statuses(&config, &store) {
                 println!(
                     "{:<16} {:<6} {:<20} {:<20} {:>6} {:>5}  {}",
                     s.id,
-                    s.http_status
-                        .map(|c| c.to_string())
-                        .unwrap_or_else(|| "-".into()),
+                    s.http_status.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
                     fmt(s.last_attempt),
                     fmt(s.last_success),
                     s.items,
@@ -189,18 +167,13 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?)
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?)
 }
 
 fn init_logs(format: LogFormat, default: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

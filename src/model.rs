@@ -139,18 +139,8 @@ impl Item {
             h.update(part.as_bytes());
             h.update([1]);
         }
-        h.update(
-            self.published
-                .map(|d| d.timestamp())
-                .unwrap_or(0)
-                .to_be_bytes(),
-        );
-        h.update(
-            self.updated
-                .map(|d| d.timestamp())
-                .unwrap_or(0)
-                .to_be_bytes(),
-        );
+        h.update(self.published.map(|d| d.timestamp()).unwrap_or(0).to_be_bytes());
+        h.update(self.updated.map(|d| d.timestamp()).unwrap_or(0).to_be_bytes());
         hex(&h.finalize()[..16])
     }
 }
@@ -252,12 +242,10 @@ pub struct SourceHealth {
 /// Lower-case hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ use crate::normalize::date;
 #[derive(Debug, Clone, Default)]
 pub struct RawFeed {
     pub title: Option<String>,
+    /// The site the document belongs to (RSS `<channel><link>`, Atom
+    /// `rel="alternate"`), as given.
+    pub home: Option<String>,
     pub items: Vec<RawItem>,
 }
 
@@ -68,8 +71,7 @@ pub fn parse_feed(bytes: &[u8], tz: FixedOffset) -> Result<RawFeed, ParseError> 
         .sanitize_content(false)
         .timestamp_parser(move |s| date::parse(s, tz))
         .build();
-    let result =
-        catch_unwind(AssertUnwindSafe(|| parser.parse(body))).map_err(|_| ParseError::Panicked)?;
+    let result = catch_unwind(AssertUnwindSafe(|| parser.parse(body))).map_err(|_| ParseError::Panicked)?;
     let feed = match result {
         Ok(feed) => feed,
         Err(e) => {
@@ -77,17 +79,15 @@ pub fn parse_feed(bytes: &[u8], tz: FixedOffset) -> Result<RawFeed, ParseError> 
                 return Err(ParseError::NotAFeed(what));
             }
             return Err(match e {
-                feed_rs::parser::ParseFeedError::ParseError(
-                    feed_rs::parser::ParseErrorKind::NoFeedRoot,
-                ) => ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root"),
+                feed_rs::parser::ParseFeedError::ParseError(feed_rs::parser::ParseErrorKind::NoFeedRoot) => {
+                    ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root")
+                }
                 other => ParseError::Malformed(other.to_string()),
             });
         }
     };
-    Ok(RawFeed {
-        title: feed.title.map(|t| t.content),
-        items: feed.entries.into_iter().map(raw_item).collect(),
-    })
+    let home = feed.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| l.href.clone());
+    Ok(RawFeed { title: feed.title.map(|t| t.content), home, items: feed.entries.into_iter().map(raw_item).collect() })
 }
 
 fn raw_item(e: feed_rs::model::Entry) -> RawItem {
@@ -105,12 +105,7 @@ fn raw_item(e: feed_rs::model::Entry) -> RawItem {
         content: e.content.and_then(|c| c.body),
         published: e.published,
         updated: e.updated,
-        authors: e
-            .authors
-            .into_iter()
-            .filter_map(|p| p.name)
-            .filter(|n| !n.trim().is_empty())
-            .collect(),
+        authors: e.authors.into_iter().filter_map(|p| p.name).filter(|n| !n.trim().is_empty()).collect(),
         categories: e
             .categories
             .into_iter()
@@ -123,10 +118,7 @@ fn raw_item(e: feed_rs::model::Entry) -> RawItem {
 /// Skips a UTF-8 BOM and whitespace left by server-side includes before `<?xml`.
 fn trim_start(bytes: &[u8]) -> &[u8] {
     let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
     &b[start..]
 }
 
@@ -156,10 +148,7 @@ mod tests {
         let feed = parse_feed(include_bytes!("../tests/fixtures/tinhuy-rss.xml"), vn()).unwrap();
         assert_eq!(feed.items.len(), 8);
         assert_eq!(feed.items[2].guid.as_deref(), Some("25860"));
-        assert_eq!(
-            feed.items[3].guid, None,
-            "T4 has no guid; feed-rs must not invent one"
-        );
+        assert_eq!(feed.items[3].guid, None, "T4 has no guid; feed-rs must not invent one");
         assert_eq!(
             feed.items[2].link.as_deref(),
             Some("/tin-hoat-dong/uy-ban-kiem-tra-tinh-uy-to-chuc-ky-hop-thu-18-25860.html")
@@ -168,15 +157,8 @@ mod tests {
 
     #[test]
     fn vietnamese_dates_are_read() {
-        let feed = parse_feed(
-            include_bytes!("../tests/fixtures/baodongkhoi-rss.xml"),
-            vn(),
-        )
-        .unwrap();
-        assert_eq!(
-            feed.items[0].published.unwrap().to_rfc3339(),
-            "2022-08-05T08:20:00+00:00"
-        );
+        let feed = parse_feed(include_bytes!("../tests/fixtures/baodongkhoi-rss.xml"), vn()).unwrap();
+        assert_eq!(feed.items[0].published.unwrap().to_rfc3339(), "2022-08-05T08:20:00+00:00");
         assert_eq!(feed.items[4].published, None);
     }
 
@@ -187,10 +169,7 @@ mod tests {
             let err = parse_feed(&bytes, vn()).unwrap_err();
             assert!(matches!(err, ParseError::NotAFeed(_)), "{f}: {err}");
         }
-        assert!(matches!(
-            parse_feed(b"  ", vn()),
-            Err(ParseError::NotAFeed(_))
-        ));
+        assert!(matches!(parse_feed(b"  ", vn()), Err(ParseError::NotAFeed(_))));
     }
 
     #[test]

@@ -44,11 +44,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn new(title: &str, limit: usize, base_url: &Url) -> Settings {
-        Settings {
-            title: title.to_string(),
-            limit,
-            base_url: base_url.as_str().trim_end_matches('/').to_string(),
-        }
+        Settings { title: title.to_string(), limit, base_url: base_url.as_str().trim_end_matches('/').to_string() }
     }
 
     /// The public URL of a document.
@@ -98,8 +94,7 @@ impl Publisher {
 
     /// Renders every document from the store: at start.
     pub fn render_all(&self, store: &Store) -> Result<(), StoreError> {
-        let mut scopes: BTreeSet<Scope> =
-            store.agencies()?.into_iter().map(Scope::Agency).collect();
+        let mut scopes: BTreeSet<Scope> = store.agencies()?.into_iter().map(Scope::Agency).collect();
         scopes.insert(Scope::All);
         self.refresh(store, &scopes)
     }
@@ -112,10 +107,7 @@ impl Publisher {
             let stories = store.latest(scope, self.settings.limit)?;
             self.learn_names(&stories);
             for kind in FeedKind::ALL {
-                fresh.push((
-                    (scope.clone(), kind),
-                    Arc::new(self.render(scope, kind, &stories)),
-                ));
+                fresh.push(((scope.clone(), kind), Arc::new(self.render(scope, kind, &stories))));
             }
         }
         let mut docs = self.docs.write().unwrap_or_else(|e| e.into_inner());
@@ -130,27 +122,18 @@ impl Publisher {
     }
 
     fn learn_names(&self, stories: &[Story]) {
-        let unknown: Vec<&Story> = stories
-            .iter()
-            .filter(|s| !self.registry.contains(&s.agency))
-            .collect();
+        let unknown: Vec<&Story> = stories.iter().filter(|s| !self.registry.contains(&s.agency)).collect();
         if unknown.is_empty() {
             return;
         }
         let mut learned = self.learned.write().unwrap_or_else(|e| e.into_inner());
         for s in unknown {
-            learned
-                .entry(s.agency.clone())
-                .or_insert_with(|| s.agency_name.clone());
+            learned.entry(s.agency.clone()).or_insert_with(|| s.agency_name.clone());
         }
     }
 
     pub fn get(&self, scope: &Scope, kind: FeedKind) -> Option<Arc<Document>> {
-        self.docs
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&(scope.clone(), kind))
-            .cloned()
+        self.docs.read().unwrap_or_else(|e| e.into_inner()).get(&(scope.clone(), kind)).cloned()
     }
 
     /// Every published scope with its entry count and last update, merged first.
@@ -200,66 +183,57 @@ impl Publisher {
     fn atom(&self, scope: &Scope, stories: &[Story], updated: Option<DateTime<Utc>>) -> Vec<u8> {
         let s = &self.settings;
         let self_url = s.url(scope, FeedKind::Atom);
-        let entries =
-            stories
-                .iter()
-                .map(|story| {
-                    let mut links = Vec::new();
-                    if let Some(l) = &story.link {
-                        links.push(atom_link(l, "alternate", Some("text/html")));
+        let entries = stories
+            .iter()
+            .map(|story| {
+                let mut links = Vec::new();
+                if let Some(l) = &story.link {
+                    links.push(atom_link(l, "alternate", Some("text/html")));
+                }
+                for m in story.members.iter().skip(1) {
+                    if let Some(u) = &m.url {
+                        links.push(atom_link(u, "via", Some("text/html")));
                     }
-                    for m in story.members.iter().skip(1) {
-                        if let Some(u) = &m.url {
-                            links.push(atom_link(u, "via", Some("text/html")));
-                        }
-                    }
-                    let primary = &story.members[0];
-                    let source = atom::Source {
-                        title: plain(primary.source_title.as_deref().unwrap_or(&primary.source)),
-                        id: primary.source_url.clone(),
-                        updated: fixed(story.updated),
-                        links: vec![atom_link(&primary.source_url, "self", None)],
+                }
+                let primary = &story.members[0];
+                let source = atom::Source {
+                    title: plain(primary.source_title.as_deref().unwrap_or(&primary.source)),
+                    id: primary.source_url.clone(),
+                    updated: fixed(story.updated),
+                    links: vec![atom_link(&primary.source_url, "self", None)],
+                    ..Default::default()
+                };
+                atom::Entry {
+                    id: s.entry_id(story),
+                    title: plain(&story.title),
+                    updated: fixed(story.updated),
+                    published: Some(fixed(story.published)),
+                    authors: vec![atom::Person {
+                        name: xml_safe(&story.agency_name).into_owned(),
                         ..Default::default()
-                    };
-                    atom::Entry {
-                        id: s.entry_id(story),
-                        title: plain(&story.title),
-                        updated: fixed(story.updated),
-                        published: Some(fixed(story.published)),
-                        authors: vec![atom::Person {
-                            name: xml_safe(&story.agency_name).into_owned(),
-                            ..Default::default()
-                        }],
-                        links,
-                        categories: story
-                            .categories
-                            .iter()
-                            .map(|c| atom::Category {
-                                term: xml_safe(c).into_owned(),
-                                ..Default::default()
-                            })
-                            .collect(),
-                        summary: story.summary.as_deref().map(html_text),
-                        content: story.content.as_deref().or(story.summary.as_deref()).map(
-                            |html| atom::Content {
-                                value: Some(xml_safe(html).into_owned()),
-                                content_type: Some("html".into()),
-                                ..Default::default()
-                            },
-                        ),
-                        source: Some(source),
+                    }],
+                    links,
+                    categories: story
+                        .categories
+                        .iter()
+                        .map(|c| atom::Category { term: xml_safe(c).into_owned(), ..Default::default() })
+                        .collect(),
+                    summary: story.summary.as_deref().map(html_text),
+                    content: story.content.as_deref().or(story.summary.as_deref()).map(|html| atom::Content {
+                        value: Some(xml_safe(html).into_owned()),
+                        content_type: Some("html".into()),
                         ..Default::default()
-                    }
-                })
-                .collect();
+                    }),
+                    source: Some(source),
+                    ..Default::default()
+                }
+            })
+            .collect();
         let feed = atom::Feed {
             id: self_url.clone(),
             title: plain(&self.title(scope)),
             updated: fixed(updated.unwrap_or(DateTime::UNIX_EPOCH)),
-            authors: vec![atom::Person {
-                name: xml_safe(&s.title).into_owned(),
-                ..Default::default()
-            }],
+            authors: vec![atom::Person { name: xml_safe(&s.title).into_owned(), ..Default::default() }],
             links: vec![
                 atom_link(&self_url, "self", Some("application/atom+xml")),
                 atom_link(&format!("{}/", s.base_url), "alternate", Some("text/html")),
@@ -293,25 +267,16 @@ impl Publisher {
                         .as_deref()
                         .or(story.content.as_deref())
                         .map(|h| xml_safe(h).into_owned()),
-                    guid: Some(rss::Guid {
-                        value: s.entry_id(story),
-                        permalink: false,
-                    }),
+                    guid: Some(rss::Guid { value: s.entry_id(story), permalink: false }),
                     pub_date: Some(story.published.to_rfc2822()),
                     source: Some(rss::Source {
                         url: primary.source_url.clone(),
-                        title: Some(
-                            xml_safe(primary.source_title.as_deref().unwrap_or(&primary.source))
-                                .into_owned(),
-                        ),
+                        title: Some(xml_safe(primary.source_title.as_deref().unwrap_or(&primary.source)).into_owned()),
                     }),
                     categories: story
                         .categories
                         .iter()
-                        .map(|c| rss::Category {
-                            name: xml_safe(c).into_owned(),
-                            domain: None,
-                        })
+                        .map(|c| rss::Category { name: xml_safe(c).into_owned(), domain: None })
                         .collect(),
                     dublin_core_ext: Some(dc),
                     ..Default::default()
@@ -319,11 +284,7 @@ impl Publisher {
             })
             .collect();
         let mut atom_ext = rss::extension::atom::AtomExtension::default();
-        atom_ext.set_links(vec![atom_link(
-            &self_url,
-            "self",
-            Some("application/rss+xml"),
-        )]);
+        atom_ext.set_links(vec![atom_link(&self_url, "self", Some("application/rss+xml"))]);
         let channel = rss::Channel {
             title: xml_safe(&self.title(scope)).into_owned(),
             link: format!("{}/", s.base_url),
@@ -334,14 +295,8 @@ impl Publisher {
             items,
             atom_ext: Some(atom_ext),
             namespaces: BTreeMap::from([
-                (
-                    "atom".to_string(),
-                    "http://www.w3.org/2005/Atom".to_string(),
-                ),
-                (
-                    "dc".to_string(),
-                    "http://purl.org/dc/elements/1.1/".to_string(),
-                ),
+                ("atom".to_string(), "http://www.w3.org/2005/Atom".to_string()),
+                ("dc".to_string(), "http://purl.org/dc/elements/1.1/".to_string()),
             ]),
             ..Default::default()
         };
@@ -365,24 +320,11 @@ impl Publisher {
                     id: s.entry_id(story),
                     url: story.link.clone(),
                     title: story.title.clone(),
-                    content_html: story
-                        .content
-                        .clone()
-                        .or_else(|| story.summary.clone())
-                        .unwrap_or_default(),
-                    summary: story
-                        .summary
-                        .as_deref()
-                        .map(crate::normalize::text::html_to_text),
-                    date_published: story
-                        .published
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    date_modified: story
-                        .updated
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    authors: vec![JsonAuthor {
-                        name: story.agency_name.clone(),
-                    }],
+                    content_html: story.content.clone().or_else(|| story.summary.clone()).unwrap_or_default(),
+                    summary: story.summary.as_deref().map(crate::normalize::text::html_to_text),
+                    date_published: story.published.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    date_modified: story.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    authors: vec![JsonAuthor { name: story.agency_name.clone() }],
                     tags: story.categories.clone(),
                     loa: LoaExtension {
                         agency: story.agency.clone(),
@@ -390,11 +332,7 @@ impl Publisher {
                         sources: story
                             .members
                             .iter()
-                            .map(|m| LoaSource {
-                                source: m.source.clone(),
-                                url: m.url.clone(),
-                                id: m.id.clone(),
-                            })
+                            .map(|m| LoaSource { source: m.source.clone(), url: m.url.clone(), id: m.id.clone() })
                             .collect(),
                     },
                 })

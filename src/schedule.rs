@@ -22,9 +22,7 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 pub fn next_delay(interval: Duration, health: &SourceHealth, jitter_seed: u64) -> Duration {
     let base = match health.consecutive_failures {
         0 => interval,
-        n => interval
-            .saturating_mul(1u32 << (n - 1).min(16))
-            .min(MAX_BACKOFF.max(interval)),
+        n => interval.saturating_mul(1u32 << (n - 1).min(16)).min(MAX_BACKOFF.max(interval)),
     };
     jitter(base, jitter_seed)
 }
@@ -32,10 +30,7 @@ pub fn next_delay(interval: Duration, health: &SourceHealth, jitter_seed: u64) -
 /// The wait before the first poll after a start: what the store says was due, so a
 /// restart does not poll everything at once.
 pub fn initial_delay(health: Option<&SourceHealth>, now: DateTime<Utc>) -> Duration {
-    health
-        .and_then(|h| h.next_due)
-        .and_then(|due| (due - now).to_std().ok())
-        .unwrap_or(Duration::ZERO)
+    health.and_then(|h| h.next_due).and_then(|due| (due - now).to_std().ok()).unwrap_or(Duration::ZERO)
 }
 
 /// ±10 %, derived from a seed so that tests can pin it.
@@ -77,25 +72,11 @@ impl Limits {
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
         let sem = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-            hosts
-                .entry(host)
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
-                .clone()
+            hosts.entry(host).or_insert_with(|| Arc::new(Semaphore::new(self.per_host))).clone()
         };
-        let host = sem
-            .acquire_owned()
-            .await
-            .expect("host semaphores are never closed");
-        let overall = self
-            .overall
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the overall semaphore is never closed");
-        Permit {
-            _host: host,
-            _overall: overall,
-        }
+        let host = sem.acquire_owned().await.expect("host semaphores are never closed");
+        let overall = self.overall.clone().acquire_owned().await.expect("the overall semaphore is never closed");
+        Permit { _host: host, _overall: overall }
     }
 }
 
@@ -107,10 +88,7 @@ mod tests {
     fn backoff_grows_and_caps() {
         let i = Duration::from_secs(600);
         let d = |n| {
-            let h = SourceHealth {
-                consecutive_failures: n,
-                ..Default::default()
-            };
+            let h = SourceHealth { consecutive_failures: n, ..Default::default() };
             next_delay(i, &h, 0)
         };
         assert!(d(1) < d(2) && d(2) < d(3));
@@ -123,10 +101,7 @@ mod tests {
     fn jitter_stays_within_ten_percent() {
         for seed in 0..1000 {
             let d = jitter(Duration::from_secs(1000), seed);
-            assert!(
-                d >= Duration::from_secs(900) && d <= Duration::from_secs(1100),
-                "{d:?}"
-            );
+            assert!(d >= Duration::from_secs(900) && d <= Duration::from_secs(1100), "{d:?}");
         }
     }
 }

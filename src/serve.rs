@@ -28,39 +28,23 @@ pub struct AppState {
 
 impl AppState {
     fn config(&self) -> Arc<Config> {
-        self.config
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(index))
-        .route(
-            "/feed.atom",
-            get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Atom)),
-        )
-        .route(
-            "/feed.rss",
-            get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Rss)),
-        )
-        .route(
-            "/feed.json",
-            get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Json)),
-        )
+        .route("/feed.atom", get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Atom)))
+        .route("/feed.rss", get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Rss)))
+        .route("/feed.json", get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Json)))
         .route("/agency/{file}", get(agency_feed))
         .route("/status", get(status))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(state)
 }
 
-async fn agency_feed(
-    state: State<Arc<AppState>>,
-    Path(file): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn agency_feed(state: State<Arc<AppState>>, Path(file): Path<String>, headers: HeaderMap) -> Response {
     let Some((slug, ext)) = file.rsplit_once('.') else {
         return not_found();
     };
@@ -70,12 +54,7 @@ async fn agency_feed(
     feed(state, headers, Scope::Agency(slug.to_string()), kind).await
 }
 
-async fn feed(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    scope: Scope,
-    kind: FeedKind,
-) -> Response {
+async fn feed(State(state): State<Arc<AppState>>, headers: HeaderMap, scope: Scope, kind: FeedKind) -> Response {
     match state.publisher.get(&scope, kind) {
         Some(doc) => conditional(&doc, &headers),
         None => not_found(),
@@ -89,28 +68,16 @@ fn not_found() -> Response {
 /// 200 with the document, or 304 when the client's validators still hold.
 pub fn conditional(doc: &Document, req: &HeaderMap) -> Response {
     let mut headers = HeaderMap::new();
-    headers.insert(
-        header::ETAG,
-        HeaderValue::from_str(&doc.etag).expect("hex etag is a valid header"),
-    );
+    headers.insert(header::ETAG, HeaderValue::from_str(&doc.etag).expect("hex etag is a valid header"));
     if let Some(lm) = doc.last_modified {
         let v = httpdate::fmt_http_date(lm.into());
-        headers.insert(
-            header::LAST_MODIFIED,
-            HeaderValue::from_str(&v).expect("http date is a valid header"),
-        );
+        headers.insert(header::LAST_MODIFIED, HeaderValue::from_str(&v).expect("http date is a valid header"));
     }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     if not_modified(doc, req) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(doc.kind.content_type()),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(doc.kind.content_type()));
     (StatusCode::OK, headers, doc.bytes.clone()).into_response()
 }
 
@@ -118,10 +85,7 @@ fn not_modified(doc: &Document, req: &HeaderMap) -> bool {
     // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
     if let Some(inm) = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
         let ours = doc.etag.trim_start_matches("W/");
-        return inm
-            .split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == ours);
+        return inm.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == ours);
     }
     let ims = req
         .get(header::IF_MODIFIED_SINCE)
@@ -195,8 +159,7 @@ async fn status(State(state): State<Arc<AppState>>) -> Response {
         sources: source_statuses(&config, &state.store),
     };
     let mut resp = Json(body).into_response();
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 
@@ -209,19 +172,11 @@ async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
         let title = esc(&p.title(&scope));
         let links: Vec<String> = FeedKind::ALL
             .iter()
-            .map(|k| {
-                format!(
-                    "<a href=\"{}\">{}</a>",
-                    esc(&settings.url(&scope, *k)),
-                    k.extension()
-                )
-            })
+            .map(|k| format!("<a href=\"{}\">{}</a>", esc(&settings.url(&scope, *k)), k.extension()))
             .collect();
         feeds.push_str(&format!(
             "<tr><td>{title}</td><td>{entries}</td><td>{}</td><td>{}</td></tr>\n",
-            updated
-                .map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_default(),
+            updated.map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
             links.join(" · ")
         ));
         if scope == Scope::All {
@@ -242,9 +197,7 @@ async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
             esc(&s.id),
             esc(&s.url),
             esc(&s.url),
-            s.last_success
-                .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_else(|| "—".into()),
+            s.last_success.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".into()),
             s.items,
             esc(s.error.as_deref().unwrap_or("ok")),
         ));

@@ -103,10 +103,7 @@ const SCHEMA_KEY: &[u8] = b"schema_version";
 impl Store {
     /// Opens (or creates) the store; `cache_capacity` bounds sled's page cache.
     pub fn open(path: &Path, cache_capacity: u64) -> Result<Store, StoreError> {
-        let open_err = |source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        };
+        let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(cache_capacity)
@@ -127,19 +124,12 @@ impl Store {
         };
         match store.meta.get(SCHEMA_KEY)? {
             None => {
-                store
-                    .meta
-                    .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+                store.meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
             }
             Some(v) => {
-                let found = <[u8; 4]>::try_from(v.as_ref())
-                    .map(u32::from_be_bytes)
-                    .unwrap_or(u32::MAX);
+                let found = <[u8; 4]>::try_from(v.as_ref()).map(u32::from_be_bytes).unwrap_or(u32::MAX);
                 if found > SCHEMA_VERSION {
-                    return Err(StoreError::TooNew {
-                        path: path.to_path_buf(),
-                        found,
-                    });
+                    return Err(StoreError::TooNew { path: path.to_path_buf(), found });
                 }
             }
         }
@@ -168,10 +158,7 @@ impl Store {
             .iter()
             .map(|kv| {
                 let (k, v) = kv?;
-                Ok((
-                    String::from_utf8_lossy(&k).into_owned(),
-                    decode(&v, "source health")?,
-                ))
+                Ok((String::from_utf8_lossy(&k).into_owned(), decode(&v, "source health")?))
             })
             .collect()
     }
@@ -191,13 +178,9 @@ impl Store {
     /// The newest `limit` stories of a scope, newest first.
     pub fn latest(&self, scope: &Scope, limit: usize) -> Result<Vec<Story>, StoreError> {
         let ids: Vec<sled::IVec> = match scope {
-            Scope::All => self
-                .by_time
-                .iter()
-                .rev()
-                .take(limit)
-                .map(|kv| kv.map(|(k, _)| k))
-                .collect::<Result<_, _>>()?,
+            Scope::All => {
+                self.by_time.iter().rev().take(limit).map(|kv| kv.map(|(k, _)| k)).collect::<Result<_, _>>()?
+            }
             Scope::Agency(slug) => self
                 .by_agency
                 .scan_prefix(agency_prefix(slug))
@@ -214,10 +197,7 @@ impl Store {
                 Some(s) => out.push(s),
                 None => {
                     return Err(StoreError::Corrupt {
-                        what: format!(
-                            "index entry for missing story {}",
-                            String::from_utf8_lossy(id)
-                        ),
+                        what: format!("index entry for missing story {}", String::from_utf8_lossy(id)),
                         error: "dangling index entry".into(),
                     })
                 }
@@ -228,12 +208,7 @@ impl Store {
 
     /// The stories keyed under `prefix` at a time within `from..=to`: the lookup
     /// half of `Batch::put_key`, with keys made by `lookup_key`.
-    pub fn keyed(
-        &self,
-        prefix: &[u8],
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<StoryId>, StoreError> {
+    pub fn keyed(&self, prefix: &[u8], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<StoryId>, StoreError> {
         let start = lookup_key(prefix, from, &StoryId(String::new()));
         let mut end = lookup_key(prefix, to, &StoryId(String::new()));
         end.extend_from_slice(&[0xff; 17]);
@@ -241,9 +216,7 @@ impl Store {
             .range(start..end)
             .map(|kv| {
                 let (k, _) = kv?;
-                Ok(StoryId(
-                    String::from_utf8_lossy(&k[k.len().saturating_sub(16)..]).into_owned(),
-                ))
+                Ok(StoryId(String::from_utf8_lossy(&k[k.len().saturating_sub(16)..]).into_owned()))
             })
             .collect()
     }
@@ -272,25 +245,13 @@ impl Store {
         }
         let mut story_writes = Vec::with_capacity(batch.stories.len());
         for (before, story) in &batch.stories {
-            story_writes.push((
-                before.as_ref().map(index_keys),
-                index_keys(story),
-                encode(story)?,
-                story,
-            ));
+            story_writes.push((before.as_ref().map(index_keys), index_keys(story), encode(story)?, story));
         }
         let health = match &batch.health {
             Some((id, h)) => Some((id.as_bytes(), encode(h)?)),
             None => None,
         };
-        let trees = (
-            &self.items,
-            &self.stories,
-            &self.by_time,
-            &self.by_agency,
-            &self.sources,
-            &self.keys,
-        );
+        let trees = (&self.items, &self.stories, &self.by_time, &self.by_agency, &self.sources, &self.keys);
         trees
             .transaction(|(items, stories, by_time, by_agency, sources, keys)| {
                 for k in &batch.keys {
@@ -318,10 +279,9 @@ impl Store {
             })
             .map_err(|e| match e {
                 TransactionError::Storage(e) => StoreError::Io(e),
-                TransactionError::Abort(()) => StoreError::Corrupt {
-                    what: "transaction".into(),
-                    error: "aborted".into(),
-                },
+                TransactionError::Abort(()) => {
+                    StoreError::Corrupt { what: "transaction".into(), error: "aborted".into() }
+                }
             })
     }
 
@@ -358,10 +318,7 @@ fn index_keys(story: &Story) -> IndexKeys {
             k
         })
         .collect();
-    IndexKeys {
-        time: vec![time],
-        agency,
-    }
+    IndexKeys { time: vec![time], agency }
 }
 
 fn remove_index(
@@ -400,17 +357,11 @@ fn time_key(millis: i64) -> [u8; 8] {
 }
 
 fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(v).map_err(|e| StoreError::Corrupt {
-        what: "record to write".into(),
-        error: e.to_string(),
-    })
+    serde_json::to_vec(v).map_err(|e| StoreError::Corrupt { what: "record to write".into(), error: e.to_string() })
 }
 
 fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        what: what.into(),
-        error: e.to_string(),
-    })
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.into(), error: e.to_string() })
 }
 
 fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>, StoreError> {
@@ -460,20 +411,10 @@ mod tests {
         b.put_story(None, story("b", "so-y-te", "2022-08-03T00:00:00Z"));
         b.put_story(None, story("c", "tinh-uy", "1969-08-02T00:00:00Z"));
         store.commit(&b).unwrap();
-        let titles = |scope| {
-            store
-                .latest(&scope, 10)
-                .unwrap()
-                .into_iter()
-                .map(|s| s.title)
-                .collect::<Vec<_>>()
-        };
+        let titles = |scope| store.latest(&scope, 10).unwrap().into_iter().map(|s| s.title).collect::<Vec<_>>();
         assert_eq!(titles(Scope::All), ["b", "a", "c"]);
         assert_eq!(titles(Scope::Agency("tinh-uy".into())), ["a", "c"]);
-        assert_eq!(
-            store.agencies().unwrap().into_iter().collect::<Vec<_>>(),
-            ["so-y-te", "tinh-uy"]
-        );
+        assert_eq!(store.agencies().unwrap().into_iter().collect::<Vec<_>>(), ["so-y-te", "tinh-uy"]);
 
         // Moving story a to another agency and date moves its index entries.
         let before = store.story(&StoryId("000000000000000a".into())).unwrap();
@@ -523,18 +464,8 @@ mod tests {
             source_title: None,
         };
         let mut b = Batch::default();
-        b.put_item(StoredItem {
-            story: StoryId("x".into()),
-            fingerprint: item.fingerprint(),
-            item: item.clone(),
-        });
-        b.put_health(
-            "s",
-            SourceHealth {
-                items_total: 1,
-                ..Default::default()
-            },
-        );
+        b.put_item(StoredItem { story: StoryId("x".into()), fingerprint: item.fingerprint(), item: item.clone() });
+        b.put_health("s", SourceHealth { items_total: 1, ..Default::default() });
         store.commit(&b).unwrap();
         assert_eq!(store.item(&item.store_key()).unwrap().unwrap().item, item);
         assert_eq!(store.health("s").unwrap().unwrap().items_total, 1);

@@ -9,20 +9,11 @@ use std::time::{Duration, Instant};
 use common::{Behavior, SourceServer};
 
 fn loa(args: &[&str], config: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loa"))
-        .args(args)
-        .arg("-c")
-        .arg(config)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_loa")).args(args).arg("-c").arg(config).output().unwrap()
 }
 
 fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 #[test]
@@ -38,27 +29,13 @@ fn check_reports_every_mistake_with_its_line_and_exits_2() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let p = path.display();
-    assert!(
-        stderr.contains(&format!(
-            "{p}:2:12: \"interval\" = \"every hour\" is not a duration"
-        )),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("{p}:7:10: unknown agency \"ban-khong-co\"")),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("{p}:10:6: duplicate source id \"tinhuy\"")),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("{p}:2:12: \"interval\" = \"every hour\" is not a duration")), "{stderr}");
+    assert!(stderr.contains(&format!("{p}:7:10: unknown agency \"ban-khong-co\"")), "{stderr}");
+    assert!(stderr.contains(&format!("{p}:10:6: duplicate source id \"tinhuy\"")), "{stderr}");
     assert!(stderr.contains("3 errors in the config"), "{stderr}");
 
-    std::fs::write(
-        &path,
-        "[[source]]\nid = \"tinhuy\"\nurl = \"https://bentre.dcs.vn/rss\"\nagency = \"tinh-uy\"\n",
-    )
-    .unwrap();
+    std::fs::write(&path, "[[source]]\nid = \"tinhuy\"\nurl = \"https://bentre.dcs.vn/rss\"\nagency = \"tinh-uy\"\n")
+        .unwrap();
     let out = loa(&["check"], &path);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // run and fetch refuse a bad config the same way.
@@ -66,31 +43,19 @@ fn check_reports_every_mistake_with_its_line_and_exits_2() {
     for cmd in ["run", "fetch"] {
         let out = loa(&[cmd], &path);
         assert_eq!(out.status.code(), Some(2), "{cmd}: {}", text(&out));
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains(":2:15:"),
-            "{cmd}: {}",
-            text(&out)
-        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains(":2:15:"), "{cmd}: {}", text(&out));
     }
 }
 
 #[test]
 fn missing_config_is_a_usage_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_loa"))
-        .args(["check", "-c", "/nonexistent/loa.toml"])
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_loa")).args(["check", "-c", "/nonexistent/loa.toml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("cannot read config file /nonexistent/loa.toml"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config file /nonexistent/loa.toml"));
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn wait_ready(base: &str, child: &mut Child) {
@@ -113,11 +78,7 @@ fn get(url: &str) -> Option<(u16, String, Vec<u8>)> {
     let rest = url.strip_prefix("http://")?;
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}")))?;
     let mut s = std::net::TcpStream::connect(host).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").ok()?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).ok()?;
     let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
@@ -125,29 +86,19 @@ fn get(url: &str) -> Option<(u16, String, Vec<u8>)> {
     let status = head.split(' ').nth(1)?.parse().ok()?;
     let etag = head
         .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .starts_with("etag:")
-                .then(|| l[5..].trim().to_string())
-        })
+        .find_map(|l| l.to_ascii_lowercase().starts_with("etag:").then(|| l[5..].trim().to_string()))
         .unwrap_or_default();
     Some((status, etag, buf[split + 4..].to_vec()))
 }
 
 fn stop(mut child: Child) -> std::process::ExitStatus {
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(s) = child.try_wait().unwrap() {
             return s;
         }
-        assert!(
-            Instant::now() < deadline,
-            "loa run did not stop within 10 s of SIGTERM"
-        );
+        assert!(Instant::now() < deadline, "loa run did not stop within 10 s of SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -163,18 +114,11 @@ async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
     let config = dir.path().join("loa.toml");
     let config_body = common::config_text(
         &server,
-        &[
-            ("tinhuy", "tinhuy.rss", "tinh-uy"),
-            ("ubnd", "ubnd.atom", "ubnd-tinh"),
-            ("down", "down.rss", "tinh-uy"),
-        ],
+        &[("tinhuy", "tinhuy.rss", "tinh-uy"), ("ubnd", "ubnd.atom", "ubnd-tinh"), ("down", "down.rss", "tinh-uy")],
         &dir.path().join("db"),
         "",
     )
-    .replace(
-        "[server]\n",
-        &format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"),
-    );
+    .replace("[server]\n", &format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"));
     std::fs::write(&config, config_body).unwrap();
 
     let out = tokio::task::spawn_blocking({
@@ -184,31 +128,11 @@ async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "a failed source makes fetch exit 1: {}",
-        text(&out)
-    );
+    assert_eq!(out.status.code(), Some(1), "a failed source makes fetch exit 1: {}", text(&out));
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("tinhuy") && l.contains("200") && l.contains("8 new")),
-        "{stdout}"
-    );
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("ubnd") && l.contains("6 new")),
-        "{stdout}"
-    );
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("down") && l.contains("error") && l.contains("HTTP 500")),
-        "{stdout}"
-    );
+    assert!(stdout.lines().any(|l| l.starts_with("tinhuy") && l.contains("200") && l.contains("8 new")), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("ubnd") && l.contains("6 new")), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("down") && l.contains("error") && l.contains("HTTP 500")), "{stdout}");
 
     let base = format!("http://127.0.0.1:{port}");
     let first = tokio::task::spawn_blocking({
@@ -222,33 +146,21 @@ async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
                 .spawn()
                 .unwrap();
             wait_ready(&base, &mut child);
-            let feeds: Vec<_> = ["feed.atom", "feed.rss", "feed.json"]
-                .iter()
-                .map(|f| get(&format!("{base}/{f}")).unwrap())
-                .collect();
+            let feeds: Vec<_> =
+                ["feed.atom", "feed.rss", "feed.json"].iter().map(|f| get(&format!("{base}/{f}")).unwrap()).collect();
             let status = stop(child);
             (feeds, status)
         }
     })
     .await
     .unwrap();
-    assert!(
-        first.1.success(),
-        "SIGTERM ends loa run with exit 0: {}",
-        first.1
-    );
+    assert!(first.1.success(), "SIGTERM ends loa run with exit 0: {}", first.1);
     for (status, etag, body) in &first.0 {
         assert_eq!(*status, 200);
         assert!(etag.starts_with('"'));
         assert!(!body.is_empty());
     }
-    assert_eq!(
-        feed_rs::parser::parse(&first.0[0].2[..])
-            .unwrap()
-            .entries
-            .len(),
-        12
-    );
+    assert_eq!(feed_rs::parser::parse(&first.0[0].2[..]).unwrap().entries.len(), 12);
 
     let second = tokio::task::spawn_blocking({
         let (config, base) = (config.clone(), base.clone());
@@ -261,18 +173,13 @@ async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
                 .spawn()
                 .unwrap();
             wait_ready(&base, &mut child);
-            let feeds: Vec<_> = ["feed.atom", "feed.rss", "feed.json"]
-                .iter()
-                .map(|f| get(&format!("{base}/{f}")).unwrap())
-                .collect();
+            let feeds: Vec<_> =
+                ["feed.atom", "feed.rss", "feed.json"].iter().map(|f| get(&format!("{base}/{f}")).unwrap()).collect();
             stop(child);
             feeds
         }
     })
     .await
     .unwrap();
-    assert_eq!(
-        first.0, second,
-        "a new process serves the same bytes and ETags"
-    );
+    assert_eq!(first.0, second, "a new process serves the same bytes and ETags");
 }

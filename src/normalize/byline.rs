@@ -33,10 +33,7 @@ pub fn trailing(text: &str) -> Option<Byline> {
     }
     words.reverse();
     let name = (!words.is_empty()).then(|| words.join(" "));
-    Some(Byline {
-        name,
-        org: org.to_string(),
-    })
+    Some(Byline { name, org: org.to_string() })
 }
 
 #[cfg(test)]
@@ -58,10 +55,7 @@ mod tests {
             Some((Some("Minh Triết".into()), "Hội Nông dân tỉnh".into()))
         );
         assert_eq!(b("(Sở Y tế)"), Some((None, "Sở Y tế".into())));
-        assert_eq!(
-            b("kết quả tốt (Ảnh: Nguyễn Diễm)").unwrap().1,
-            "Ảnh: Nguyễn Diễm"
-        );
+        assert_eq!(b("kết quả tốt (Ảnh: Nguyễn Diễm)").unwrap().1, "Ảnh: Nguyễn Diễm");
         assert_eq!(b("Không có dấu ngoặc"), None);
         assert_eq!(b("()"), None);
     }

@@ -37,9 +37,7 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
         let rest = &toks[i..];
         // yyyy-mm-dd or yyyy/mm/dd
         if date.is_none() {
-            if let [Tok::Num(y, 4), Tok::Sym(s1), Tok::Num(m, _), Tok::Sym(s2), Tok::Num(d, _), ..] =
-                rest
-            {
+            if let [Tok::Num(y, 4), Tok::Sym(s1), Tok::Num(m, _), Tok::Sym(s2), Tok::Num(d, _), ..] = rest {
                 if s1 == s2 && matches!(s1, '-' | '/' | '.') {
                     date = Some((*y as i32, *d, *m, false));
                     i += 5;
@@ -47,9 +45,7 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
                 }
             }
             // d/m/y, d-m-y, d.m.y
-            if let [Tok::Num(a, _), Tok::Sym(s1), Tok::Num(b, _), Tok::Sym(s2), Tok::Num(y, yl), ..] =
-                rest
-            {
+            if let [Tok::Num(a, _), Tok::Sym(s1), Tok::Num(b, _), Tok::Sym(s2), Tok::Num(y, yl), ..] = rest {
                 if s1 == s2 && matches!(s1, '-' | '/' | '.') && (*yl == 4 || *yl == 2) {
                     date = Some((full_year(*y, *yl), *a, *b, true));
                     i += 5;
@@ -80,9 +76,7 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
                 }
             }
             // (ngày) 5 tháng 8 năm 2022
-            if let [Tok::Num(d, _), Tok::Word(th), Tok::Num(m, _), Tok::Word(nam), Tok::Num(y, 4), ..] =
-                rest
-            {
+            if let [Tok::Num(d, _), Tok::Word(th), Tok::Num(m, _), Tok::Word(nam), Tok::Num(y, 4), ..] = rest {
                 if th == "tháng" && nam == "năm" {
                     date = Some((*y as i32, *d, *m, false));
                     i += 5;
@@ -110,22 +104,14 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
             }
         }
         match &rest[0] {
-            Tok::Word(w)
-                if time.is_some()
-                    && meridiem.is_none()
-                    && matches!(w.as_str(), "am" | "pm" | "a" | "p") =>
-            {
+            Tok::Word(w) if time.is_some() && meridiem.is_none() && matches!(w.as_str(), "am" | "pm" | "a" | "p") => {
                 meridiem = Some((w.starts_with('p'), true));
             }
             // .NET's vi-VN culture: SA (sáng) and CH (chiều).
-            Tok::Word(w)
-                if time.is_some() && meridiem.is_none() && matches!(w.as_str(), "sa" | "ch") =>
-            {
+            Tok::Word(w) if time.is_some() && meridiem.is_none() && matches!(w.as_str(), "sa" | "ch") => {
                 meridiem = Some((w == "ch", false));
             }
-            Tok::Word(w)
-                if offset.is_none() && matches!(w.as_str(), "gmt" | "utc" | "ut" | "z") =>
-            {
+            Tok::Word(w) if offset.is_none() && matches!(w.as_str(), "gmt" | "utc" | "ut" | "z") => {
                 // GMT alone, or GMT+7 / UTC+07:00
                 if let Some((o, used)) = signed_offset(&toks[i + 1..]) {
                     offset = Some(o);
@@ -161,22 +147,15 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
         };
     }
     let us_form = matches!(meridiem, Some((_, true)));
-    let (day, month) = if ambiguous && ((us_form && first <= 12) || second > 12) {
-        (second, first)
-    } else {
-        (first, second)
-    };
-    let naive = NaiveDateTime::new(
-        NaiveDate::from_ymd_opt(year, month, day)?,
-        NaiveTime::from_hms_nano_opt(h, m, s, nanos)?,
-    );
+    let (day, month) =
+        if ambiguous && ((us_form && first <= 12) || second > 12) { (second, first) } else { (first, second) };
+    let naive =
+        NaiveDateTime::new(NaiveDate::from_ymd_opt(year, month, day)?, NaiveTime::from_hms_nano_opt(h, m, s, nanos)?);
     let off = match offset {
         Some(secs) => FixedOffset::east_opt(secs)?,
         None => default_offset,
     };
-    off.from_local_datetime(&naive)
-        .single()
-        .map(|d| d.with_timezone(&Utc))
+    off.from_local_datetime(&naive).single().map(|d| d.with_timezone(&Utc))
 }
 
 fn tokenize(text: &str) -> Vec<Tok> {
@@ -231,10 +210,9 @@ fn signed_offset(toks: &[Tok]) -> Option<(i32, usize)> {
         [Tok::Num(h, 1 | 2), Tok::Sym(':'), Tok::Num(m, 2), ..] if *h <= 14 && *m < 60 => {
             Some((sign * (*h as i32 * 3600 + *m as i32 * 60), 4))
         }
-        [Tok::Num(hm, 4), ..] if hm / 100 <= 14 && hm % 100 < 60 => Some((
-            sign * ((hm / 100) as i32 * 3600 + (hm % 100) as i32 * 60),
-            2,
-        )),
+        [Tok::Num(hm, 4), ..] if hm / 100 <= 14 && hm % 100 < 60 => {
+            Some((sign * ((hm / 100) as i32 * 3600 + (hm % 100) as i32 * 60), 2))
+        }
         [Tok::Num(h, 1 | 2), ..] if *h <= 14 => Some((sign * *h as i32 * 3600, 2)),
         _ => None,
     }
@@ -254,9 +232,7 @@ fn named_zone(w: &str) -> Option<i32> {
 }
 
 fn month_name(w: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     if w.len() < 3 {
         return None;
     }
@@ -287,9 +263,7 @@ mod tests {
     }
 
     fn at(s: &str) -> String {
-        parse(s, vn())
-            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            .unwrap_or_default()
+        parse(s, vn()).map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default()
     }
 
     #[test]
@@ -334,15 +308,7 @@ mod tests {
 
     #[test]
     fn nonsense_is_none() {
-        for s in [
-            "",
-            "null",
-            "Đang cập nhật",
-            "32/13/2022",
-            "10:15",
-            "99999999999999999999",
-            "2022-02-30",
-        ] {
+        for s in ["", "null", "Đang cập nhật", "32/13/2022", "10:15", "99999999999999999999", "2022-02-30"] {
             assert_eq!(parse(s, vn()), None, "{s}");
         }
     }

@@ -10,21 +10,13 @@ use std::collections::HashSet;
 use url::Url;
 
 /// Hosts whose embedded players may stay.
-const IFRAME_HOSTS: &[&str] = &[
-    "www.youtube.com",
-    "youtube.com",
-    "www.youtube-nocookie.com",
-    "youtube-nocookie.com",
-];
+const IFRAME_HOSTS: &[&str] = &["www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "youtube-nocookie.com"];
 
 /// Sanitizes HTML; `base` resolves relative links and images.
 pub fn sanitize(html: &str, base: &Url) -> String {
     let mut b = ammonia::Builder::default();
     b.add_tags(["iframe", "figure", "figcaption", "video", "audio", "source"])
-        .add_tag_attributes(
-            "iframe",
-            ["src", "width", "height", "allowfullscreen", "title"],
-        )
+        .add_tag_attributes("iframe", ["src", "width", "height", "allowfullscreen", "title"])
         .add_tag_attributes("img", ["width", "height", "loading"])
         .add_tag_attributes("video", ["src", "controls", "width", "height", "poster"])
         .add_tag_attributes("audio", ["src", "controls"])
@@ -43,11 +35,7 @@ pub fn sanitize(html: &str, base: &Url) -> String {
 }
 
 fn allowed_iframe(src: &str) -> bool {
-    let src = if src.starts_with("//") {
-        Cow::Owned(format!("https:{src}"))
-    } else {
-        Cow::Borrowed(src)
-    };
+    let src = if src.starts_with("//") { Cow::Owned(format!("https:{src}")) } else { Cow::Borrowed(src) };
     Url::parse(&src)
         .ok()
         .filter(|u| u.scheme() == "https" || u.scheme() == "http")
@@ -66,24 +54,11 @@ mod tests {
             r#"<p onclick="x()"><img src="/up/a.jpg" onerror="this.src='x'"><script>alert(1)</script><style>p{}</style><a href="javascript:void(0)">x</a><a href="rel.html">y</a></p><iframe src="https://www.youtube.com/embed/abc"></iframe><iframe src="https://evil.example/x"></iframe>"#,
             &base,
         );
-        for bad in [
-            "<script",
-            "onerror",
-            "onclick",
-            "javascript:",
-            "<style",
-            "evil.example",
-        ] {
+        for bad in ["<script", "onerror", "onclick", "javascript:", "<style", "evil.example"] {
             assert!(!out.contains(bad), "{bad} survived: {out}");
         }
-        assert!(
-            out.contains(r#"src="https://bentre.dcs.vn/up/a.jpg""#),
-            "{out}"
-        );
-        assert!(
-            out.contains(r#"href="https://bentre.dcs.vn/tin/rel.html""#),
-            "{out}"
-        );
+        assert!(out.contains(r#"src="https://bentre.dcs.vn/up/a.jpg""#), "{out}");
+        assert!(out.contains(r#"href="https://bentre.dcs.vn/tin/rel.html""#), "{out}");
         assert!(out.contains("youtube.com/embed/abc"), "{out}");
         assert!(out.contains(r#"rel="noopener noreferrer""#), "{out}");
     }

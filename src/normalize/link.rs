@@ -4,8 +4,8 @@ use url::Url;
 
 /// Query parameters that track the reader and never name the article.
 const TRACKING: &[&str] = &[
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "zarsrc", "_hsenc",
-    "_hsmi", "mc_cid", "mc_eid", "igshid", "ref_src", "spm",
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "zarsrc", "_hsenc", "_hsmi", "mc_cid",
+    "mc_eid", "igshid", "ref_src", "spm",
 ];
 
 /// Resolves a link as published against the document's base.
@@ -18,6 +18,17 @@ pub fn absolute(link: &str, base: &Url) -> Option<Url> {
     matches!(u.scheme(), "http" | "https").then_some(u)
 }
 
+/// A document's declared home as a base for its relative links: only an absolute
+/// http(s) URL on a real host (portals misconfigured to say `http://localhost/`
+/// exist), else `None` and the document's own URL serves.
+pub fn site_base(home: &str) -> Option<Url> {
+    let u = Url::parse(home.trim()).ok()?;
+    let host = u.host_str()?;
+    let local =
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified());
+    (matches!(u.scheme(), "http" | "https") && !local).then_some(u)
+}
+
 /// The form used for identity: absolute, scheme and host lower-cased (the url
 /// crate does that), no fragment, tracking parameters removed, every other query
 /// parameter kept in order (SharePoint's `ItemID` *is* the article).
@@ -25,11 +36,8 @@ pub fn canonical(url: &Url) -> String {
     let mut u = url.clone();
     u.set_fragment(None);
     if u.query().is_some() {
-        let kept: Vec<(String, String)> = u
-            .query_pairs()
-            .filter(|(k, _)| !is_tracking(k))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let kept: Vec<(String, String)> =
+            u.query_pairs().filter(|(k, _)| !is_tracking(k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         if kept.is_empty() {
             u.set_query(None);
         } else {
@@ -57,20 +65,16 @@ mod tests {
     fn canonical_forms() {
         let base = Url::parse("https://bentre.dcs.vn/rss/tin-hoat-dong.rss").unwrap();
         let t3 = absolute("/tin-hoat-dong/uy-ban-25860.html", &base).unwrap();
-        assert_eq!(
-            canonical(&t3),
-            "https://bentre.dcs.vn/tin-hoat-dong/uy-ban-25860.html"
-        );
-        let t7 = absolute(
-            "https://BenTre.dcs.vn/a-25839.html?utm_source=rss&utm_medium=feed#top",
-            &base,
-        )
-        .unwrap();
+        assert_eq!(canonical(&t3), "https://bentre.dcs.vn/tin-hoat-dong/uy-ban-25860.html");
+        let t7 = absolute("https://BenTre.dcs.vn/a-25839.html?utm_source=rss&utm_medium=feed#top", &base).unwrap();
         assert_eq!(canonical(&t7), "https://bentre.dcs.vn/a-25839.html");
         let sp = "https://www.bentre.gov.vn/Pages/TinTucSuKien.aspx?ItemID=48213&CategoryId=Tin%20ho%E1%BA%A1t%20%C4%91%E1%BB%99ng";
         assert_eq!(canonical(&Url::parse(sp).unwrap()), sp);
         let mixed = Url::parse("https://a.vn/x.aspx?ItemID=1&fbclid=abc").unwrap();
         assert_eq!(canonical(&mixed), "https://a.vn/x.aspx?ItemID=1");
         assert_eq!(absolute("javascript:void(0)", &base), None);
+        assert_eq!(site_base("https://bentre.dcs.vn/").unwrap().as_str(), "https://bentre.dcs.vn/");
+        assert_eq!(site_base("http://localhost/"), None);
+        assert_eq!(site_base("/relative"), None);
     }
 }

@@ -23,8 +23,11 @@ use crate::parse::RawItem;
 /// What normalization needs to know besides the raw item.
 pub struct Context<'a> {
     pub source: &'a Source,
-    /// The URL of the document the item came from: the base of relative links.
+    /// The URL of the document the item came from.
     pub document_url: &'a Url,
+    /// The site the document names as its home, if any: relative links in a feed
+    /// are relative to the site, which is not always where the feed is served.
+    pub home: Option<&'a str>,
     pub document_title: Option<&'a str>,
     /// The time of this poll: the first-seen time of new items.
     pub now: DateTime<Utc>,
@@ -33,29 +36,17 @@ pub struct Context<'a> {
 
 /// Normalizes one raw item; `None` for an entry with nothing to show.
 pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
-    let link = raw
-        .link
-        .as_deref()
-        .and_then(|l| link::absolute(l, cx.document_url));
-    let base = link.as_ref().unwrap_or(cx.document_url);
-    let summary = raw
-        .summary
-        .as_deref()
-        .map(|h| html::sanitize(h, base))
-        .filter(|h| !h.is_empty());
-    let content = raw
-        .content
-        .as_deref()
-        .map(|h| html::sanitize(h, base))
-        .filter(|h| !h.is_empty());
-    let mut title = raw.title.as_deref().map(text::clean).unwrap_or_default();
+    let site = cx.home.and_then(link::site_base);
+    let doc_base = site.as_ref().unwrap_or(cx.document_url);
+    let link = raw.link.as_deref().and_then(|l| link::absolute(l, doc_base));
+    let base = link.as_ref().unwrap_or(doc_base);
+    let summary =
+        raw.summary.as_deref().map(|h| text::strip_summary_prefix(&html::sanitize(h, base))).filter(|h| !h.is_empty());
+    let content = raw.content.as_deref().map(|h| html::sanitize(h, base)).filter(|h| !h.is_empty());
+    let mut title = raw.title.as_deref().map(text::title).unwrap_or_default();
     if title.is_empty() {
         // JSON Feed and some RSS items carry no title: show the start of the text.
-        let body = content
-            .as_deref()
-            .or(summary.as_deref())
-            .map(text::html_to_text)
-            .unwrap_or_default();
+        let body = content.as_deref().or(summary.as_deref()).map(text::html_to_text).unwrap_or_default();
         title = body.chars().take(100).collect();
     }
     if title.is_empty() && link.is_none() {
@@ -66,40 +57,20 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         Some(g) => Identity::Guid(text::collapse(g.chars())),
         None => match &canonical_url {
             Some(c) => Identity::Link(c.clone()),
-            None => Identity::Hash(content_hash(
-                &title,
-                content.as_deref().or(summary.as_deref()),
-            )),
+            None => Identity::Hash(content_hash(&title, content.as_deref().or(summary.as_deref()))),
         },
     };
     let plausible = |d: DateTime<Utc>| (d <= cx.now + Duration::days(1)).then_some(d);
     let published = raw.published.and_then(plausible);
     let updated = raw.updated.and_then(plausible);
-    let authors: Vec<String> = raw
-        .authors
-        .iter()
-        .map(|a| text::clean(a))
-        .filter(|a| !a.is_empty())
-        .collect();
-    let body = content
-        .as_deref()
-        .or(summary.as_deref())
-        .map(text::html_to_text)
-        .unwrap_or_default();
-    let (agency, agency_name, evidence) = attribute(
-        &authors,
-        &body,
-        &title,
-        published.or(updated).unwrap_or(cx.now),
-        cx,
-    );
+    let authors: Vec<String> = raw.authors.iter().map(|a| text::clean(a)).filter(|a| !a.is_empty()).collect();
+    let body = content.as_deref().or(summary.as_deref()).map(text::html_to_text).unwrap_or_default();
+    let (agency, agency_name, evidence) =
+        attribute(&authors, &body, &title, published.or(updated).unwrap_or(cx.now), cx);
     Some(Item {
         source: cx.source.id.clone(),
         identity,
-        guid: raw
-            .guid
-            .map(|g| g.trim().to_string())
-            .filter(|g| !g.is_empty()),
+        guid: raw.guid.map(|g| g.trim().to_string()).filter(|g| !g.is_empty()),
         title,
         link: link.map(|l| l.to_string()),
         canonical_url,
@@ -109,12 +80,7 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         updated,
         first_seen: cx.now,
         authors,
-        categories: dedup(
-            raw.categories
-                .iter()
-                .map(|c| text::clean(c))
-                .filter(|c| !c.is_empty()),
-        ),
+        categories: dedup(raw.categories.iter().map(|c| text::clean(c)).filter(|c| !c.is_empty())),
         agency,
         agency_name,
         evidence,
@@ -159,11 +125,7 @@ fn attribute(
         })
         .or_else(|| {
             let (a, matched) = reg.title_prefix(title, date)?;
-            Some((
-                a.slug.clone(),
-                a.name.clone(),
-                Evidence::TitlePrefix(matched),
-            ))
+            Some((a.slug.clone(), a.name.clone(), Evidence::TitlePrefix(matched)))
         });
     found.unwrap_or_else(|| {
         let slug = cx.source.agency.clone();
@@ -207,19 +169,16 @@ mod tests {
 
     fn items(fixture: &[u8]) -> Vec<Item> {
         let src = source();
-        let feed = crate::parse::parse_feed(fixture, chrono::FixedOffset::east_opt(25200).unwrap())
-            .unwrap();
+        let feed = crate::parse::parse_feed(fixture, chrono::FixedOffset::east_opt(25200).unwrap()).unwrap();
         let cx = Context {
             source: &src,
             document_url: &src.url,
             document_title: feed.title.as_deref(),
+            home: feed.home.as_deref(),
             now: "2022-08-06T00:00:00Z".parse().unwrap(),
             registry: &Registry::builtin(),
         };
-        feed.items
-            .into_iter()
-            .filter_map(|r| item(r, &cx))
-            .collect()
+        feed.items.into_iter().filter_map(|r| item(r, &cx)).collect()
     }
 
     #[test]
@@ -228,7 +187,10 @@ mod tests {
         assert_eq!(items[2].identity, Identity::Guid("25860".into()));
         assert_eq!(
             items[3].identity,
-            Identity::Link("https://bentre.dcs.vn/tin-hoat-dong/hoi-nghi-bao-cao-vien-tinh-uy-dinh-ky-thang-8-2022-25855.html".into())
+            Identity::Link(
+                "https://bentre.dcs.vn/tin-hoat-dong/hoi-nghi-bao-cao-vien-tinh-uy-dinh-ky-thang-8-2022-25855.html"
+                    .into()
+            )
         );
         assert_eq!(
             items[2].link.as_deref(),
@@ -245,19 +207,9 @@ mod tests {
     #[test]
     fn titles_are_nfc_and_decoded() {
         let items = items(include_bytes!("../../tests/fixtures/ubnd-atom.xml"));
-        assert_eq!(
-            items[1].title,
-            "Thường trực HĐND tỉnh giám sát công tác chuẩn bị năm học mới 2022 - 2023"
-        );
-        assert_eq!(
-            items[3].title,
-            "Sở NN&PTNT triển khai kế hoạch phòng, chống hạn mặn mùa khô 2022 - 2023"
-        );
-        assert_eq!(
-            items[4].date().to_rfc3339(),
-            "2022-08-01T03:20:00+00:00",
-            "A5 falls back to updated"
-        );
+        assert_eq!(items[1].title, "Thường trực HĐND tỉnh giám sát công tác chuẩn bị năm học mới 2022 - 2023");
+        assert_eq!(items[3].title, "Sở NN&PTNT triển khai kế hoạch phòng, chống hạn mặn mùa khô 2022 - 2023");
+        assert_eq!(items[4].date().to_rfc3339(), "2022-08-01T03:20:00+00:00", "A5 falls back to updated");
     }
 
     #[test]
@@ -268,6 +220,7 @@ mod tests {
             source: &src,
             document_url: &src.url,
             document_title: None,
+            home: None,
             now: "2022-08-06T00:00:00Z".parse().unwrap(),
             registry: &registry,
         };

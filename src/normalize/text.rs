@@ -22,13 +22,11 @@ pub fn clean(text: &str) -> String {
 /// Cleans a title, then removes what content systems glue onto titles: a leaked
 /// `null` before it, a "New"/"Mới" badge after it.
 pub fn title(text: &str) -> String {
-    let mut t = clean(text);
+    let mut t = unify_tones(&clean(text));
     for prefix in ["null ", "NULL ", "null", "undefined "] {
         if let Some(rest) = t.strip_prefix(prefix) {
             // "nullPhó Bí thư…": only when what follows starts a word.
-            if rest.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
-                || prefix.ends_with(' ')
-            {
+            if rest.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()) || prefix.ends_with(' ') {
                 t = rest.trim_start().to_string();
                 break;
             }
@@ -54,6 +52,71 @@ pub fn title(text: &str) -> String {
     t
 }
 
+/// Puts tone marks where most provincial portals put them: on the first vowel of
+/// an open `oa`, `oe`, `uy` (`uỷ`→`ủy`, `hoà`→`hòa`, `khoẻ`→`khỏe`), so one title
+/// reads the same whichever site carried it. Closed syllables (`hoàn`) and `qu`
+/// (`quý`) are left as they are: there the placement is not a matter of style.
+pub fn unify_tones(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut word: Vec<char> = Vec::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_alphabetic() {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            move_tone(&mut word);
+            out.extend(word.drain(..));
+        }
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+const TONES: [char; 5] = ['\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}'];
+
+fn move_tone(word: &mut Vec<char>) {
+    let n = word.len();
+    if n < 2 {
+        return;
+    }
+    // Split the last two letters into base and tone.
+    let split = |c: char| -> (char, Option<char>, String) {
+        let mut base = None;
+        let mut tone = None;
+        let mut other = String::new();
+        for d in std::iter::once(c).nfd() {
+            if base.is_none() {
+                base = Some(d);
+            } else if TONES.contains(&d) {
+                tone = Some(d);
+            } else {
+                other.push(d);
+            }
+        }
+        (base.unwrap_or(c), tone, other)
+    };
+    let (b1, t1, o1) = split(word[n - 2]);
+    let (b2, t2, o2) = split(word[n - 1]);
+    let pair = (b1.to_ascii_lowercase(), b2.to_ascii_lowercase());
+    let after_q = n >= 3 && word[n - 3].eq_ignore_ascii_case(&'q');
+    let open_pair = matches!(pair, ('o', 'a') | ('o', 'e')) || (pair == ('u', 'y') && !after_q);
+    if !open_pair || !o1.is_empty() || !o2.is_empty() || t1.is_some() {
+        return;
+    }
+    let Some(tone) = t2 else { return };
+    let compose = |base: char, tone: Option<char>| -> char {
+        let s: String = std::iter::once(base).chain(tone).collect::<String>().nfc().collect();
+        s.chars().next().unwrap_or(base)
+    };
+    word[n - 2] = compose(b1, Some(tone));
+    word[n - 1] = compose(b2, None);
+}
+
 /// Removes a source tag that portals put before a summary: `(DVTU) - `, `CTTĐT - `,
 /// `BĐK – `. Works on HTML: the tag is looked for in the first text.
 pub fn strip_summary_prefix(html: &str) -> String {
@@ -77,9 +140,7 @@ pub fn strip_summary_prefix(html: &str) -> String {
         },
     };
     let is_tag = (2..=12).contains(&token.chars().count())
-        && token
-            .chars()
-            .all(|c| c.is_uppercase() || c.is_ascii_digit() || c == '&' || c == '.');
+        && token.chars().all(|c| c.is_uppercase() || c.is_ascii_digit() || c == '&' || c == '.');
     let rest = rest.trim_start();
     let Some(after) = rest.strip_prefix(['-', '–', '—', ':']) else {
         return html.to_string();
@@ -113,10 +174,7 @@ pub fn collapse(chars: impl Iterator<Item = char>) -> String {
 /// Removes characters XML 1.0 forbids, keeping tabs and newlines.
 pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().any(is_xml_illegal) {
-        text.chars()
-            .filter(|c| !is_xml_illegal(*c))
-            .collect::<String>()
-            .into()
+        text.chars().filter(|c| !is_xml_illegal(*c)).collect::<String>().into()
     } else {
         text.into()
     }
@@ -157,35 +215,32 @@ mod tests {
     }
 
     #[test]
+    fn unifies_tone_placement() {
+        assert_eq!(unify_tones("Tỉnh uỷ"), "Tỉnh ủy");
+        assert_eq!(unify_tones("HOÀ BÌNH, khoẻ, Thuỷ"), "HÒA BÌNH, khỏe, Thủy");
+        assert_eq!(unify_tones("hoàn thành quý tuỳ"), "hoàn thành quý tùy");
+        assert_eq!(unify_tones("Ủy ban"), "Ủy ban");
+        assert_eq!(title("Phó Bí thư Thường trực Tỉnh uỷ dự hội nghị"), "Phó Bí thư Thường trực Tỉnh ủy dự hội nghị");
+    }
+
+    #[test]
     fn strips_cms_artifacts() {
         assert_eq!(title("Hội nghị năm 2022New"), "Hội nghị năm 2022");
         assert_eq!(title("Hội nghị dân vận New"), "Hội nghị dân vận");
-        assert_eq!(
-            title("nullPhó Bí thư dự hội nghị"),
-            "Phó Bí thư dự hội nghị"
-        );
+        assert_eq!(title("nullPhó Bí thư dự hội nghị"), "Phó Bí thư dự hội nghị");
         assert_eq!(title("What is New"), "What is New");
         assert_eq!(title("Nông thôn mới"), "Nông thôn mới");
         assert_eq!(title("Xây dựng nông thôn Mới"), "Xây dựng nông thôn Mới");
-        assert_eq!(
-            strip_summary_prefix("<p>(DVTU) - Chiều 04/8/2022"),
-            "<p>Chiều 04/8/2022"
-        );
+        assert_eq!(strip_summary_prefix("<p>(DVTU) - Chiều 04/8/2022"), "<p>Chiều 04/8/2022");
         assert_eq!(strip_summary_prefix("CTTĐT - Sáng nay"), "Sáng nay");
         assert_eq!(strip_summary_prefix("BĐK – Sáng nay"), "Sáng nay");
-        assert_eq!(
-            strip_summary_prefix("Sáng 5/8 - hội nghị"),
-            "Sáng 5/8 - hội nghị"
-        );
+        assert_eq!(strip_summary_prefix("Sáng 5/8 - hội nghị"), "Sáng 5/8 - hội nghị");
         assert_eq!(strip_summary_prefix("(Ảnh) - x"), "(Ảnh) - x");
     }
 
     #[test]
     fn html_to_text_drops_tags() {
-        assert_eq!(
-            html_to_text("<p>Xin <b>chào</b></p><p>bạn</p>"),
-            "Xin chào bạn"
-        );
+        assert_eq!(html_to_text("<p>Xin <b>chào</b></p><p>bạn</p>"), "Xin chào bạn");
     }
 
     #[test]

@@ -53,9 +53,7 @@ pub const LAST_MODIFIED: &str = "Fri, 05 Aug 2022 09:00:00 GMT";
 impl SourceServer {
     pub async fn start() -> SourceServer {
         let shared = Shared::default();
-        let app = Router::new()
-            .route("/{*path}", get(answer))
-            .with_state(shared.clone());
+        let app = Router::new().route("/{*path}", get(answer)).with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -63,11 +61,7 @@ impl SourceServer {
     }
 
     pub fn set(&self, path: &str, behavior: Behavior) {
-        self.shared
-            .routes
-            .lock()
-            .unwrap()
-            .insert(path.trim_start_matches('/').to_string(), behavior);
+        self.shared.routes.lock().unwrap().insert(path.trim_start_matches('/').to_string(), behavior);
     }
 
     /// Serves a file of `tests/fixtures`.
@@ -82,47 +76,21 @@ impl SourceServer {
     /// The requests received for `path`, in order.
     pub fn seen(&self, path: &str) -> Vec<Seen> {
         let path = path.trim_start_matches('/');
-        self.shared
-            .seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|s| s.path == path)
-            .cloned()
-            .collect()
+        self.shared.seen.lock().unwrap().iter().filter(|s| s.path == path).cloned().collect()
     }
 }
 
 pub fn read_fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name),
-    )
-    .unwrap()
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
 }
 
-async fn answer(
-    State(shared): State<Shared>,
-    UrlPath(path): UrlPath<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn answer(State(shared): State<Shared>, UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
     let behavior = shared.routes.lock().unwrap().get(&path).cloned();
-    let inm = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let ims = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let inm = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let ims = headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let resp = match behavior {
         None => StatusCode::NOT_FOUND.into_response(),
-        Some(Behavior::Status(code)) => (
-            StatusCode::from_u16(code).unwrap(),
-            format!("status {code}"),
-        )
-            .into_response(),
+        Some(Behavior::Status(code)) => (StatusCode::from_u16(code).unwrap(), format!("status {code}")).into_response(),
         Some(Behavior::Delay(d, body)) => {
             tokio::time::sleep(d).await;
             body.into_response()
@@ -132,14 +100,7 @@ async fn answer(
             if inm.as_deref() == Some(etag.as_str()) {
                 (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response()
             } else {
-                (
-                    StatusCode::OK,
-                    [
-                        (header::ETAG, etag),
-                        (header::LAST_MODIFIED, LAST_MODIFIED.to_string()),
-                    ],
-                    body,
-                )
+                (StatusCode::OK, [(header::ETAG, etag), (header::LAST_MODIFIED, LAST_MODIFIED.to_string())], body)
                     .into_response()
             }
         }
@@ -154,21 +115,13 @@ async fn answer(
 }
 
 /// A config for the given sources `(id, path on the server, agency)`.
-pub fn config_text(
-    server: &SourceServer,
-    sources: &[(&str, &str, &str)],
-    store: &Path,
-    extra: &str,
-) -> String {
+pub fn config_text(server: &SourceServer, sources: &[(&str, &str, &str)], store: &Path, extra: &str) -> String {
     let mut text = format!(
         "[store]\npath = {:?}\n\n[poll]\ntimeout = \"2s\"\n\n[server]\nbase_url = \"http://loa.test\"\n{extra}\n",
         store.display().to_string()
     );
     for (id, path, agency) in sources {
-        text.push_str(&format!(
-            "[[source]]\nid = \"{id}\"\nurl = \"{}\"\nagency = \"{agency}\"\n\n",
-            server.url(path)
-        ));
+        text.push_str(&format!("[[source]]\nid = \"{id}\"\nurl = \"{}\"\nagency = \"{agency}\"\n\n", server.url(path)));
     }
     text
 }
