@@ -79,7 +79,7 @@ pub fn unify_tones(text: &str) -> String {
 
 const TONES: [char; 5] = ['\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}'];
 
-fn move_tone(word: &mut Vec<char>) {
+fn move_tone(word: &mut [char]) {
     let n = word.len();
     if n < 2 {
         return;
