@@ -20,11 +20,11 @@ use tracing::{info, warn};
 
 use crate::config::{Config, Source, SourceKind};
 use crate::fetch::{Fetched, Fetcher, Response};
-use crate::model::{Item, SourceHealth};
+use crate::model::SourceHealth;
 use crate::publish::{Publisher, Settings};
 use crate::schedule::{self, Limits};
 use crate::store::{Batch, Store};
-use crate::{dedupe, normalize, parse, serve};
+use crate::{dedupe, normalize, serve};
 
 /// How long in-flight polls may run on after a stop is asked.
 pub const STOP_GRACE: Duration = Duration::from_secs(4);
@@ -189,17 +189,9 @@ impl Engine {
         let engine = self.clone();
         let src = source.clone();
         let now = now_secs();
-        let items = tokio::task::spawn_blocking(move || -> Result<Vec<Item>, parse::ParseError> {
-            let feed = parse::parse_feed(&resp.body, engine.config.poll.timezone)?;
-            let cx = normalize::Context {
-                source: &src,
-                document_url: &resp.url,
-                document_title: feed.title.as_deref(),
-                home: feed.home.as_deref(),
-                now,
-                registry: &engine.config.agencies,
-            };
-            Ok(feed.items.into_iter().filter_map(|raw| normalize::item(raw, &cx)).collect())
+        let items = tokio::task::spawn_blocking(move || {
+            let c = &engine.config;
+            normalize::read_document(&resp.body, &resp.url, &src, &c.agencies, c.poll.timezone, now).map(|d| d.items)
         })
         .await
         .map_err(|e| ("internal".to_string(), format!("the parse task failed: {e}")))?

@@ -16,3 +16,4 @@ pub mod publish;
 pub mod schedule;
 pub mod serve;
 pub mod store;
+pub mod inspect;

@@ -47,6 +47,17 @@ enum Command {
     Check,
     /// The health of each source, from the store.
     Sources,
+    /// Parse files or URLs without storing anything: the normalized items and why.
+    Inspect {
+        /// One JSON object per input.
+        #[arg(long)]
+        json: bool,
+        /// Read the inputs as this configured source would be read.
+        #[arg(long = "source", value_name = "ID")]
+        source: Option<String>,
+        #[arg(required = true, value_name = "FILE|URL")]
+        inputs: Vec<PathBuf>,
+    },
     /// Bundled sample sources served on loopback, and the daemon against them.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -68,7 +79,7 @@ impl From<anyhow::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = matches!(cli.command, Command::Check | Command::Sources | Command::Fetch { .. });
+    let quiet = matches!(cli.command, Command::Check | Command::Sources | Command::Fetch { .. } | Command::Inspect { .. });
     init_logs(cli.log_format, if quiet { "warn" } else { "info" });
     match real_main(cli) {
         Ok(code) => code,
@@ -154,6 +165,36 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Inspect { json, source, inputs } => {
+            let config = if cli.config.is_some() || source.is_some() {
+                load()?.1
+            } else {
+                Config::parse("", "<defaults>").map_err(|e| Failure::Usage(e.to_string()))?
+            };
+            let source = match &source {
+                Some(id) => Some(
+                    config
+                        .source(id)
+                        .cloned()
+                        .ok_or_else(|| Failure::Usage(format!("loa: no source \"{id}\" in the config")))?,
+                ),
+                None => None,
+            };
+            let all_ok = runtime()?.block_on(async {
+                let mut all_ok = true;
+                for input in &inputs {
+                    let r = loa::inspect::inspect(&input.to_string_lossy(), &config, source.as_ref()).await;
+                    all_ok &= r.ok;
+                    if json {
+                        println!("{}", serde_json::to_string(&r).unwrap_or_default());
+                    } else {
+                        print!("{}", loa::inspect::render_text(&r));
+                    }
+                }
+                all_ok
+            });
+            Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Demo { listen } => {
             runtime()?.block_on(async {

@@ -34,6 +34,35 @@ pub struct Context<'a> {
     pub registry: &'a Registry,
 }
 
+/// A document read and normalized: what one poll of a source yields.
+#[derive(Debug)]
+pub struct Document {
+    pub title: Option<String>,
+    pub items: Vec<Item>,
+}
+
+/// Parses a feed document and normalizes its items, as the daemon does on a poll.
+pub fn read_document(
+    bytes: &[u8],
+    document_url: &Url,
+    source: &Source,
+    registry: &Registry,
+    timezone: chrono::FixedOffset,
+    now: DateTime<Utc>,
+) -> Result<Document, crate::parse::ParseError> {
+    let feed = crate::parse::parse_feed(bytes, timezone)?;
+    let cx = Context {
+        source,
+        document_url,
+        document_title: feed.title.as_deref(),
+        home: feed.home.as_deref(),
+        now,
+        registry,
+    };
+    let items = feed.items.into_iter().filter_map(|raw| item(raw, &cx)).collect();
+    Ok(Document { title: feed.title, items })
+}
+
 /// Normalizes one raw item; `None` for an entry with nothing to show.
 pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
     let site = cx.home.and_then(link::site_base);

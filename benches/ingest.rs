@@ -1,0 +1,61 @@
+//! Items per second of loa's whole ingest path (parse, normalize, identity, story
+//! lookup against a populated store) beside raw feed-rs parsing of the same bytes.
+//!
+//! `cargo bench --bench ingest`; the ratio is recorded in BENCHMARKS.md.
+
+use divan::counter::ItemsCount;
+use divan::Bencher;
+use loa::config::Config;
+use loa::store::{Batch, Store};
+
+fn main() {
+    divan::main();
+}
+
+const FIXTURES: [(&str, &str, &[u8]); 3] = [
+    ("tinhuy", "tinh-uy", include_bytes!("../tests/fixtures/tinhuy-rss.xml")),
+    ("ubnd", "ubnd-tinh", include_bytes!("../tests/fixtures/ubnd-atom.xml")),
+    ("baodongkhoi", "bao-dong-khoi", include_bytes!("../tests/fixtures/baodongkhoi-rss.xml")),
+];
+const ITEMS: usize = 20;
+
+#[divan::bench]
+fn raw_feed_rs_parse(b: Bencher) {
+    b.counter(ItemsCount::new(ITEMS)).bench(|| {
+        for (_, _, bytes) in FIXTURES {
+            divan::black_box(feed_rs::parser::parse(bytes).unwrap());
+        }
+    });
+}
+
+#[divan::bench]
+fn loa_ingest(b: Bencher) {
+    let mut text = String::new();
+    for (id, agency, _) in FIXTURES {
+        for copy in ["", "-mirror"] {
+            text.push_str(&format!("[[source]]\nid = \"{id}{copy}\"\nurl = \"https://{id}.example.vn/feed\"\nagency = \"{agency}\"\n"));
+        }
+    }
+    let config = Config::parse(&text, "bench.toml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 64 << 20).unwrap();
+    let now = "2022-08-06T00:00:00Z".parse().unwrap();
+    let read = |id: &str, bytes: &[u8]| {
+        let source = config.source(id).unwrap();
+        loa::normalize::read_document(bytes, &source.url, source, &config.agencies, config.poll.timezone, now).unwrap().items
+    };
+    // The store already holds every story, so each item's story lookup finds
+    // candidates and checks them, as a repost from another site would.
+    for (id, _, bytes) in FIXTURES {
+        let mut batch = Batch::default();
+        loa::dedupe::ingest(&store, read(id, bytes), now, &mut batch).unwrap();
+        store.commit(&batch).unwrap();
+    }
+    b.counter(ItemsCount::new(ITEMS)).bench(|| {
+        for (id, _, bytes) in FIXTURES {
+            let mut batch = Batch::default();
+            let items = read(&format!("{id}-mirror"), bytes);
+            divan::black_box(loa::dedupe::ingest(&store, items, now, &mut batch).unwrap());
+        }
+    });
+}

@@ -1,0 +1,189 @@
+//! `loa inspect`: parse documents without storing anything and show the normalized
+//! items with the reasons behind them (identity, agency evidence).
+//!
+//! The tool an operator reaches for when a source looks wrong, so it must never
+//! panic and never write: every input ends as a result, good or bad.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use url::Url;
+
+use crate::config::{Config, Source, SourceKind};
+use crate::fetch::{Fetched, Fetcher};
+use crate::model::Item;
+use crate::normalize;
+
+/// The result for one input, as `--json` prints it.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub file: String,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub feed: Option<FeedInfo>,
+    pub items: Vec<ItemInfo>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FeedInfo {
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemInfo {
+    pub title: String,
+    pub link: Option<String>,
+    pub canonical_url: Option<String>,
+    pub published: Option<String>,
+    pub updated: Option<String>,
+    pub agency: String,
+    pub agency_name: String,
+    pub evidence: String,
+    pub identity: String,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+impl ItemInfo {
+    fn of(item: &Item) -> ItemInfo {
+        let date = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true));
+        ItemInfo {
+            title: item.title.clone(),
+            link: item.link.clone(),
+            canonical_url: item.canonical_url.clone(),
+            published: date(item.published),
+            updated: date(item.updated),
+            agency: item.agency.clone(),
+            agency_name: item.agency_name.clone(),
+            evidence: item.evidence.to_string(),
+            identity: item.identity.key(),
+            authors: item.authors.clone(),
+            categories: item.categories.clone(),
+        }
+    }
+}
+
+/// Inspects one file or URL. `source` gives the default agency and the URL that
+/// relative links resolve against, as when the daemon polls it.
+pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> Report {
+    let mut report = Report {
+        file: input.to_string(),
+        ok: false,
+        error: None,
+        feed: None,
+        items: Vec::new(),
+    };
+    let loaded = load(input, config).await;
+    let (bytes, url) = match loaded {
+        Ok(v) => v,
+        Err(e) => {
+            report.error = Some(e);
+            return report;
+        }
+    };
+    let fallback = Source {
+        id: "inspect".into(),
+        url: url.clone(),
+        kind: SourceKind::Feed,
+        agency: String::new(),
+        interval: config.poll.interval,
+    };
+    let source = source.unwrap_or(&fallback);
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        normalize::read_document(&bytes, &url, source, &config.agencies, config.poll.timezone, Utc::now())
+            .map_err(|e| e.to_string())
+    }));
+    match outcome {
+        Ok(Ok(doc)) => {
+            report.ok = true;
+            report.feed = Some(FeedInfo { title: doc.title });
+            report.items = doc.items.iter().map(ItemInfo::of).collect();
+        }
+        Ok(Err(e)) => report.error = Some(e),
+        Err(_) => report.error = Some("loa crashed on this input (a bug: please report it with the file)".into()),
+    }
+    report
+}
+
+async fn load(input: &str, config: &Config) -> Result<(Vec<u8>, Url), String> {
+    if input.starts_with("http://") || input.starts_with("https://") {
+        let url = Url::parse(input).map_err(|e| format!("not a URL: {e}"))?;
+        let fetcher = Fetcher::new(&config.poll).map_err(|e| e.to_string())?;
+        return match fetcher.get(&url, None).await {
+            Ok(Fetched::Body(resp)) => Ok((resp.body.to_vec(), resp.url)),
+            Ok(Fetched::NotModified) => Err("HTTP 304 to an unconditional request".into()),
+            Err(e) => Err(e.to_string()),
+        };
+    }
+    let path = Path::new(input);
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {input}: {e}"))?;
+    let abs = std::path::absolute(path).map_err(|e| format!("cannot resolve {input}: {e}"))?;
+    let url = Url::from_file_path(&abs).map_err(|_| format!("cannot make a URL of {}", abs.display()))?;
+    Ok((bytes, url))
+}
+
+/// The human-readable form of a report.
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    match (&r.error, &r.feed) {
+        (Some(e), _) => out.push_str(&format!("{}: error: {e}\n", r.file)),
+        (None, feed) => {
+            let title = feed.as_ref().and_then(|f| f.title.as_deref()).unwrap_or("(untitled)");
+            out.push_str(&format!("{}: {title} — {} items\n", r.file, r.items.len()));
+        }
+    }
+    for (n, i) in r.items.iter().enumerate() {
+        out.push_str(&format!("{:>3}. {}\n", n + 1, i.title));
+        let row = |label: &str, v: &str| format!("     {label:<10} {v}\n");
+        out.push_str(&row("link", i.link.as_deref().unwrap_or("-")));
+        out.push_str(&row("canonical", i.canonical_url.as_deref().unwrap_or("-")));
+        out.push_str(&row("published", i.published.as_deref().or(i.updated.as_deref()).unwrap_or("- (first seen)")));
+        let agency = if i.agency.is_empty() { "- (no byline, author or title names one)".to_string() } else { format!("{} ({}) by {}", i.agency, i.agency_name, i.evidence) };
+        out.push_str(&row("agency", &agency));
+        out.push_str(&row("identity", &i.identity));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Config {
+        Config::parse("", "<defaults>").unwrap()
+    }
+
+    #[tokio::test]
+    async fn inspects_a_fixture_with_evidence() {
+        let r = inspect("tests/fixtures/tinhuy-rss.xml", &defaults(), None).await;
+        assert!(r.ok, "{:?}", r.error);
+        assert_eq!(r.items.len(), 8);
+        assert_eq!(r.items[0].agency, "ban-dan-van-tinh-uy");
+        assert!(r.items[0].evidence.contains("author byline"), "{}", r.items[0].evidence);
+        assert_eq!(r.items[7].agency, "huyen-uy-giong-trom");
+        let text = render_text(&r);
+        assert!(text.contains("identity   g:https://bentre.dcs.vn/"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn bad_inputs_are_results_not_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let nasty: &[&[u8]] = &[b"", b"\xff\xfe<\x00r\x00s\x00s\x00", b"<rss version=\"2.0\"><channel><item><title>&lol;", b"{\"version\":1", b"\x00\x00\x00"];
+        for (n, bytes) in nasty.iter().enumerate() {
+            let p = dir.path().join(format!("{n}.xml"));
+            std::fs::write(&p, bytes).unwrap();
+            let r = inspect(p.to_str().unwrap(), &defaults(), None).await;
+            assert!(r.ok || r.error.is_some());
+        }
+        let missing = inspect("/nonexistent/feed.xml", &defaults(), None).await;
+        assert!(!missing.ok);
+        assert!(missing.error.unwrap().contains("cannot read /nonexistent/feed.xml"));
+        for f in std::fs::read_dir("tests/fixtures/broken").unwrap() {
+            let p = f.unwrap().path();
+            let r = inspect(p.to_str().unwrap(), &defaults(), None).await;
+            assert!(r.ok || r.error.is_some(), "{}", p.display());
+        }
+    }
+}
