@@ -33,7 +33,9 @@ fn loa_ingest(b: Bencher) {
     let mut text = String::new();
     for (id, agency, _) in FIXTURES {
         for copy in ["", "-mirror"] {
-            text.push_str(&format!("[[source]]\nid = \"{id}{copy}\"\nurl = \"https://{id}.example.vn/feed\"\nagency = \"{agency}\"\n"));
+            text.push_str(&format!(
+                "[[source]]\nid = \"{id}{copy}\"\nurl = \"https://{id}.example.vn/feed\"\nagency = \"{agency}\"\n"
+            ));
         }
     }
     let config = Config::parse(&text, "bench.toml").unwrap();
@@ -42,7 +44,9 @@ fn loa_ingest(b: Bencher) {
     let now = "2022-08-06T00:00:00Z".parse().unwrap();
     let read = |id: &str, bytes: &[u8]| {
         let source = config.source(id).unwrap();
-        loa::normalize::read_document(bytes, &source.url, source, &config.agencies, config.poll.timezone, now).unwrap().items
+        loa::normalize::read_document(bytes, &source.url, source, &config.agencies, config.poll.timezone, now)
+            .unwrap()
+            .items
     };
     // The store already holds every story, so each item's story lookup finds
     // candidates and checks them, as a repost from another site would.

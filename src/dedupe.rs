@@ -16,11 +16,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use sha2::{Digest, Sha256};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::model::{Item, Member, Story, StoryId};
-use crate::normalize::text::html_to_text;
 use crate::store::{lookup_key, Batch, Scope, Store, StoreError, StoredItem};
 
 /// Copies of one story are looked for within this distance in time.
@@ -60,6 +57,7 @@ pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut B
         let key = item.store_key();
         let fingerprint = item.fingerprint();
         let text = Text::of(&item);
+        let prefixes = text.lookup_prefixes();
         let story_id = match store.item(&key)? {
             Some(prev) if prev.fingerprint == fingerprint => continue,
             Some(prev) => {
@@ -69,7 +67,7 @@ pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut B
             }
             None => {
                 out.new_items += 1;
-                match find_story(store, &pending, &item, &text)? {
+                match find_story(store, &pending, &item, &text, &prefixes)? {
                     Some(id) => {
                         out.merged_items += 1;
                         id
@@ -78,8 +76,8 @@ pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut B
                 }
             }
         };
-        for k in text.lookup_keys(item.date(), &story_id) {
-            batch.put_key(k);
+        for p in &prefixes {
+            batch.put_key(lookup_key(p, item.date(), &story_id));
         }
         let entry = match pending.entry(story_id.clone()) {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
@@ -116,12 +114,13 @@ fn find_story(
     pending: &HashMap<StoryId, (Option<Story>, Vec<Item>)>,
     item: &Item,
     text: &Text,
+    prefixes: &[Vec<u8>],
 ) -> Result<Option<StoryId>, StoreError> {
     let date = item.date();
     let (from, to) = (date - Duration::days(WINDOW_DAYS), date + Duration::days(WINDOW_DAYS));
     let mut candidates: Vec<StoryId> = Vec::new();
-    for prefix in text.lookup_prefixes() {
-        for id in store.keyed(&prefix, from, to)? {
+    for prefix in prefixes {
+        for id in store.keyed(prefix, from, to)? {
             if !candidates.contains(&id) {
                 candidates.push(id);
             }
@@ -190,12 +189,17 @@ fn folded_words(text: &str) -> Vec<String> {
         }
         *tone = None;
     };
-    for c in text.nfd().flat_map(char::to_lowercase) {
-        match c {
-            // The five tone marks: grave, acute, tilde, hook above, dot below.
-            '\u{0300}' | '\u{0301}' | '\u{0303}' | '\u{0309}' | '\u{0323}' => tone = Some(c),
-            c if c.is_alphanumeric() || is_mark(c) => word.push(c),
-            _ => flush(&mut word, &mut tone),
+    let mut push = |c: char, word: &mut String, tone: &mut Option<char>| match c {
+        // The five tone marks: grave, acute, tilde, hook above, dot below.
+        '\u{0300}' | '\u{0301}' | '\u{0303}' | '\u{0309}' | '\u{0323}' => *tone = Some(c),
+        c if c.is_alphanumeric() || is_mark(c) => word.extend(c.to_lowercase()),
+        _ => flush(word, tone),
+    };
+    for c in text.chars() {
+        if c.is_ascii() {
+            push(c, &mut word, &mut tone);
+        } else {
+            unicode_normalization::char::decompose_canonical(c, |d| push(d, &mut word, &mut tone));
         }
     }
     flush(&mut word, &mut tone);
@@ -214,8 +218,8 @@ struct Text {
 
 impl Text {
     fn of(item: &Item) -> Text {
-        let body = item.content.as_deref().or(item.summary.as_deref()).map(html_to_text).unwrap_or_default();
-        Text { title_key: title_key(&item.title), words: folded_words(&body) }
+        let body = item.content.as_deref().or(item.summary.as_deref()).unwrap_or("");
+        Text { title_key: title_key(&item.title), words: folded_words(&strip_tags(body)) }
     }
 
     fn unigrams(&self) -> HashSet<&str> {
@@ -250,15 +254,11 @@ impl Text {
         out
     }
 
-    fn lookup_keys(&self, at: DateTime<Utc>, story: &StoryId) -> Vec<Vec<u8>> {
-        self.lookup_prefixes().iter().map(|p| lookup_key(p, at, story)).collect()
-    }
-
     /// MinHash of the word pairs.
     fn minhash(&self) -> [u32; MINHASH] {
         let mut sig = [u32::MAX; MINHASH];
         for pair in self.words.windows(2) {
-            let h = hash64(format!("{} {}", pair[0], pair[1]).as_bytes());
+            let h = hash64(pair[0].as_bytes()) ^ hash64(pair[1].as_bytes()).rotate_left(29);
             for (i, slot) in sig.iter_mut().enumerate() {
                 let v = (splitmix(h ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 32) as u32;
                 *slot = (*slot).min(v);
@@ -268,9 +268,32 @@ impl Text {
     }
 }
 
+/// The text of some HTML for comparison: tags out, entities decoded. Unlike
+/// `normalize::text::html_to_text` it skips NFC and spacing, which folding redoes.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    if out.contains('&') {
+        html_escape::decode_html_entities(&out).into_owned()
+    } else {
+        out
+    }
+}
+
+/// FNV-1a: fast, and stable across builds, as keys kept in the store must be.
 fn hash64(bytes: &[u8]) -> u64 {
-    let d = Sha256::digest(bytes);
-    u64::from_be_bytes(d[..8].try_into().expect("a digest has 8 bytes"))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn splitmix(mut z: u64) -> u64 {
@@ -354,6 +377,7 @@ fn compose(id: StoryId, members: &[Item], before: Option<&Story>, now: DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_normalization::UnicodeNormalization;
 
     #[test]
     fn title_keys_fold_form_case_and_tone_placement() {

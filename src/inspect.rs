@@ -68,13 +68,7 @@ impl ItemInfo {
 /// Inspects one file or URL. `source` gives the default agency and the URL that
 /// relative links resolve against, as when the daemon polls it.
 pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> Report {
-    let mut report = Report {
-        file: input.to_string(),
-        ok: false,
-        error: None,
-        feed: None,
-        items: Vec::new(),
-    };
+    let mut report = Report { file: input.to_string(), ok: false, error: None, feed: None, items: Vec::new() };
     let loaded = load(input, config).await;
     let (bytes, url) = match loaded {
         Ok(v) => v,
@@ -140,7 +134,11 @@ pub fn render_text(r: &Report) -> String {
         out.push_str(&row("link", i.link.as_deref().unwrap_or("-")));
         out.push_str(&row("canonical", i.canonical_url.as_deref().unwrap_or("-")));
         out.push_str(&row("published", i.published.as_deref().or(i.updated.as_deref()).unwrap_or("- (first seen)")));
-        let agency = if i.agency.is_empty() { "- (no byline, author or title names one)".to_string() } else { format!("{} ({}) by {}", i.agency, i.agency_name, i.evidence) };
+        let agency = if i.agency.is_empty() {
+            "- (no byline, author or title names one)".to_string()
+        } else {
+            format!("{} ({}) by {}", i.agency, i.agency_name, i.evidence)
+        };
         out.push_str(&row("agency", &agency));
         out.push_str(&row("identity", &i.identity));
     }
@@ -170,7 +168,13 @@ mod tests {
     #[tokio::test]
     async fn bad_inputs_are_results_not_panics() {
         let dir = tempfile::tempdir().unwrap();
-        let nasty: &[&[u8]] = &[b"", b"\xff\xfe<\x00r\x00s\x00s\x00", b"<rss version=\"2.0\"><channel><item><title>&lol;", b"{\"version\":1", b"\x00\x00\x00"];
+        let nasty: &[&[u8]] = &[
+            b"",
+            b"\xff\xfe<\x00r\x00s\x00s\x00",
+            b"<rss version=\"2.0\"><channel><item><title>&lol;",
+            b"{\"version\":1",
+            b"\x00\x00\x00",
+        ];
         for (n, bytes) in nasty.iter().enumerate() {
             let p = dir.path().join(format!("{n}.xml"));
             std::fs::write(&p, bytes).unwrap();

@@ -79,7 +79,8 @@ impl From<anyhow::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = matches!(cli.command, Command::Check | Command::Sources | Command::Fetch { .. } | Command::Inspect { .. });
+    let quiet =
+        matches!(cli.command, Command::Check | Command::Sources | Command::Fetch { .. } | Command::Inspect { .. });
     init_logs(cli.log_format, if quiet { "warn" } else { "info" });
     match real_main(cli) {
         Ok(code) => code,

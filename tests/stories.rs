@@ -85,9 +85,13 @@ async fn merged_stories_credit_every_site_in_every_format() {
     assert!(rels.contains(&(Some("alternate".into()), "https://bentre.dcs.vn/tin-hoat-dong/pho-bi-thu-thuong-truc-tinh-uy-du-hoi-nghi-so-ket-cong-tac-dan-van-6-thang-dau-nam-2022-25871.html".into())), "{rels:?}");
     assert_eq!(rels.iter().filter(|(r, _)| r.as_deref() == Some("via")).count(), 2, "{rels:?}");
     assert_eq!(g1.authors[0].name.as_deref(), Some("Ban Dân vận Tỉnh ủy"));
-    assert!(atom.contains("<source><title>Tin hoạt động - Cổng TTĐT Đảng bộ tỉnh Bến Tre</title>"), "atom:source names the primary's feed");
+    assert!(
+        atom.contains("<source><title>Tin hoạt động - Cổng TTĐT Đảng bộ tỉnh Bến Tre</title>"),
+        "atom:source names the primary's feed"
+    );
 
-    let json: serde_json::Value = serde_json::from_slice(&engine.publisher.get(&Scope::All, FeedKind::Json).unwrap().bytes).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&engine.publisher.get(&Scope::All, FeedKind::Json).unwrap().bytes).unwrap();
     let item = json["items"].as_array().unwrap().iter().find(|i| i["id"] == g1.id).unwrap();
     let loa = &item["_loa"];
     assert_eq!(loa["agency"], "ban-dan-van-tinh-uy");
@@ -112,7 +116,9 @@ async fn no_active_content_survives_in_any_served_feed() {
         for kind in FeedKind::ALL {
             let bytes = engine.publisher.get(scope, kind).unwrap().bytes.clone();
             let text = String::from_utf8(bytes.to_vec()).unwrap().to_lowercase();
-            for bad in ["<script", "&lt;script", "onerror", "onclick", "javascript:", "<style", "&lt;style", "tracker.js"] {
+            for bad in
+                ["<script", "&lt;script", "onerror", "onclick", "javascript:", "<style", "&lt;style", "tracker.js"]
+            {
                 assert!(!text.contains(bad), "{bad} in {scope:?} {kind:?}");
             }
         }
