@@ -28,8 +28,20 @@ fn raw_feed_rs_parse(b: Bencher) {
     });
 }
 
+/// New items, no other site's copy in the store: the usual poll of a busy source.
 #[divan::bench]
-fn loa_ingest(b: Bencher) {
+fn loa_ingest_new(b: Bencher) {
+    let (config, _dir, store) = setup();
+    let now = "2022-08-06T00:00:00Z".parse().unwrap();
+    b.counter(ItemsCount::new(ITEMS)).bench(|| {
+        for (id, _, bytes) in FIXTURES {
+            let mut batch = Batch::default();
+            divan::black_box(loa::dedupe::ingest(&store, read(&config, id, bytes), now, &mut batch).unwrap());
+        }
+    });
+}
+
+fn setup() -> (Config, tempfile::TempDir, Store) {
     let mut text = String::new();
     for (id, agency, _) in FIXTURES {
         for copy in ["", "-mirror"] {
@@ -41,24 +53,34 @@ fn loa_ingest(b: Bencher) {
     let config = Config::parse(&text, "bench.toml").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 64 << 20).unwrap();
+    (config, dir, store)
+}
+
+fn read(config: &Config, id: &str, bytes: &[u8]) -> Vec<loa::model::Item> {
     let now = "2022-08-06T00:00:00Z".parse().unwrap();
-    let read = |id: &str, bytes: &[u8]| {
-        let source = config.source(id).unwrap();
-        loa::normalize::read_document(bytes, &source.url, source, &config.agencies, config.poll.timezone, now)
-            .unwrap()
-            .items
-    };
+    let source = config.source(id).unwrap();
+    loa::normalize::read_document(bytes, &source.url, source, &config.agencies, config.poll.timezone, now)
+        .unwrap()
+        .items
+}
+
+/// Every item is another site's copy of a stored story: each lookup finds
+/// candidates, checks them, and recomposes the story.
+#[divan::bench]
+fn loa_ingest_reposts(b: Bencher) {
+    let (config, _dir, store) = setup();
+    let now = "2022-08-06T00:00:00Z".parse().unwrap();
     // The store already holds every story, so each item's story lookup finds
     // candidates and checks them, as a repost from another site would.
     for (id, _, bytes) in FIXTURES {
         let mut batch = Batch::default();
-        loa::dedupe::ingest(&store, read(id, bytes), now, &mut batch).unwrap();
+        loa::dedupe::ingest(&store, read(&config, id, bytes), now, &mut batch).unwrap();
         store.commit(&batch).unwrap();
     }
     b.counter(ItemsCount::new(ITEMS)).bench(|| {
         for (id, _, bytes) in FIXTURES {
             let mut batch = Batch::default();
-            let items = read(&format!("{id}-mirror"), bytes);
+            let items = read(&config, &format!("{id}-mirror"), bytes);
             divan::black_box(loa::dedupe::ingest(&store, items, now, &mut batch).unwrap());
         }
     });

@@ -9,11 +9,12 @@
 //! The title key folds what differs between copies of one title: Unicode form,
 //! case, tone placement (`uỷ`/`ủy`), dashes, quotes and spacing. Candidates come
 //! from two lookups kept in the store (title key; MinHash bands of the body) and are
-//! then checked against the member items' text, so a lookup can only widen the
-//! search, never decide. Ingest must run one source at a time (the daemon holds a
-//! lock), so that two sources carrying the same story cannot race.
+//! then checked against a compact note of each member (date, source, hashed words),
+//! so a lookup can only widen the search, never decide, and checking a candidate
+//! never decodes a whole article. Ingest must run one source at a time (the daemon
+//! holds a lock), so that two sources carrying the same story cannot race.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -23,9 +24,9 @@ use crate::store::{lookup_key, Batch, Scope, Store, StoreError, StoredItem};
 /// Copies of one story are looked for within this distance in time.
 pub const WINDOW_DAYS: i64 = 4;
 /// A title this short ("Thông báo") is not enough on its own to merge.
-const MIN_TITLE_WORDS: usize = 4;
+const MIN_TITLE_WORDS: u16 = 4;
 /// Bodies shorter than this are not compared.
-const MIN_BODY_WORDS: usize = 20;
+const MIN_BODY_WORDS: u32 = 20;
 /// Two bodies this alike (Jaccard of word pairs) are the same article.
 const SAME_BODY: f64 = 0.7;
 /// Same title, but bodies sharing less than this (containment of words): two
@@ -47,19 +48,30 @@ pub struct Outcome {
     pub touched: BTreeSet<Scope>,
 }
 
+/// A story changed by this batch: as stored before, its member items, and the
+/// notes of its members.
+struct Pending {
+    before: Option<Story>,
+    members: Vec<Item>,
+    notes: Vec<Note>,
+}
+
 /// Works out the writes for one source's items. Nothing is written until the
 /// caller commits the batch.
 pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut Batch) -> Result<Outcome, StoreError> {
     let mut out = Outcome::default();
     // Stories changed earlier in this batch, so later items see them.
-    let mut pending: HashMap<StoryId, (Option<Story>, Vec<Item>)> = HashMap::new();
+    let mut pending: HashMap<StoryId, Pending> = HashMap::new();
     for mut item in items {
         let key = item.store_key();
         let fingerprint = item.fingerprint();
-        let text = Text::of(&item);
-        let prefixes = text.lookup_prefixes();
-        let story_id = match store.item(&key)? {
-            Some(prev) if prev.fingerprint == fingerprint => continue,
+        let prev = store.item(&key)?;
+        if prev.as_ref().is_some_and(|p| p.fingerprint == fingerprint) {
+            continue;
+        }
+        let note = Note::of(&item);
+        let prefixes = note.lookup_prefixes();
+        let story_id = match prev {
             Some(prev) => {
                 item.first_seen = prev.item.first_seen;
                 out.updated_items += 1;
@@ -67,7 +79,7 @@ pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut B
             }
             None => {
                 out.new_items += 1;
-                match find_story(store, &pending, &item, &text, &prefixes)? {
+                match find_story(store, &pending, &note, &prefixes)? {
                     Some(id) => {
                         out.merged_items += 1;
                         id
@@ -79,6 +91,7 @@ pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut B
         for p in &prefixes {
             batch.put_key(lookup_key(p, item.date(), &story_id));
         }
+        batch.put_member_note(&story_id, &key, note.encode());
         let entry = match pending.entry(story_id.clone()) {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => {
@@ -87,36 +100,37 @@ pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut B
                     Some(s) => member_items(store, s)?,
                     None => Vec::new(),
                 };
-                v.insert((before, members))
+                let notes = stored_notes(store, &story_id)?;
+                v.insert(Pending { before, members, notes })
             }
         };
-        let members = &mut entry.1;
-        match members.iter_mut().find(|m| m.store_key() == key) {
+        match entry.members.iter_mut().find(|m| m.store_key() == key) {
             Some(m) => *m = item.clone(),
-            None => members.push(item.clone()),
+            None => entry.members.push(item.clone()),
         }
+        entry.notes.retain(|n| n.item_key != key);
+        entry.notes.push(note);
         batch.put_item(StoredItem { item, story: story_id, fingerprint });
     }
-    for (id, (before, members)) in pending {
-        let story = compose(id, &members, before.as_ref(), now);
-        for slug in before.iter().flat_map(|b| b.agencies()).chain(story.agencies()) {
+    for (id, p) in pending {
+        let story = compose(id, &p.members, p.before.as_ref(), now);
+        for slug in p.before.iter().flat_map(|b| b.agencies()).chain(story.agencies()) {
             out.touched.insert(Scope::Agency(slug.to_string()));
         }
         out.touched.insert(Scope::All);
-        batch.put_story(before, story);
+        batch.put_story(p.before, story);
     }
     Ok(out)
 }
 
-/// The story another site's copy of `item` belongs to, if any.
+/// The story another site's copy of the item noted in `note` belongs to, if any.
 fn find_story(
     store: &Store,
-    pending: &HashMap<StoryId, (Option<Story>, Vec<Item>)>,
-    item: &Item,
-    text: &Text,
+    pending: &HashMap<StoryId, Pending>,
+    note: &Note,
     prefixes: &[Vec<u8>],
 ) -> Result<Option<StoryId>, StoreError> {
-    let date = item.date();
+    let date = DateTime::<Utc>::from_timestamp_millis(note.date_ms).unwrap_or_default();
     let (from, to) = (date - Duration::days(WINDOW_DAYS), date + Duration::days(WINDOW_DAYS));
     let mut candidates: Vec<StoryId> = Vec::new();
     for prefix in prefixes {
@@ -127,40 +141,28 @@ fn find_story(
         }
     }
     for id in candidates {
-        let members = match pending.get(&id) {
-            Some((_, members)) => members.clone(),
-            None => match store.story(&id)? {
-                Some(story) => member_items(store, &story)?,
-                None => continue,
-            },
+        let stored;
+        let notes = match pending.get(&id) {
+            Some(p) => &p.notes,
+            None => {
+                stored = stored_notes(store, &id)?;
+                &stored
+            }
         };
         // One story never holds two items of one source: a site does not repost
         // its own article, so two of its items are two articles.
-        if members.iter().any(|m| m.source == item.source) {
+        if notes.iter().any(|m| m.source == note.source) {
             continue;
         }
-        if members.iter().any(|m| same_story(item, text, m)) {
+        if notes.iter().any(|m| note.same_story(m)) {
             return Ok(Some(id));
         }
     }
     Ok(None)
 }
 
-/// Whether `m` is another site's copy of the article `item`.
-fn same_story(item: &Item, text: &Text, m: &Item) -> bool {
-    if (m.date() - item.date()).num_days().abs() > WINDOW_DAYS {
-        return false;
-    }
-    let other = Text::of(m);
-    let both_long = text.words.len() >= MIN_BODY_WORDS && other.words.len() >= MIN_BODY_WORDS;
-    if other.title_key == text.title_key && !text.title_key.is_empty() {
-        if both_long && containment(&text.unigrams(), &other.unigrams()) < DIFFERENT_BODY {
-            return false;
-        }
-        let long_title = text.title_key.split(' ').count() >= MIN_TITLE_WORDS;
-        return long_title || (both_long && jaccard(&text.bigrams(), &other.bigrams()) >= SAME_BODY);
-    }
-    both_long && jaccard(&text.bigrams(), &other.bigrams()) >= SAME_BODY
+fn stored_notes(store: &Store, story: &StoryId) -> Result<Vec<Note>, StoreError> {
+    Ok(store.member_notes(story)?.iter().filter_map(|b| Note::decode(b)).collect())
 }
 
 /// The key two copies of one title share.
@@ -210,38 +212,84 @@ fn is_mark(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}')
 }
 
-/// The comparable text of an item: its title key and the words of its body.
-struct Text {
-    title_key: String,
-    words: Vec<String>,
+/// What dedupe needs to know of an item to compare it with another: kept in the
+/// store beside each story member, a few hundred bytes instead of the article.
+#[derive(Debug, Clone, PartialEq)]
+struct Note {
+    item_key: String,
+    source: String,
+    date_ms: i64,
+    /// FNV hash of the title key; 0 for an empty title.
+    title: u64,
+    title_words: u16,
+    /// Words in the body.
+    words: u32,
+    /// Hashes of the body's words, sorted, without repeats.
+    unigrams: Vec<u64>,
+    /// Hashes of the body's word pairs, sorted, without repeats.
+    bigrams: Vec<u64>,
+    minhash: [u32; MINHASH],
 }
 
-impl Text {
-    fn of(item: &Item) -> Text {
+impl Note {
+    fn of(item: &Item) -> Note {
+        let key = title_key(&item.title);
         let body = item.content.as_deref().or(item.summary.as_deref()).unwrap_or("");
-        Text { title_key: title_key(&item.title), words: folded_words(&strip_tags(body)) }
+        let words = folded_words(&strip_tags(body));
+        let word_hashes: Vec<u64> = words.iter().map(|w| hash64(w.as_bytes())).collect();
+        let pair_hashes: Vec<u64> = word_hashes.windows(2).map(|w| w[0] ^ w[1].rotate_left(29)).collect();
+        let mut minhash = [u32::MAX; MINHASH];
+        for h in &pair_hashes {
+            for (i, slot) in minhash.iter_mut().enumerate() {
+                let v = (splitmix(h ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 32) as u32;
+                *slot = (*slot).min(v);
+            }
+        }
+        let sorted = |mut v: Vec<u64>| {
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        Note {
+            item_key: item.store_key(),
+            source: item.source.clone(),
+            date_ms: item.date().timestamp_millis(),
+            title: if key.is_empty() { 0 } else { hash64(key.as_bytes()) },
+            title_words: key.split(' ').filter(|w| !w.is_empty()).count().min(u16::MAX as usize) as u16,
+            words: words.len().min(u32::MAX as usize) as u32,
+            unigrams: sorted(word_hashes),
+            bigrams: sorted(pair_hashes),
+            minhash,
+        }
     }
 
-    fn unigrams(&self) -> HashSet<&str> {
-        self.words.iter().map(String::as_str).collect()
+    /// Whether `other` notes another site's copy of the same article.
+    fn same_story(&self, other: &Note) -> bool {
+        if (self.date_ms - other.date_ms).abs() > WINDOW_DAYS * 86_400_000 {
+            return false;
+        }
+        let both_long = self.words >= MIN_BODY_WORDS && other.words >= MIN_BODY_WORDS;
+        if self.title != 0 && self.title == other.title {
+            if both_long && containment(&self.unigrams, &other.unigrams) < DIFFERENT_BODY {
+                return false;
+            }
+            return self.title_words >= MIN_TITLE_WORDS
+                || (both_long && jaccard(&self.bigrams, &other.bigrams) >= SAME_BODY);
+        }
+        both_long && jaccard(&self.bigrams, &other.bigrams) >= SAME_BODY
     }
 
-    fn bigrams(&self) -> HashSet<(&str, &str)> {
-        self.words.windows(2).map(|w| (w[0].as_str(), w[1].as_str())).collect()
-    }
-
-    /// The prefixes this text is looked up under: its title key, and each band of
+    /// The prefixes this item is looked up under: its title key, and each band of
     /// its body's MinHash when the body is long enough to compare.
     fn lookup_prefixes(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
-        if !self.title_key.is_empty() {
+        if self.title != 0 {
             let mut p = b"T".to_vec();
-            p.extend_from_slice(&hash64(self.title_key.as_bytes()).to_be_bytes());
+            p.extend_from_slice(&self.title.to_be_bytes());
             out.push(p);
         }
-        if self.words.len() >= MIN_BODY_WORDS {
-            let sig = self.minhash();
-            for (band, rows) in sig.chunks(ROWS).enumerate() {
+        if self.words >= MIN_BODY_WORDS {
+            for (band, rows) in self.minhash.chunks(ROWS).enumerate() {
                 let mut bytes = Vec::with_capacity(ROWS * 4);
                 for r in rows {
                     bytes.extend_from_slice(&r.to_be_bytes());
@@ -254,17 +302,69 @@ impl Text {
         out
     }
 
-    /// MinHash of the word pairs.
-    fn minhash(&self) -> [u32; MINHASH] {
-        let mut sig = [u32::MAX; MINHASH];
-        for pair in self.words.windows(2) {
-            let h = hash64(pair[0].as_bytes()) ^ hash64(pair[1].as_bytes()).rotate_left(29);
-            for (i, slot) in sig.iter_mut().enumerate() {
-                let v = (splitmix(h ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 32) as u32;
-                *slot = (*slot).min(v);
+    fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(64 + 8 * (self.unigrams.len() + self.bigrams.len()));
+        for s in [&self.item_key, &self.source] {
+            b.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            b.extend_from_slice(s.as_bytes());
+        }
+        b.extend_from_slice(&self.date_ms.to_le_bytes());
+        b.extend_from_slice(&self.title.to_le_bytes());
+        b.extend_from_slice(&self.title_words.to_le_bytes());
+        b.extend_from_slice(&self.words.to_le_bytes());
+        for m in self.minhash {
+            b.extend_from_slice(&m.to_le_bytes());
+        }
+        for set in [&self.unigrams, &self.bigrams] {
+            b.extend_from_slice(&(set.len() as u32).to_le_bytes());
+            for h in set {
+                b.extend_from_slice(&h.to_le_bytes());
             }
         }
-        sig
+        b
+    }
+
+    /// `None` for a note this build cannot read: the candidate is then skipped,
+    /// which can only miss a merge, never make a wrong one.
+    fn decode(b: &[u8]) -> Option<Note> {
+        let mut r = Reader(b);
+        let item_key = r.string()?;
+        let source = r.string()?;
+        let date_ms = i64::from_le_bytes(r.take()?);
+        let title = u64::from_le_bytes(r.take()?);
+        let title_words = u16::from_le_bytes(r.take()?);
+        let words = u32::from_le_bytes(r.take()?);
+        let mut minhash = [0u32; MINHASH];
+        for m in &mut minhash {
+            *m = u32::from_le_bytes(r.take()?);
+        }
+        let mut set = || -> Option<Vec<u64>> {
+            let n = u32::from_le_bytes(r.take()?) as usize;
+            (0..n.min(1 << 20)).map(|_| r.take().map(u64::from_le_bytes)).collect()
+        };
+        let unigrams = set()?;
+        let bigrams = set()?;
+        Some(Note { item_key, source, date_ms, title, title_words, words, unigrams, bigrams, minhash })
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let n = u32::from_le_bytes(self.take()?) as usize;
+        if n > self.0.len() {
+            return None;
+        }
+        let (s, rest) = self.0.split_at(n);
+        self.0 = rest;
+        String::from_utf8(s.to_vec()).ok()
     }
 }
 
@@ -303,22 +403,40 @@ fn splitmix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn jaccard<T: Eq + std::hash::Hash>(a: &HashSet<T>, b: &HashSet<T>) -> f64 {
-    let union = a.union(b).count();
+/// Jaccard similarity of two sorted sets.
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let common = intersection(a, b);
+    let union = a.len() + b.len() - common;
     if union == 0 {
         return 0.0;
     }
-    a.intersection(b).count() as f64 / union as f64
+    common as f64 / union as f64
 }
 
-/// How much of the smaller set the larger one contains: a summary is contained in
-/// its article even when their Jaccard is low.
-fn containment<T: Eq + std::hash::Hash>(a: &HashSet<T>, b: &HashSet<T>) -> f64 {
+/// How much of the smaller sorted set the larger one contains: a summary is
+/// contained in its article even when their Jaccard is low.
+fn containment(a: &[u64], b: &[u64]) -> f64 {
     let smaller = a.len().min(b.len());
     if smaller == 0 {
         return 0.0;
     }
-    a.intersection(b).count() as f64 / smaller as f64
+    intersection(a, b) as f64 / smaller as f64
+}
+
+fn intersection(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 fn member_items(store: &Store, story: &Story) -> Result<Vec<Item>, StoreError> {
@@ -392,14 +510,61 @@ mod tests {
         assert_ne!(title_key("sơ kết 6 tháng"), title_key("tổng kết năm"));
     }
 
+    fn item(source: &str, title: &str, body: &str, date: &str) -> Item {
+        Item {
+            source: source.into(),
+            identity: crate::model::Identity::Guid(title.into()),
+            guid: None,
+            title: title.into(),
+            link: None,
+            canonical_url: None,
+            summary: Some(body.into()),
+            content: None,
+            published: Some(date.parse().unwrap()),
+            updated: None,
+            first_seen: date.parse().unwrap(),
+            authors: vec![],
+            categories: vec![],
+            agency: "tinh-uy".into(),
+            agency_name: "Tỉnh ủy".into(),
+            evidence: crate::model::Evidence::SourceDefault,
+            source_agency: "tinh-uy".into(),
+            source_url: "https://a.vn/rss".into(),
+            source_title: None,
+        }
+    }
+
+    const BODY: &str = "<p>Sáng 03/8/2022, Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên định kỳ tháng 8/2022, thông tin tình hình thời sự trong nước, quốc tế và những vấn đề được dư luận quan tâm.</p>";
+    const OTHER: &str = "<p>Hội Liên hiệp Phụ nữ tỉnh vừa ra mắt mô hình chi hội phụ nữ năm không ba sạch tại xã Tân Phú huyện Châu Thành với bốn mươi lăm hội viên tham gia sinh hoạt định kỳ hằng tháng.</p>";
+
     #[test]
-    fn minhash_of_equal_texts_is_equal_and_of_different_texts_differs() {
-        let t = |s: &str| Text { title_key: String::new(), words: folded_words(s) };
-        let a = t("Sáng 03/8/2022, Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên định kỳ tháng 8/2022, thông tin tình hình thời sự");
-        let b = t("Sáng 03/8/2022, Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên định kỳ tháng 8/2022, thông tin tình hình thời sự");
-        let c = t("Hội Liên hiệp Phụ nữ tỉnh vừa ra mắt mô hình chi hội phụ nữ năm không ba sạch tại xã Tân Phú huyện Châu Thành");
-        assert_eq!(a.minhash(), b.minhash());
-        let same = a.minhash().iter().zip(c.minhash()).filter(|(x, y)| *x == y).count();
+    fn notes_survive_the_store_and_minhash_tracks_similarity() {
+        let a = Note::of(&item("a", "Hội nghị báo cáo viên tháng 8", BODY, "2022-08-03T08:30:00Z"));
+        assert_eq!(Note::decode(&a.encode()), Some(a.clone()));
+        assert_eq!(Note::decode(&a.encode()[..10]), None);
+        let b = Note::of(&item("b", "Khác hẳn", BODY, "2022-08-03T09:30:00Z"));
+        assert_eq!(a.minhash, b.minhash);
+        let c = Note::of(&item("c", "Khác hẳn", OTHER, "2022-08-03T09:30:00Z"));
+        let same = a.minhash.iter().zip(c.minhash).filter(|(x, y)| **x == *y).count();
         assert!(same < 4, "{same}");
+    }
+
+    #[test]
+    fn same_story_rules() {
+        let n = |src: &str, title: &str, body: &str, date: &str| Note::of(&item(src, title, body, date));
+        let t = "Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên";
+        let base = n("a", t, BODY, "2022-08-03T08:30:00Z");
+        // Same title, other site, same days: one story, whatever the Unicode form.
+        let nfd: String = t.nfd().collect();
+        assert!(base.same_story(&n("b", &nfd, BODY, "2022-08-04T08:30:00Z")));
+        // Same title a week later: a recurring event, apart.
+        assert!(!base.same_story(&n("b", t, BODY, "2022-08-10T08:30:00Z")));
+        // Same title, an unrelated body: apart.
+        assert!(!base.same_story(&n("b", t, OTHER, "2022-08-03T08:30:00Z")));
+        // Another title, the same body: a reposted article under a new headline.
+        assert!(base.same_story(&n("b", "Tin mới từ tỉnh", BODY, "2022-08-03T10:00:00Z")));
+        // A short generic title alone is not enough.
+        let short = n("a", "Thông báo", "<p>Lịch tiếp công dân</p>", "2022-08-03T08:30:00Z");
+        assert!(!short.same_story(&n("b", "Thông báo", "<p>Mời họp</p>", "2022-08-03T08:30:00Z")));
     }
 }

@@ -57,6 +57,7 @@ pub struct Batch {
     stories: Vec<(Option<Story>, Story)>,
     health: Option<(String, SourceHealth)>,
     keys: Vec<Vec<u8>>,
+    notes: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Batch {
@@ -78,6 +79,11 @@ impl Batch {
         self.keys.push(key);
     }
 
+    /// Keeps `note` for the member `item_key` of `story` (see `Store::member_notes`).
+    pub fn put_member_note(&mut self, story: &StoryId, item_key: &str, note: Vec<u8>) {
+        self.notes.push((member_note_key(story, item_key), note));
+    }
+
     /// Nothing but the source's health: no reader-visible change.
     pub fn is_health_only(&self) -> bool {
         self.items.is_empty() && self.stories.is_empty()
@@ -96,6 +102,8 @@ pub struct Store {
     sources: sled::Tree,
     /// Dedupe lookups: `prefix · time · story id`, written by `dedupe`.
     keys: sled::Tree,
+    /// Dedupe's compact record of each story member: `story id · item key`.
+    notes: sled::Tree,
 }
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
@@ -120,6 +128,7 @@ impl Store {
             by_agency: tree("by_agency")?,
             sources: tree("sources")?,
             keys: tree("keys")?,
+            notes: tree("notes")?,
             db,
         };
         match store.meta.get(SCHEMA_KEY)? {
@@ -221,6 +230,11 @@ impl Store {
             .collect()
     }
 
+    /// The notes kept for each member of a story, in item key order.
+    pub fn member_notes(&self, story: &StoryId) -> Result<Vec<sled::IVec>, StoreError> {
+        self.notes.scan_prefix(story.0.as_bytes()).map(|kv| Ok(kv?.1)).collect()
+    }
+
     /// Every agency that has at least one story, in slug order.
     pub fn agencies(&self) -> Result<BTreeSet<String>, StoreError> {
         let mut out = BTreeSet::new();
@@ -251,11 +265,15 @@ impl Store {
             Some((id, h)) => Some((id.as_bytes(), encode(h)?)),
             None => None,
         };
-        let trees = (&self.items, &self.stories, &self.by_time, &self.by_agency, &self.sources, &self.keys);
+        let trees =
+            (&self.items, &self.stories, &self.by_time, &self.by_agency, &self.sources, &self.keys, &self.notes);
         trees
-            .transaction(|(items, stories, by_time, by_agency, sources, keys)| {
+            .transaction(|(items, stories, by_time, by_agency, sources, keys, notes)| {
                 for k in &batch.keys {
                     keys.insert(k.as_slice(), &[])?;
+                }
+                for (k, v) in &batch.notes {
+                    notes.insert(k.as_slice(), v.as_slice())?;
                 }
                 for (k, v) in &encoded_items {
                     items.insert(*k, v.as_slice())?;
@@ -342,6 +360,12 @@ pub fn lookup_key(prefix: &[u8], at: DateTime<Utc>, story: &StoryId) -> Vec<u8> 
     k.extend_from_slice(prefix);
     k.extend_from_slice(&time_key(at.timestamp_millis()));
     k.extend_from_slice(story.0.as_bytes());
+    k
+}
+
+fn member_note_key(story: &StoryId, item_key: &str) -> Vec<u8> {
+    let mut k = story.0.as_bytes().to_vec();
+    k.extend_from_slice(item_key.as_bytes());
     k
 }
 

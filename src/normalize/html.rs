@@ -5,6 +5,7 @@
 //! kept; relative URLs made absolute against the item's page first.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 use url::Url;
@@ -12,8 +13,22 @@ use url::Url;
 /// Hosts whose embedded players may stay.
 const IFRAME_HOSTS: &[&str] = &["www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "youtube-nocookie.com"];
 
+thread_local! {
+    /// The base of the document being cleaned, read by the policy's URL resolver.
+    static BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
+    /// The policy, built once per thread: building it allocates more than most
+    /// items cost to clean.
+    static POLICY: ammonia::Builder<'static> = policy();
+}
+
 /// Sanitizes HTML; `base` resolves relative links and images.
 pub fn sanitize(html: &str, base: &Url) -> String {
+    BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
+    let cleaned = POLICY.with(|p| p.clean(html).to_string());
+    super::text::xml_safe(cleaned.trim()).into_owned()
+}
+
+fn policy() -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.add_tags(["iframe", "figure", "figcaption", "video", "audio", "source"])
         .add_tag_attributes("iframe", ["src", "width", "height", "allowfullscreen", "title"])
@@ -24,14 +39,23 @@ pub fn sanitize(html: &str, base: &Url) -> String {
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan"])
         .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
-        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(resolve_relative)))
         .link_rel(Some("noopener noreferrer"))
         .attribute_filter(|element, attribute, value| match (element, attribute) {
             ("iframe", "src") => allowed_iframe(value).then_some(Cow::Borrowed(value)),
             _ => Some(Cow::Borrowed(value)),
         });
-    let cleaned = b.clean(html).to_string();
-    super::text::xml_safe(cleaned.trim()).into_owned()
+    b
+}
+
+/// Makes a relative URL absolute against the current document's base; drops it
+/// when there is no base or the result is not http(s).
+fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
+    BASE.with(|b| {
+        let base = b.borrow();
+        let joined = base.as_ref()?.join(url).ok()?;
+        matches!(joined.scheme(), "http" | "https").then(|| Cow::Owned(joined.to_string()))
+    })
 }
 
 fn allowed_iframe(src: &str) -> bool {

@@ -16,7 +16,12 @@ pub fn clean(text: &str) -> String {
     } else {
         text
     };
-    collapse(text.nfc())
+    // Most text arrives in NFC already; checking is much cheaper than recomposing.
+    if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+        collapse(text.chars())
+    } else {
+        collapse(text.nfc())
+    }
 }
 
 /// Cleans a title, then removes what content systems glue onto titles: a leaked
