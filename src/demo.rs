@@ -83,7 +83,7 @@ pub async fn run(listen: SocketAddr, stop: CancellationToken) -> anyhow::Result<
     println!("loa demo: {} sample sources on http://{sources}/", SAMPLES.len());
     println!("  index         http://{listen}/");
     println!("  merged feed   http://{listen}/feed.atom  (also .rss, .json)");
-    println!("  agency feed   http://{listen}/agency/tinh-uy.atom");
+    println!("  agency feed   http://{listen}/agency/ban-dan-van-tinh-uy.atom");
     println!("  status        http://{listen}/status");
     println!("Press Ctrl-C to stop.");
     daemon::run(engine, listener, stop).await
