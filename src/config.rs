@@ -48,6 +48,10 @@ pub struct StoreConfig {
 #[derive(Debug, Clone)]
 pub struct PollConfig {
     pub interval: Duration,
+    /// The slowest a quiet source is polled, however rarely it publishes.
+    pub max_interval: Duration,
+    /// The least time between two requests to one host.
+    pub host_spacing: Duration,
     pub concurrency: usize,
     pub per_host: usize,
     pub timeout: Duration,
@@ -259,11 +263,25 @@ impl Cx<'_> {
     fn poll(&mut self, t: Tab<'_>) -> PollConfig {
         self.unknown_keys(
             t,
-            &["interval", "concurrency", "per_host", "timeout", "max_body", "user_agent", "timezone"],
+            &[
+                "interval",
+                "max_interval",
+                "host_spacing",
+                "concurrency",
+                "per_host",
+                "timeout",
+                "max_body",
+                "user_agent",
+                "timezone",
+            ],
             "poll.",
         );
+        let interval = self.duration(t, "interval").unwrap_or(Duration::from_secs(15 * 60));
+        let max_interval = self.duration(t, "max_interval").unwrap_or(Duration::from_secs(2 * 3600)).max(interval);
         PollConfig {
-            interval: self.duration(t, "interval").unwrap_or(Duration::from_secs(15 * 60)),
+            interval,
+            max_interval,
+            host_spacing: self.duration(t, "host_spacing").unwrap_or(Duration::from_millis(250)),
             concurrency: self.integer(t, "concurrency", 1, 10_000).unwrap_or(8) as usize,
             per_host: self.integer(t, "per_host", 1, 1000).unwrap_or(1) as usize,
             timeout: self.duration(t, "timeout").unwrap_or(Duration::from_secs(30)),

@@ -13,17 +13,20 @@ use std::time::Duration;
 use std::future::IntoFuture;
 
 use anyhow::Context as _;
-use chrono::{Timelike, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
+use url::Url;
 
 use crate::config::{Config, Source, SourceKind};
-use crate::fetch::{Fetched, Fetcher, Response};
+use crate::fetch::{FetchError, Fetched, Fetcher, Response};
+use crate::metrics::Metrics;
 use crate::model::SourceHealth;
+use crate::parse::ParseError;
 use crate::publish::{Publisher, Settings};
-use crate::schedule::{self, Limits};
-use crate::store::{Batch, Store};
+use crate::schedule::{self, Cadence, Limits};
+use crate::store::{Batch, Store, StoreError};
 use crate::{dedupe, normalize, serve};
 
 /// How long in-flight polls may run on after a stop is asked.
@@ -42,8 +45,14 @@ pub struct PollReport {
     pub updated_items: usize,
     pub error_kind: Option<String>,
     pub error: Option<String>,
-    /// The wait until the next poll.
-    pub next_in: Duration,
+    /// Bytes of the body, after decompression.
+    pub bytes: usize,
+    /// How long the poll took.
+    pub elapsed: Duration,
+    /// When it ended (Unix seconds, by the clock the poll was given).
+    pub finished_at: i64,
+    /// The wait until the next poll; `None` when the source is not polled again.
+    pub next_in: Option<Duration>,
 }
 
 impl PollReport {
@@ -72,6 +81,7 @@ pub struct Engine {
     limits: Limits,
     /// Ingest runs one source at a time, so stories shared by sources cannot race.
     ingest_lock: std::sync::Mutex<()>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Engine {
@@ -87,7 +97,8 @@ impl Engine {
             .with_context(|| format!("cannot render the feeds from the store at {}", store.path().display()))?;
         Ok(Engine {
             fetcher: Fetcher::new(&config.poll)?,
-            limits: Limits::new(config.poll.concurrency, config.poll.per_host),
+            limits: Limits::new(config.poll.concurrency, config.poll.per_host, config.poll.host_spacing),
+            metrics: Arc::new(Metrics::default()),
             store,
             publisher: Arc::new(publisher),
             config: Arc::new(config),
@@ -117,30 +128,55 @@ impl Engine {
         reports
     }
 
-    /// One poll of one source through every stage. Never fails: what goes wrong is
-    /// recorded in the source's health and in the report.
+    /// One poll of one source through every stage, now.
     pub async fn poll(self: &Arc<Self>, source: &Source) -> PollReport {
-        let now = now_secs();
+        self.poll_at(source, now_secs()).await
+    }
+
+    /// One poll of one source, with `now` as the time that dates and schedules it
+    /// (tests give their own clock). Never fails: what goes wrong is recorded in the
+    /// source's health and in the report.
+    pub async fn poll_at(self: &Arc<Self>, source: &Source, now: DateTime<Utc>) -> PollReport {
         let mut health = self.store.health(&source.id).ok().flatten().unwrap_or_default();
+        if health.configured_url.as_deref() != Some(source.url.as_str()) {
+            // A new or changed URL starts afresh: no redirect, not gone, no validators.
+            health = SourceHealth { items_total: health.items_total, recent: health.recent, ..Default::default() };
+            health.configured_url = Some(source.url.to_string());
+        }
         health.last_attempt = Some(now);
-        let mut report = PollReport { source: source.id.clone(), url: source.url.to_string(), ..Default::default() };
+        let url =
+            health.effective_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| source.url.clone());
+        let started = std::time::Instant::now();
+        let mut report = PollReport { source: source.id.clone(), url: url.to_string(), ..Default::default() };
         let fetched = {
-            let _permit = self.limits.acquire(&source.url).await;
-            self.fetcher.get(&source.url, Some(&health.validators)).await
+            let _permit = self.limits.acquire(&url).await;
+            self.fetcher.get(&url, Some(&health.validators)).await
         };
-        let result: Result<(), (String, String)> = match fetched {
-            Ok(Fetched::NotModified) => {
+        let mut asked = None;
+        let result = match fetched {
+            Ok(Fetched::NotModified { moved_to, cache_for }) => {
                 report.http_status = Some(304);
                 report.not_modified = true;
+                asked = cache_for;
+                if let Some(to) = moved_to {
+                    health.effective_url = Some(to.to_string());
+                }
                 Ok(())
             }
             Ok(Fetched::Body(resp)) => {
                 report.http_status = Some(resp.status);
-                self.ingest(source, *resp, &mut health, &mut report).await
+                report.bytes = resp.bytes;
+                if let Some(to) = &resp.moved_to {
+                    health.effective_url = Some(to.to_string());
+                }
+                let cache_for = resp.cache_for;
+                self.ingest(source, *resp, now, &mut health, &mut report).await.map(|ttl| asked = cache_for.max(ttl))
             }
             Err(e) => {
                 report.http_status = e.status();
-                Err((e.kind().to_string(), e.to_string()))
+                asked = e.retry_after();
+                health.gone = matches!(e, FetchError::Gone);
+                Err(PollError::Fetch(e))
             }
         };
         health.http_status = report.http_status;
@@ -151,87 +187,130 @@ impl Engine {
                 health.error = None;
                 health.error_kind = None;
             }
-            Err((kind, message)) => {
+            Err(e) => {
                 health.consecutive_failures += 1;
-                report.error_kind = Some(kind.clone());
-                report.error = Some(message.clone());
-                health.error_kind = Some(kind);
-                health.error = Some(message);
+                report.error_kind = Some(e.kind().to_string());
+                report.error = Some(e.to_string());
+                health.error_kind = report.error_kind.clone();
+                health.error = report.error.clone();
             }
         }
-        report.next_in = schedule::next_delay(source.interval, &health, now.timestamp_nanos_opt().unwrap_or(0) as u64);
-        health.next_due = chrono::Duration::from_std(report.next_in).ok().map(|d| now + d);
-        // When ingest succeeded, its commit already carried the health; this one
-        // records the outcome and the next due time.
+        let cadence = Cadence { interval: source.interval, max_interval: self.config.poll.max_interval };
+        // Jitter differs per source and per poll, and is the same for the same pair.
+        let seed =
+            source.id.bytes().fold(now.timestamp() as u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        report.next_in = cadence.next_delay(&health, asked, now, seed);
+        health.next_due = report.next_in.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| now + d);
+        // When ingest succeeded, its commit already carried the items' health; this
+        // one records the outcome and the next due time.
         let mut batch = Batch::default();
         batch.put_health(&source.id, health);
         if let Err(e) = self.store.commit(&batch) {
             warn!(source = %source.id, "cannot record the source's health: {e}");
         }
+        report.elapsed = started.elapsed();
+        report.finished_at = now.timestamp();
+        self.metrics.record_poll(&report);
         log(&report);
         report
     }
 
+    /// Reads a fetched document into the store and the published feeds. Returns
+    /// the wait the document itself asks for (RSS `<ttl>`).
     async fn ingest(
         self: &Arc<Self>,
         source: &Source,
         resp: Response,
+        now: DateTime<Utc>,
         health: &mut SourceHealth,
         report: &mut PollReport,
-    ) -> Result<(), (String, String)> {
+    ) -> Result<Option<Duration>, PollError> {
         if let SourceKind::Html(_) = source.kind {
-            return Err((
-                "unsupported".into(),
-                "kind = \"html\" sources are not read by this version of loa yet".into(),
-            ));
+            return Err(PollError::Unsupported);
         }
         let validators = resp.validators.clone();
         let engine = self.clone();
         let src = source.clone();
-        let now = now_secs();
-        let items = tokio::task::spawn_blocking(move || {
+        let parse = tokio::task::spawn_blocking(move || {
             let c = &engine.config;
-            normalize::read_document(&resp.body, &resp.url, &src, &c.agencies, c.poll.timezone, now).map(|d| d.items)
-        })
-        .await
-        .map_err(|e| ("internal".to_string(), format!("the parse task failed: {e}")))?
-        .map_err(|e| (e.kind().to_string(), e.to_string()))?;
-        report.seen = items.len();
+            normalize::read_document(&resp.text, &resp.url, &src, &c.agencies, c.poll.timezone, now)
+        });
+        // A blocking task cannot be stopped, but the poll stops waiting for it.
+        let doc = tokio::time::timeout(PARSE_LIMIT, parse)
+            .await
+            .map_err(|_| PollError::ParseTimeout)?
+            .map_err(|e| PollError::Internal(format!("the parse task failed: {e}")))??;
+        report.seen = doc.items.len();
+        let ttl = doc.ttl;
 
         let engine = self.clone();
         let source_id = source.id.clone();
-        let mut updated_health = health.clone();
-        let committed = tokio::task::spawn_blocking(move || {
+        let mut updated = health.clone();
+        let (outcome, updated) = tokio::task::spawn_blocking(move || {
             let _one_at_a_time = engine.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
             let mut batch = Batch::default();
-            let outcome = dedupe::ingest(&engine.store, items, now, &mut batch)?;
-            updated_health.validators = validators;
-            updated_health.items_total += outcome.new_items as u64;
-            updated_health.last_new = outcome.new_items as u64;
+            let new_dates = doc.items.iter().map(|i| (i.store_key(), i.date())).collect::<Vec<_>>();
+            let outcome = dedupe::ingest(&engine.store, doc.items, now, &mut batch)?;
+            updated
+                .record_new_items(new_dates.into_iter().filter(|(k, _)| outcome.new_keys.contains(k)).map(|(_, d)| d));
+            updated.validators = validators;
+            updated.items_total += outcome.new_items as u64;
+            updated.last_new = outcome.new_items as u64;
             // The validators travel with the items: a crash can never leave a stored
             // ETag whose items were not stored.
-            batch.put_health(&source_id, updated_health.clone());
+            batch.put_health(&source_id, updated.clone());
             engine.store.commit(&batch)?;
-            Ok::<_, crate::store::StoreError>((outcome, updated_health))
+            Ok::<_, StoreError>((outcome, updated))
         })
         .await
-        .map_err(|e| ("internal".to_string(), format!("the ingest task failed: {e}")))?
-        .map_err(|e| ("store".to_string(), e.to_string()))?;
-        let (outcome, updated_health) = committed;
-        *health = updated_health;
+        .map_err(|e| PollError::Internal(format!("the ingest task failed: {e}")))??;
+        *health = updated;
         report.new_items = outcome.new_items;
         report.updated_items = outcome.updated_items;
+        self.metrics.record_ingest(&outcome);
         if outcome.touched.is_empty() {
-            return Ok(());
+            return Ok(ttl);
         }
         // Durable first, then published.
-        self.store.flush().await.map_err(|e| ("store".to_string(), e.to_string()))?;
+        self.store.flush().await?;
         let engine = self.clone();
         tokio::task::spawn_blocking(move || engine.publisher.refresh(&engine.store, &outcome.touched))
             .await
-            .map_err(|e| ("internal".to_string(), format!("the render task failed: {e}")))?
-            .map_err(|e| ("store".to_string(), e.to_string()))?;
-        Ok(())
+            .map_err(|e| PollError::Internal(format!("the render task failed: {e}")))??;
+        Ok(ttl)
+    }
+}
+
+/// How long parsing one document may take before the poll gives up on it.
+pub const PARSE_LIMIT: Duration = Duration::from_secs(20);
+
+/// Why one poll failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error("parsing took longer than {PARSE_LIMIT:?}; the document was abandoned")]
+    ParseTimeout,
+    #[error("the store failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("kind = \"html\" sources are not read by this version of loa yet")]
+    Unsupported,
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl PollError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PollError::Fetch(e) => e.kind(),
+            PollError::Parse(e) => e.kind(),
+            PollError::ParseTimeout => "parse_timeout",
+            PollError::Store(_) => "store",
+            PollError::Unsupported => "unsupported",
+            PollError::Internal(_) => "internal",
+        }
     }
 }
 
@@ -271,6 +350,7 @@ pub async fn run(engine: Arc<Engine>, listener: TcpListener, stop: CancellationT
     let state = Arc::new(serve::AppState {
         publisher: engine.publisher.clone(),
         store: engine.store.clone(),
+        metrics: engine.metrics.clone(),
         config: Arc::new(std::sync::RwLock::new(engine.config.clone())),
     });
     let server = axum::serve(listener, serve::router(state)).with_graceful_shutdown(stop.clone().cancelled_owned());
@@ -310,11 +390,18 @@ pub async fn run(engine: Arc<Engine>, listener: TcpListener, stop: CancellationT
 /// Polls one source on its schedule until `stop`.
 async fn source_loop(engine: Arc<Engine>, source: Source, stop: CancellationToken) {
     let health = engine.store.health(&source.id).ok().flatten();
+    // A URL changed in the config starts afresh, even for a source that was gone.
+    let health = health.filter(|h| h.configured_url.as_deref() == Some(source.url.as_str()));
     let mut delay = schedule::initial_delay(health.as_ref(), Utc::now());
     loop {
+        let Some(wait) = delay else {
+            info!(source = %source.id, "not polled: the source is gone (HTTP 410); change its url to poll it again");
+            stop.cancelled().await;
+            return;
+        };
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
+            _ = tokio::time::sleep(wait) => {}
         }
         // A poll in flight when the stop comes is left to finish within the grace.
         let report = engine.poll(&source).await;

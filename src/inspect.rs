@@ -12,7 +12,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{Config, Source, SourceKind};
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::{charset, Fetched, Fetcher};
 use crate::model::Item;
 use crate::normalize;
 
@@ -101,21 +101,22 @@ pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> R
     report
 }
 
-async fn load(input: &str, config: &Config) -> Result<(Vec<u8>, Url), String> {
+async fn load(input: &str, config: &Config) -> Result<(String, Url), String> {
     if input.starts_with("http://") || input.starts_with("https://") {
         let url = Url::parse(input).map_err(|e| format!("not a URL: {e}"))?;
         let fetcher = Fetcher::new(&config.poll).map_err(|e| e.to_string())?;
         return match fetcher.get(&url, None).await {
-            Ok(Fetched::Body(resp)) => Ok((resp.body.to_vec(), resp.url)),
-            Ok(Fetched::NotModified) => Err("HTTP 304 to an unconditional request".into()),
+            Ok(Fetched::Body(resp)) => Ok((resp.text, resp.url)),
+            Ok(Fetched::NotModified { .. }) => Err("HTTP 304 to an unconditional request".into()),
             Err(e) => Err(e.to_string()),
         };
     }
     let path = Path::new(input);
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {input}: {e}"))?;
+    let text = charset::to_utf8(&bytes, None).map_err(|e| e.to_string())?.text;
     let abs = std::path::absolute(path).map_err(|e| format!("cannot resolve {input}: {e}"))?;
     let url = Url::from_file_path(&abs).map_err(|_| format!("cannot make a URL of {}", abs.display()))?;
-    Ok((bytes, url))
+    Ok((text, url))
 }
 
 /// The human-readable form of a report.

@@ -10,6 +10,7 @@ pub mod dedupe;
 pub mod demo;
 pub mod fetch;
 pub mod inspect;
+pub mod metrics;
 pub mod model;
 pub mod normalize;
 pub mod parse;

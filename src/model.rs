@@ -236,8 +236,43 @@ pub struct SourceHealth {
     pub items_total: u64,
     /// New items in the last successful poll.
     pub last_new: u64,
+    /// When the next poll is due; `None` before the first poll, and for a source
+    /// that is gone.
     pub next_due: Option<DateTime<Utc>>,
+    /// The configured URL this record is about: when the config changes the URL,
+    /// the redirect and gone state below no longer apply.
+    #[serde(default)]
+    pub configured_url: Option<String>,
+    /// Where permanent redirects moved the source; polls go there.
+    #[serde(default)]
+    pub effective_url: Option<String>,
+    /// The source answered 410 Gone: not polled again until its config changes.
+    #[serde(default)]
+    pub gone: bool,
+    /// Dates (Unix seconds) of the source's most recent new items, oldest first:
+    /// its publishing rate, for the adaptive cadence.
+    #[serde(default)]
+    pub recent: Vec<i64>,
 }
+
+impl SourceHealth {
+    /// How many of the recent items are dated within a week before `now`.
+    pub fn items_last_week(&self, now: DateTime<Utc>) -> usize {
+        let since = (now - chrono::Duration::days(7)).timestamp();
+        self.recent.iter().filter(|t| **t >= since && **t <= now.timestamp()).count()
+    }
+
+    /// Remembers the dates of new items, keeping the most recent ones.
+    pub fn record_new_items(&mut self, dates: impl IntoIterator<Item = DateTime<Utc>>) {
+        self.recent.extend(dates.into_iter().map(|d| d.timestamp()));
+        self.recent.sort_unstable();
+        let excess = self.recent.len().saturating_sub(RECENT_KEPT);
+        self.recent.drain(..excess);
+    }
+}
+
+/// How many recent item dates a source's health keeps.
+pub const RECENT_KEPT: usize = 64;
 
 /// Lower-case hex of some bytes.
 pub fn hex(bytes: &[u8]) -> String {

@@ -23,6 +23,7 @@ use crate::store::{Scope, Store};
 pub struct AppState {
     pub publisher: Arc<Publisher>,
     pub store: Store,
+    pub metrics: Arc<crate::metrics::Metrics>,
     pub config: Arc<std::sync::RwLock<Arc<Config>>>,
 }
 
@@ -41,6 +42,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/agency/{file}", get(agency_feed))
         .route("/status", get(status))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
@@ -111,8 +113,13 @@ pub struct SourceStatus {
     pub error: Option<String>,
     pub consecutive_failures: u32,
     pub items: u64,
+    pub items_last_week: usize,
     pub last_new: u64,
     pub next_due: Option<DateTime<Utc>>,
+    /// Where permanent redirects moved the source, if they did.
+    pub effective_url: Option<String>,
+    /// The source answered 410 Gone and is no longer polled.
+    pub gone: bool,
 }
 
 /// The health of every configured source, in config order.
@@ -121,7 +128,14 @@ pub fn source_statuses(config: &Config, store: &Store) -> Vec<SourceStatus> {
         .sources
         .iter()
         .map(|s| {
-            let h: SourceHealth = store.health(&s.id).ok().flatten().unwrap_or_default();
+            // A record about another URL (the config changed) says nothing of this one.
+            let h: SourceHealth = store
+                .health(&s.id)
+                .ok()
+                .flatten()
+                .filter(|h| h.configured_url.as_deref() == Some(s.url.as_str()))
+                .unwrap_or_default();
+            let items_last_week = h.items_last_week(Utc::now());
             SourceStatus {
                 id: s.id.clone(),
                 url: s.url.to_string(),
@@ -137,8 +151,11 @@ pub fn source_statuses(config: &Config, store: &Store) -> Vec<SourceStatus> {
                 error: h.error,
                 consecutive_failures: h.consecutive_failures,
                 items: h.items_total,
+                items_last_week,
                 last_new: h.last_new,
                 next_due: h.next_due,
+                effective_url: h.effective_url,
+                gone: h.gone,
             }
         })
         .collect()
@@ -161,6 +178,16 @@ async fn status(State(state): State<Arc<AppState>>) -> Response {
     let mut resp = Json(body).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let figures = crate::metrics::StoreFigures {
+        stories: state.store.story_count(),
+        items: state.store.item_count(),
+        size_on_disk: state.store.size_on_disk().unwrap_or(0),
+    };
+    let body = state.metrics.render(&figures);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
 async fn index(State(state): State<Arc<AppState>>) -> Html<String> {

@@ -42,7 +42,8 @@ async fn ingest() -> (Arc<Engine>, HashMap<String, StoredItem>, Value, tempfile:
         let fixture = fact["fixture"].as_str().unwrap();
         let Some((_, id, _, _)) = SOURCES.iter().find(|s| s.0 == fixture) else { continue };
         let source = engine.config.source(id).unwrap();
-        let feed = loa::parse::parse_feed(&common::read_fixture(fixture), engine.config.poll.timezone).unwrap();
+        let text = String::from_utf8(common::read_fixture(fixture)).unwrap();
+        let feed = loa::parse::parse_feed(&text, engine.config.poll.timezone).unwrap();
         let raw = feed.items[fact["index"].as_u64().unwrap() as usize].clone();
         let cx = loa::normalize::Context {
             source,

@@ -45,6 +45,7 @@ async fn serve(engine: &Arc<Engine>) -> (String, CancellationToken) {
     let state = Arc::new(loa::serve::AppState {
         publisher: engine.publisher.clone(),
         store: engine.store.clone(),
+        metrics: engine.metrics.clone(),
         config: Arc::new(std::sync::RwLock::new(engine.config.clone())),
     });
     let s = stop.clone();

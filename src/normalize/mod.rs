@@ -38,19 +38,21 @@ pub struct Context<'a> {
 #[derive(Debug)]
 pub struct Document {
     pub title: Option<String>,
+    /// RSS `<ttl>`: how long the publisher asks readers to wait.
+    pub ttl: Option<std::time::Duration>,
     pub items: Vec<Item>,
 }
 
 /// Parses a feed document and normalizes its items, as the daemon does on a poll.
 pub fn read_document(
-    bytes: &[u8],
+    text: &str,
     document_url: &Url,
     source: &Source,
     registry: &Registry,
     timezone: chrono::FixedOffset,
     now: DateTime<Utc>,
 ) -> Result<Document, crate::parse::ParseError> {
-    let feed = crate::parse::parse_feed(bytes, timezone)?;
+    let feed = crate::parse::parse_feed(text, timezone)?;
     let cx = Context {
         source,
         document_url,
@@ -60,7 +62,8 @@ pub fn read_document(
         registry,
     };
     let items = feed.items.into_iter().filter_map(|raw| item(raw, &cx)).collect();
-    Ok(Document { title: feed.title, items })
+    let ttl = feed.ttl.map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60));
+    Ok(Document { title: feed.title, ttl, items })
 }
 
 /// Normalizes one raw item; `None` for an entry with nothing to show.
@@ -196,7 +199,7 @@ mod tests {
         }
     }
 
-    fn items(fixture: &[u8]) -> Vec<Item> {
+    fn items(fixture: &str) -> Vec<Item> {
         let src = source();
         let feed = crate::parse::parse_feed(fixture, chrono::FixedOffset::east_opt(25200).unwrap()).unwrap();
         let cx = Context {
@@ -212,7 +215,7 @@ mod tests {
 
     #[test]
     fn identity_prefers_guid_then_canonical_link() {
-        let items = items(include_bytes!("../../tests/fixtures/tinhuy-rss.xml"));
+        let items = items(include_str!("../../tests/fixtures/tinhuy-rss.xml"));
         assert_eq!(items[2].identity, Identity::Guid("25860".into()));
         assert_eq!(
             items[3].identity,
@@ -235,7 +238,7 @@ mod tests {
 
     #[test]
     fn titles_are_nfc_and_decoded() {
-        let items = items(include_bytes!("../../tests/fixtures/ubnd-atom.xml"));
+        let items = items(include_str!("../../tests/fixtures/ubnd-atom.xml"));
         assert_eq!(items[1].title, "Thường trực HĐND tỉnh giám sát công tác chuẩn bị năm học mới 2022 - 2023");
         assert_eq!(items[3].title, "Sở NN&PTNT triển khai kế hoạch phòng, chống hạn mặn mùa khô 2022 - 2023");
         assert_eq!(items[4].date().to_rfc3339(), "2022-08-01T03:20:00+00:00", "A5 falls back to updated");
