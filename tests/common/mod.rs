@@ -26,6 +26,18 @@ pub enum Behavior {
     Status(u16),
     /// The document, after a delay.
     Delay(Duration, Vec<u8>),
+    /// A redirect with this status to this location.
+    Redirect(u16, String),
+    /// A status with a Retry-After header.
+    RetryAfter(u16, String),
+    /// Bytes already gzip-compressed, sent with `Content-Encoding: gzip`.
+    Gzip(Arc<Vec<u8>>),
+    /// A body that never ends, as fast as the client reads.
+    Endless,
+    /// One byte a second, forever.
+    Drip,
+    /// Bytes with the given Content-Type and extra headers.
+    Typed(&'static str, Vec<(&'static str, String)>, Vec<u8>),
 }
 
 /// One request as the server saw it.
@@ -41,6 +53,8 @@ pub struct Seen {
 struct Shared {
     routes: Arc<Mutex<HashMap<String, Behavior>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: Arc<Mutex<(usize, usize)>>,
 }
 
 pub struct SourceServer {
@@ -73,6 +87,11 @@ impl SourceServer {
         format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
     }
 
+    /// The most requests this server was answering at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.in_flight.lock().unwrap().1
+    }
+
     /// The requests received for `path`, in order.
     pub fn seen(&self, path: &str) -> Vec<Seen> {
         let path = path.trim_start_matches('/');
@@ -85,6 +104,18 @@ pub fn read_fixture(name: &str) -> Vec<u8> {
 }
 
 async fn answer(State(shared): State<Shared>, UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
+    {
+        let mut f = shared.in_flight.lock().unwrap();
+        f.0 += 1;
+        f.1 = f.1.max(f.0);
+    }
+    let resp = respond(&shared, &path, &headers).await;
+    shared.in_flight.lock().unwrap().0 -= 1;
+    resp
+}
+
+async fn respond(shared: &Shared, path: &str, headers: &HeaderMap) -> Response {
+    let path = path.to_string();
     let behavior = shared.routes.lock().unwrap().get(&path).cloned();
     let inm = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
     let ims = headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -94,6 +125,37 @@ async fn answer(State(shared): State<Shared>, UrlPath(path): UrlPath<String>, he
         Some(Behavior::Delay(d, body)) => {
             tokio::time::sleep(d).await;
             body.into_response()
+        }
+        Some(Behavior::Redirect(code, to)) => {
+            (StatusCode::from_u16(code).unwrap(), [(header::LOCATION, to)]).into_response()
+        }
+        Some(Behavior::RetryAfter(code, after)) => {
+            (StatusCode::from_u16(code).unwrap(), [(header::RETRY_AFTER, after)], "slow down").into_response()
+        }
+        Some(Behavior::Gzip(bytes)) => (
+            [(header::CONTENT_ENCODING, "gzip"), (header::CONTENT_TYPE, "application/rss+xml")],
+            bytes.as_ref().clone(),
+        )
+            .into_response(),
+        Some(Behavior::Endless) => {
+            let chunk = bytes::Bytes::from(vec![b'<'; 64 * 1024]);
+            let stream = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+            axum::body::Body::from_stream(stream).into_response()
+        }
+        Some(Behavior::Drip) => {
+            let stream = futures_util::stream::unfold((), |_| async {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Some((Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"<")), ()))
+            });
+            axum::body::Body::from_stream(stream).into_response()
+        }
+        Some(Behavior::Typed(ctype, extra, body)) => {
+            let mut resp = body.into_response();
+            resp.headers_mut().insert(header::CONTENT_TYPE, ctype.parse().unwrap());
+            for (k, v) in extra {
+                resp.headers_mut().insert(k, v.parse().unwrap());
+            }
+            resp
         }
         Some(Behavior::File(body)) => {
             let etag = format!("\"{:x}\"", Sha256::digest(&body));
@@ -114,10 +176,11 @@ async fn answer(State(shared): State<Shared>, UrlPath(path): UrlPath<String>, he
     resp
 }
 
-/// A config for the given sources `(id, path on the server, agency)`.
-pub fn config_text(server: &SourceServer, sources: &[(&str, &str, &str)], store: &Path, extra: &str) -> String {
+/// A config for the given sources `(id, path on the server, agency)`; `poll` adds
+/// lines to its `[poll]` table.
+pub fn config_text(server: &SourceServer, sources: &[(&str, &str, &str)], store: &Path, poll: &str) -> String {
     let mut text = format!(
-        "[store]\npath = {:?}\n\n[poll]\ntimeout = \"2s\"\n\n[server]\nbase_url = \"http://loa.test\"\n{extra}\n",
+        "[poll]\ntimeout = \"2s\"\nhost_spacing = \"10ms\"\n{poll}\n\n[store]\npath = {:?}\n\n[server]\nbase_url = \"http://loa.test\"\n\n",
         store.display().to_string()
     );
     for (id, path, agency) in sources {
