@@ -82,6 +82,8 @@ pub struct Engine {
     /// Ingest runs one source at a time, so stories shared by sources cannot race.
     ingest_lock: std::sync::Mutex<()>,
     pub metrics: Arc<Metrics>,
+    /// Woken when a poll leaves scopes to render.
+    changed: tokio::sync::Notify,
 }
 
 impl Engine {
@@ -99,6 +101,7 @@ impl Engine {
             fetcher: Fetcher::new(&config.poll)?,
             limits: Limits::new(config.poll.concurrency, config.poll.per_host, config.poll.host_spacing),
             metrics: Arc::new(Metrics::default()),
+            changed: tokio::sync::Notify::new(),
             store,
             publisher: Arc::new(publisher),
             config: Arc::new(config),
@@ -125,7 +128,33 @@ impl Engine {
                 Err(e) => warn!("a poll task failed: {e}"),
             }
         }
+        self.render_pending().await;
         reports
+    }
+
+    /// Renders what the polls changed, off the async workers.
+    pub async fn render_pending(self: &Arc<Self>) {
+        let engine = self.clone();
+        match tokio::task::spawn_blocking(move || engine.publisher.render_pending(&engine.store)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!("cannot render the feeds: {e}"),
+            Err(e) => warn!("the render task failed: {e}"),
+        }
+    }
+
+    /// Renders changes as polls make them, gathering those that arrive within
+    /// `RENDER_DELAY` of each other into one render.
+    async fn renderer(self: Arc<Self>, stop: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = self.changed.notified() => {}
+            }
+            tokio::time::sleep(RENDER_DELAY).await;
+            self.render_pending().await;
+        }
+        // What the last polls stored is published before the process ends.
+        self.render_pending().await;
     }
 
     /// One poll of one source through every stage, now.
@@ -148,10 +177,12 @@ impl Engine {
             health.effective_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| source.url.clone());
         let started = std::time::Instant::now();
         let mut report = PollReport { source: source.id.clone(), url: url.to_string(), ..Default::default() };
-        let fetched = {
-            let _permit = self.limits.acquire(&url).await;
-            self.fetcher.get(&url, Some(&health.validators)).await
-        };
+        // The overall place is held through parsing and ingest, so that at most
+        // `concurrency` documents are in memory at once; the host's place only
+        // while its server is being asked.
+        let mut permit = self.limits.acquire(&url).await;
+        let fetched = self.fetcher.get(&url, Some(&health.validators)).await;
+        permit.release_host();
         let mut asked = None;
         let result = match fetched {
             Ok(Fetched::NotModified { moved_to, cache_for }) => {
@@ -271,15 +302,16 @@ impl Engine {
         if outcome.touched.is_empty() {
             return Ok(ttl);
         }
-        // Durable first, then published.
+        // Durable first, then published (by `render_pending`, soon after).
         self.store.flush().await?;
-        let engine = self.clone();
-        tokio::task::spawn_blocking(move || engine.publisher.refresh(&engine.store, &outcome.touched))
-            .await
-            .map_err(|e| PollError::Internal(format!("the render task failed: {e}")))??;
+        self.publisher.mark_dirty(outcome.touched);
+        self.changed.notify_one();
         Ok(ttl)
     }
 }
+
+/// How long a change waits for others before the feeds are rendered.
+pub const RENDER_DELAY: Duration = Duration::from_millis(200);
 
 /// How long parsing one document may take before the poll gives up on it.
 pub const PARSE_LIMIT: Duration = Duration::from_secs(20);
@@ -363,6 +395,7 @@ pub async fn run(engine: Arc<Engine>, listener: TcpListener, stop: CancellationT
         engine.publisher.settings().base_url
     );
 
+    let renderer = tokio::spawn(engine.clone().renderer(stop.clone()));
     let loops: Vec<_> = engine
         .config
         .sources
@@ -377,6 +410,7 @@ pub async fn run(engine: Arc<Engine>, listener: TcpListener, stop: CancellationT
     if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
         warn!("some polls did not finish in time and were cancelled");
     }
+    let _ = tokio::time::timeout(STOP_GRACE, renderer).await;
     match tokio::time::timeout(STOP_GRACE, server).await {
         Ok(Ok(Err(e))) => warn!("the server stopped with an error: {e}"),
         Err(_) => warn!("open connections did not close in time"),

@@ -73,6 +73,7 @@ pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut B
         }
         let note = Note::of(&item);
         let prefixes = note.lookup_prefixes();
+        let is_new = prev.is_none();
         let story_id = match prev {
             Some(prev) => {
                 item.first_seen = prev.item.first_seen;
@@ -113,7 +114,7 @@ pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut B
         }
         entry.notes.retain(|n| n.item_key != key);
         entry.notes.push(note);
-        batch.put_item(StoredItem { item, story: story_id, fingerprint });
+        batch.put_item(is_new, StoredItem { item, story: story_id, fingerprint });
     }
     for (id, p) in pending {
         let story = compose(id, &p.members, p.before.as_ref(), now);
@@ -135,30 +136,31 @@ fn find_story(
 ) -> Result<Option<StoryId>, StoreError> {
     let date = DateTime::<Utc>::from_timestamp_millis(note.date_ms).unwrap_or_default();
     let (from, to) = (date - Duration::days(WINDOW_DAYS), date + Duration::days(WINDOW_DAYS));
-    let mut candidates: Vec<StoryId> = Vec::new();
+    // The title lookup first: most copies share their title, and a hit spares the
+    // eight body lookups.
+    let mut checked: Vec<StoryId> = Vec::new();
     for prefix in prefixes {
         for id in store.keyed(prefix, from, to)? {
-            if !candidates.contains(&id) {
-                candidates.push(id);
+            if checked.contains(&id) {
+                continue;
             }
-        }
-    }
-    for id in candidates {
-        let stored;
-        let notes = match pending.get(&id) {
-            Some(p) => &p.notes,
-            None => {
-                stored = stored_notes(store, &id)?;
-                &stored
+            checked.push(id.clone());
+            let stored;
+            let notes = match pending.get(&id) {
+                Some(p) => &p.notes,
+                None => {
+                    stored = stored_notes(store, &id)?;
+                    &stored
+                }
+            };
+            // One story never holds two items of one source: a site does not repost
+            // its own article, so two of its items are two articles.
+            if notes.iter().any(|m| m.source == note.source) {
+                continue;
             }
-        };
-        // One story never holds two items of one source: a site does not repost
-        // its own article, so two of its items are two articles.
-        if notes.iter().any(|m| m.source == note.source) {
-            continue;
-        }
-        if notes.iter().any(|m| note.same_story(m)) {
-            return Ok(Some(id));
+            if notes.iter().any(|m| note.same_story(m)) {
+                return Ok(Some(id));
+            }
         }
     }
     Ok(None)

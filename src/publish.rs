@@ -73,6 +73,8 @@ pub struct Publisher {
     /// Held from reading the store to installing the documents, so a render that
     /// read older state can never replace one that read newer state.
     render_lock: Mutex<()>,
+    /// Scopes changed in the store and not yet rendered.
+    dirty: Mutex<BTreeSet<Scope>>,
     /// Names of bodies the registry does not know, as their bylines wrote them.
     learned: RwLock<HashMap<String, String>>,
 }
@@ -84,6 +86,7 @@ impl Publisher {
             registry,
             docs: RwLock::new(HashMap::new()),
             render_lock: Mutex::new(()),
+            dirty: Mutex::new(BTreeSet::new()),
             learned: RwLock::new(HashMap::new()),
         }
     }
@@ -99,9 +102,39 @@ impl Publisher {
         self.refresh(store, &scopes)
     }
 
+    /// Notes scopes whose stories changed in the store; `render_pending` renders
+    /// them. Many sources finishing close together cost one render of each
+    /// document, not one per source.
+    pub fn mark_dirty(&self, scopes: BTreeSet<Scope>) {
+        self.dirty.lock().unwrap_or_else(|e| e.into_inner()).extend(scopes);
+    }
+
+    /// Renders every scope marked dirty. When another thread is rendering, the
+    /// scopes are left to it.
+    pub fn render_pending(&self, store: &Store) -> Result<(), StoreError> {
+        loop {
+            let Ok(serial) = self.render_lock.try_lock() else {
+                // The renderer re-checks the dirty set after it finishes.
+                return Ok(());
+            };
+            let pending = std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|e| e.into_inner()));
+            if !pending.is_empty() {
+                self.render_scopes(store, &pending)?;
+            }
+            drop(serial);
+            if self.dirty.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
     /// Re-renders the documents of the given scopes.
     pub fn refresh(&self, store: &Store, scopes: &BTreeSet<Scope>) -> Result<(), StoreError> {
         let _serial = self.render_lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.render_scopes(store, scopes)
+    }
+
+    fn render_scopes(&self, store: &Store, scopes: &BTreeSet<Scope>) -> Result<(), StoreError> {
         let mut fresh = Vec::new();
         for scope in scopes {
             let stories = store.latest(scope, self.settings.limit)?;

@@ -103,10 +103,18 @@ struct Host {
     next_start: Instant,
 }
 
-/// Held while a request is in flight.
+/// Held while a request is in flight (the host's place) and while its document is
+/// processed (the overall place).
 pub struct Permit {
-    _host: OwnedSemaphorePermit,
+    host: Option<OwnedSemaphorePermit>,
     _overall: OwnedSemaphorePermit,
+}
+
+impl Permit {
+    /// Frees the host's place once its server has answered.
+    pub fn release_host(&mut self) {
+        self.host = None;
+    }
 }
 
 impl Limits {
@@ -141,7 +149,7 @@ impl Limits {
         };
         tokio::time::sleep_until(start).await;
         let overall = self.overall.clone().acquire_owned().await.expect("the overall semaphore is never closed");
-        Permit { _host: host_permit, _overall: overall }
+        Permit { host: Some(host_permit), _overall: overall }
     }
 }
 

@@ -1,22 +1,44 @@
 //! The sled store: items, stories, their indexes and each source's health.
 //!
 //! This is the only module that names sled; the rest of loa sees `Store` and
-//! `Batch`. A fixed set of trees with prefixed keys (never a tree per source); one
-//! source's poll is committed in one transaction across them, and flushed before it
-//! is published. The schema version is checked at open. Rendering is not done here.
+//! `Batch`. Everything lives in one tree under one-byte prefixes (never a tree per
+//! source), so that one source's poll is committed as one atomic sled batch — much
+//! cheaper than a transaction across trees — and flushed before it is published.
+//! The schema version is checked at open. Rendering is not done here.
+//!
+//! | prefix | key | value |
+//! |---|---|---|
+//! | `m` | name | metadata: schema version, counts |
+//! | `i` | item key | `StoredItem` |
+//! | `s` | story id | `Story` |
+//! | `t` | time · story id | index: newest first |
+//! | `a` | agency slug · 0 · time · story id | index per agency |
+//! | `h` | source id | `SourceHealth` |
+//! | `k` | dedupe prefix · time · story id | dedupe lookups |
+//! | `n` | story id · item key | dedupe's note of a member |
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::Transactional;
 
 use crate::model::{Item, SourceHealth, Story, StoryId};
 
 /// The layout this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
+
+const ITEM: &[u8] = b"i";
+const STORY: &[u8] = b"s";
+const TIME: &[u8] = b"t";
+const AGENCY: &[u8] = b"a";
+const HEALTH: &[u8] = b"h";
+const LOOKUP: &[u8] = b"k";
+const NOTE: &[u8] = b"n";
+
+const SCHEMA_KEY: &[u8] = b"mschema_version";
+const COUNTS_KEY: &[u8] = b"mcounts";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -52,7 +74,8 @@ pub enum Scope {
 /// The writes of one poll of one source, committed together.
 #[derive(Debug, Default)]
 pub struct Batch {
-    items: Vec<(String, StoredItem)>,
+    /// (new to the store?, item)
+    items: Vec<(bool, StoredItem)>,
     /// (story as stored before, if any; story now)
     stories: Vec<(Option<Story>, Story)>,
     health: Option<(String, SourceHealth)>,
@@ -61,8 +84,9 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn put_item(&mut self, stored: StoredItem) {
-        self.items.push((stored.item.store_key(), stored));
+    /// Writes an item; `new` when the store did not hold it yet.
+    pub fn put_item(&mut self, new: bool, stored: StoredItem) {
+        self.items.push((new, stored));
     }
 
     /// Writes `story`, moving its index entries from those of `before`.
@@ -90,23 +114,22 @@ impl Batch {
     }
 }
 
+/// How many stories and items the store holds, kept with the data so that
+/// counting never means scanning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    stories: u64,
+    items: u64,
+}
+
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
     db: sled::Db,
-    meta: sled::Tree,
-    items: sled::Tree,
-    stories: sled::Tree,
-    by_time: sled::Tree,
-    by_agency: sled::Tree,
-    sources: sled::Tree,
-    /// Dedupe lookups: `prefix · time · story id`, written by `dedupe`.
-    keys: sled::Tree,
-    /// Dedupe's compact record of each story member: `story id · item key`.
-    notes: sled::Tree,
+    data: sled::Tree,
+    /// The counts as last committed; the lock also orders commits.
+    counts: Arc<Mutex<Counts>>,
 }
-
-const SCHEMA_KEY: &[u8] = b"schema_version";
 
 impl Store {
     /// Opens (or creates) the store; `cache_capacity` bounds sled's page cache.
@@ -118,22 +141,10 @@ impl Store {
             .mode(sled::Mode::LowSpace)
             .open()
             .map_err(open_err)?;
-        let tree = |name: &str| db.open_tree(name).map_err(open_err);
-        let store = Store {
-            path: path.to_path_buf(),
-            meta: tree("meta")?,
-            items: tree("items")?,
-            stories: tree("stories")?,
-            by_time: tree("by_time")?,
-            by_agency: tree("by_agency")?,
-            sources: tree("sources")?,
-            keys: tree("keys")?,
-            notes: tree("notes")?,
-            db,
-        };
-        match store.meta.get(SCHEMA_KEY)? {
+        let data = db.open_tree("loa").map_err(open_err)?;
+        match data.get(SCHEMA_KEY)? {
             None => {
-                store.meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+                data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
             }
             Some(v) => {
                 let found = <[u8; 4]>::try_from(v.as_ref()).map(u32::from_be_bytes).unwrap_or(u32::MAX);
@@ -142,7 +153,14 @@ impl Store {
                 }
             }
         }
-        Ok(store)
+        let counts = match data.get(COUNTS_KEY)? {
+            Some(v) if v.len() == 16 => Counts {
+                stories: u64::from_be_bytes(v[..8].try_into().expect("8 bytes")),
+                items: u64::from_be_bytes(v[8..].try_into().expect("8 bytes")),
+            },
+            _ => Counts::default(),
+        };
+        Ok(Store { path: path.to_path_buf(), db, data, counts: Arc::new(Mutex::new(counts)) })
     }
 
     pub fn path(&self) -> &Path {
@@ -150,34 +168,34 @@ impl Store {
     }
 
     pub fn item(&self, key: &str) -> Result<Option<StoredItem>, StoreError> {
-        get(&self.items, key.as_bytes())
+        self.get(&prefixed(ITEM, key.as_bytes()))
     }
 
     pub fn story(&self, id: &StoryId) -> Result<Option<Story>, StoreError> {
-        get(&self.stories, id.0.as_bytes())
+        self.get(&prefixed(STORY, id.0.as_bytes()))
     }
 
     pub fn health(&self, source: &str) -> Result<Option<SourceHealth>, StoreError> {
-        get(&self.sources, source.as_bytes())
+        self.get(&prefixed(HEALTH, source.as_bytes()))
     }
 
     /// Every source with recorded health, by id.
     pub fn all_health(&self) -> Result<Vec<(String, SourceHealth)>, StoreError> {
-        self.sources
-            .iter()
+        self.data
+            .scan_prefix(HEALTH)
             .map(|kv| {
                 let (k, v) = kv?;
-                Ok((String::from_utf8_lossy(&k).into_owned(), decode(&v, "source health")?))
+                Ok((String::from_utf8_lossy(&k[1..]).into_owned(), decode(&v, "source health")?))
             })
             .collect()
     }
 
     pub fn story_count(&self) -> usize {
-        self.stories.len()
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).stories as usize
     }
 
     pub fn item_count(&self) -> usize {
-        self.items.len()
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).items as usize
     }
 
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
@@ -186,23 +204,17 @@ impl Store {
 
     /// The newest `limit` stories of a scope, newest first.
     pub fn latest(&self, scope: &Scope, limit: usize) -> Result<Vec<Story>, StoreError> {
-        let ids: Vec<sled::IVec> = match scope {
-            Scope::All => {
-                self.by_time.iter().rev().take(limit).map(|kv| kv.map(|(k, _)| k)).collect::<Result<_, _>>()?
-            }
-            Scope::Agency(slug) => self
-                .by_agency
-                .scan_prefix(agency_prefix(slug))
-                .rev()
-                .take(limit)
-                .map(|kv| kv.map(|(k, _)| k))
-                .collect::<Result<_, _>>()?,
+        let prefix = match scope {
+            Scope::All => TIME.to_vec(),
+            Scope::Agency(slug) => agency_prefix(slug),
         };
-        let mut out = Vec::with_capacity(ids.len());
-        for key in ids {
+        let keys: Vec<sled::IVec> =
+            self.data.scan_prefix(prefix).rev().take(limit).map(|kv| kv.map(|(k, _)| k)).collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
             // The story id is the last 16 bytes of every index key.
             let id = &key[key.len().saturating_sub(16)..];
-            match get::<Story>(&self.stories, id)? {
+            match self.get::<Story>(&prefixed(STORY, id))? {
                 Some(s) => out.push(s),
                 None => {
                     return Err(StoreError::Corrupt {
@@ -221,7 +233,7 @@ impl Store {
         let start = lookup_key(prefix, from, &StoryId(String::new()));
         let mut end = lookup_key(prefix, to, &StoryId(String::new()));
         end.extend_from_slice(&[0xff; 17]);
-        self.keys
+        self.data
             .range(start..end)
             .map(|kv| {
                 let (k, _) = kv?;
@@ -232,75 +244,67 @@ impl Store {
 
     /// The notes kept for each member of a story, in item key order.
     pub fn member_notes(&self, story: &StoryId) -> Result<Vec<sled::IVec>, StoreError> {
-        self.notes.scan_prefix(story.0.as_bytes()).map(|kv| Ok(kv?.1)).collect()
+        self.data.scan_prefix(prefixed(NOTE, story.0.as_bytes())).map(|kv| Ok(kv?.1)).collect()
     }
 
     /// Every agency that has at least one story, in slug order.
     pub fn agencies(&self) -> Result<BTreeSet<String>, StoreError> {
         let mut out = BTreeSet::new();
-        let mut next: Vec<u8> = Vec::new();
+        let mut next: Vec<u8> = AGENCY.to_vec();
         // Skip from one agency's prefix to the next instead of reading every entry.
-        while let Some(kv) = self.by_agency.range(next.clone()..).next() {
+        while let Some(kv) = self.data.range(next.clone()..).next() {
             let (k, _) = kv?;
+            if !k.starts_with(AGENCY) {
+                break;
+            }
             let slug_end = k.iter().position(|b| *b == 0).unwrap_or(k.len());
-            let slug = String::from_utf8_lossy(&k[..slug_end]).into_owned();
+            out.insert(String::from_utf8_lossy(&k[1..slug_end]).into_owned());
             next = k[..slug_end].to_vec();
             next.push(1);
-            out.insert(slug);
         }
         Ok(out)
     }
 
-    /// Commits a batch atomically across all trees.
+    /// Commits a batch atomically: a crash leaves all of it or none.
     pub fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
-        let mut encoded_items = Vec::with_capacity(batch.items.len());
-        for (k, v) in &batch.items {
-            encoded_items.push((k.as_bytes(), encode(v)?));
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = *counts;
+        let mut b = sled::Batch::default();
+        for (new, stored) in &batch.items {
+            next.items += u64::from(*new);
+            b.insert(prefixed(ITEM, stored.item.store_key().as_bytes()), encode(stored)?);
         }
-        let mut story_writes = Vec::with_capacity(batch.stories.len());
         for (before, story) in &batch.stories {
-            story_writes.push((before.as_ref().map(index_keys), index_keys(story), encode(story)?, story));
+            match before {
+                Some(old) => {
+                    for k in index_keys(old) {
+                        b.remove(k);
+                    }
+                }
+                None => next.stories += 1,
+            }
+            for k in index_keys(story) {
+                b.insert(k, &[]);
+            }
+            b.insert(prefixed(STORY, story.id.0.as_bytes()), encode(story)?);
         }
-        let health = match &batch.health {
-            Some((id, h)) => Some((id.as_bytes(), encode(h)?)),
-            None => None,
-        };
-        let trees =
-            (&self.items, &self.stories, &self.by_time, &self.by_agency, &self.sources, &self.keys, &self.notes);
-        trees
-            .transaction(|(items, stories, by_time, by_agency, sources, keys, notes)| {
-                for k in &batch.keys {
-                    keys.insert(k.as_slice(), &[])?;
-                }
-                for (k, v) in &batch.notes {
-                    notes.insert(k.as_slice(), v.as_slice())?;
-                }
-                for (k, v) in &encoded_items {
-                    items.insert(*k, v.as_slice())?;
-                }
-                for (old_keys, new_keys, bytes, story) in &story_writes {
-                    if let Some(old) = old_keys {
-                        remove_index(by_time, by_agency, old)?;
-                    }
-                    for k in &new_keys.time {
-                        by_time.insert(k.as_slice(), &[])?;
-                    }
-                    for k in &new_keys.agency {
-                        by_agency.insert(k.as_slice(), &[])?;
-                    }
-                    stories.insert(story.id.0.as_bytes(), bytes.as_slice())?;
-                }
-                if let Some((id, h)) = &health {
-                    sources.insert(*id, h.as_slice())?;
-                }
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| match e {
-                TransactionError::Storage(e) => StoreError::Io(e),
-                TransactionError::Abort(()) => {
-                    StoreError::Corrupt { what: "transaction".into(), error: "aborted".into() }
-                }
-            })
+        if let Some((id, h)) = &batch.health {
+            b.insert(prefixed(HEALTH, id.as_bytes()), encode(h)?);
+        }
+        for k in &batch.keys {
+            b.insert(k.as_slice(), &[]);
+        }
+        for (k, v) in &batch.notes {
+            b.insert(k.as_slice(), v.as_slice());
+        }
+        if next != *counts {
+            let mut v = next.stories.to_be_bytes().to_vec();
+            v.extend_from_slice(&next.items.to_be_bytes());
+            b.insert(COUNTS_KEY, v);
+        }
+        self.data.apply_batch(b)?;
+        *counts = next;
+        Ok(())
     }
 
     /// Makes every committed write durable.
@@ -313,50 +317,38 @@ impl Store {
         self.db.flush()?;
         Ok(())
     }
-}
 
-struct IndexKeys {
-    time: Vec<Vec<u8>>,
-    agency: Vec<Vec<u8>>,
+    fn get<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        match self.data.get(key)? {
+            Some(v) => Ok(Some(decode(&v, &String::from_utf8_lossy(key))?)),
+            None => Ok(None),
+        }
+    }
 }
 
 /// A story's index entries: one by time, one per credited agency, each ending in
 /// the 16-byte story id so an index scan needs no second lookup to find it.
-fn index_keys(story: &Story) -> IndexKeys {
+fn index_keys(story: &Story) -> Vec<Vec<u8>> {
     let t = time_key(story.published.timestamp_millis());
-    let mut time = t.to_vec();
+    let mut keys = Vec::with_capacity(1 + story.members.len());
+    let mut time = TIME.to_vec();
+    time.extend_from_slice(&t);
     time.extend_from_slice(story.id.0.as_bytes());
-    let agency = story
-        .agencies()
-        .into_iter()
-        .map(|slug| {
-            let mut k = agency_prefix(slug);
-            k.extend_from_slice(&t);
-            k.extend_from_slice(story.id.0.as_bytes());
-            k
-        })
-        .collect();
-    IndexKeys { time: vec![time], agency }
-}
-
-fn remove_index(
-    by_time: &TransactionalTree,
-    by_agency: &TransactionalTree,
-    keys: &IndexKeys,
-) -> Result<(), sled::transaction::UnabortableTransactionError> {
-    for k in &keys.time {
-        by_time.remove(k.as_slice())?;
+    keys.push(time);
+    for slug in story.agencies() {
+        let mut k = agency_prefix(slug);
+        k.extend_from_slice(&t);
+        k.extend_from_slice(story.id.0.as_bytes());
+        keys.push(k);
     }
-    for k in &keys.agency {
-        by_agency.remove(k.as_slice())?;
-    }
-    Ok(())
+    keys
 }
 
 /// A dedupe lookup key: a caller's prefix, then the time, then the story id, so
 /// that `Store::keyed` reads one window of time under one prefix.
 pub fn lookup_key(prefix: &[u8], at: DateTime<Utc>, story: &StoryId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(prefix.len() + 8 + 16);
+    let mut k = Vec::with_capacity(1 + prefix.len() + 8 + 16);
+    k.extend_from_slice(LOOKUP);
     k.extend_from_slice(prefix);
     k.extend_from_slice(&time_key(at.timestamp_millis()));
     k.extend_from_slice(story.0.as_bytes());
@@ -364,14 +356,21 @@ pub fn lookup_key(prefix: &[u8], at: DateTime<Utc>, story: &StoryId) -> Vec<u8> 
 }
 
 fn member_note_key(story: &StoryId, item_key: &str) -> Vec<u8> {
-    let mut k = story.0.as_bytes().to_vec();
+    let mut k = prefixed(NOTE, story.0.as_bytes());
     k.extend_from_slice(item_key.as_bytes());
     k
 }
 
 fn agency_prefix(slug: &str) -> Vec<u8> {
-    let mut k = slug.as_bytes().to_vec();
+    let mut k = prefixed(AGENCY, slug.as_bytes());
     k.push(0);
+    k
+}
+
+fn prefixed(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(prefix.len() + rest.len());
+    k.extend_from_slice(prefix);
+    k.extend_from_slice(rest);
     k
 }
 
@@ -386,13 +385,6 @@ fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
 
 fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.into(), error: e.to_string() })
-}
-
-fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>, StoreError> {
-    match tree.get(key)? {
-        Some(v) => Ok(Some(decode(&v, &String::from_utf8_lossy(key))?)),
-        None => Ok(None),
-    }
 }
 
 #[cfg(test)]
@@ -447,7 +439,8 @@ mod tests {
         store.commit(&b).unwrap();
         assert_eq!(titles(Scope::All), ["a", "b", "c"]);
         assert_eq!(titles(Scope::Agency("tinh-uy".into())), ["c"]);
-        assert_eq!(store.by_time.len(), 3);
+        assert_eq!(store.data.scan_prefix(TIME).count(), 3);
+        assert_eq!(store.story_count(), 3);
     }
 
     #[test]
@@ -455,7 +448,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path(), 1 << 20).unwrap();
-            store.meta.insert(SCHEMA_KEY, &99u32.to_be_bytes()).unwrap();
+            store.data.insert(SCHEMA_KEY, &99u32.to_be_bytes()).unwrap();
             store.flush_blocking().unwrap();
         }
         let err = Store::open(dir.path(), 1 << 20).err().expect("refused");
@@ -488,10 +481,17 @@ mod tests {
             source_title: None,
         };
         let mut b = Batch::default();
-        b.put_item(StoredItem { story: StoryId("x".into()), fingerprint: item.fingerprint(), item: item.clone() });
+        b.put_item(
+            true,
+            StoredItem { story: StoryId("x".into()), fingerprint: item.fingerprint(), item: item.clone() },
+        );
         b.put_health("s", SourceHealth { items_total: 1, ..Default::default() });
         store.commit(&b).unwrap();
         assert_eq!(store.item(&item.store_key()).unwrap().unwrap().item, item);
         assert_eq!(store.health("s").unwrap().unwrap().items_total, 1);
+        assert_eq!(store.item_count(), 1);
+        drop(store);
+        let reopened = Store::open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(reopened.item_count(), 1, "counts survive a restart");
     }
 }

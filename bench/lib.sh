@@ -1,0 +1,66 @@
+# Shared helpers of the bench scripts: install what is missing from Debian's
+# packages, build loa, start a local nginx, measure a command.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOA="$ROOT/target/release/loa"
+
+need() { # need CMD PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "installing $2 (Debian package) ..." >&2
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
+    else sudo apt-get update -qq && sudo apt-get install -y -qq "$2" >/dev/null; fi
+}
+
+build_loa() {
+    (cd "$ROOT" && cargo build --release --quiet)
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_nginx DIR PORT: serves DIR statically on 127.0.0.1:PORT (ETag and
+# Last-Modified on, as nginx does by default); stopped by stop_nginx.
+start_nginx() {
+    need nginx nginx
+    local dir="$1" port="$2"
+    NGINX_PREFIX="$(mktemp -d)"
+    mkdir -p "$NGINX_PREFIX/logs"
+    # As root, nginx's workers would drop to a user that cannot read a mktemp dir.
+    local user=""; [ "$(id -u)" = 0 ] && user="user root;"
+    cat >"$NGINX_PREFIX/nginx.conf" <<CONF
+$user
+worker_processes 2;
+error_log $NGINX_PREFIX/logs/error.log warn;
+pid $NGINX_PREFIX/nginx.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    types { application/rss+xml xml rss; application/atom+xml atom; application/feed+json json; }
+    keepalive_requests 100000;
+    client_body_temp_path $NGINX_PREFIX/body;
+    proxy_temp_path $NGINX_PREFIX/proxy;
+    fastcgi_temp_path $NGINX_PREFIX/fastcgi;
+    uwsgi_temp_path $NGINX_PREFIX/uwsgi;
+    scgi_temp_path $NGINX_PREFIX/scgi;
+    server { listen 127.0.0.1:$port; root $dir; etag on; }
+}
+CONF
+    nginx -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf"
+    trap stop_nginx EXIT
+}
+
+stop_nginx() {
+    [ -n "${NGINX_PREFIX:-}" ] && [ -f "$NGINX_PREFIX/nginx.pid" ] && kill "$(cat "$NGINX_PREFIX/nginx.pid")" 2>/dev/null || true
+}
+
+# measure LABEL CMD...: runs CMD under GNU time; prints "LABEL wall cpu maxrss_mib".
+measure() {
+    need /usr/bin/time time
+    local label="$1"; shift
+    local out; out="$(mktemp)"
+    /usr/bin/time -f '%e %U %S %M' -o "$out" "$@" >/dev/null 2>&1 || true
+    read -r wall user sys rss < <(tail -n 1 "$out")
+    printf '%-28s %8.2f s %8.2f s %8.1f MiB\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# A cold poll cycle and an all-304 cycle of N sources of M items each, served by a
+# local nginx: wall time, CPU time and peak RSS of `loa fetch`.
+#
+#   bench/poll-cycle.sh [N=1000] [M=30] [RUNS=3]
+#
+# Installs nginx and GNU time from Debian's packages if missing; loopback only.
+source "$(dirname "$0")/lib.sh"
+N="${1:-1000}"; M="${2:-30}"; RUNS="${3:-3}"
+need bc bc
+build_loa
+WORK="$(mktemp -d)"
+python3 "$ROOT/bench/gen_feeds.py" "$WORK/feeds" "$N" "$M"
+PORT="$(free_port)"
+start_nginx "$WORK/feeds" "$PORT"
+
+echo "# $N sources x $M items, loa fetch (concurrency 32, all on one local host)"
+printf '%-28s %10s %10s %12s\n' "cycle" "wall" "cpu" "peak RSS"
+for run in $(seq 1 "$RUNS"); do
+    rm -rf "$WORK/db"
+    {
+        printf '[poll]\nconcurrency = 32\nper_host = 32\nhost_spacing = "0s"\ntimeout = "30s"\n\n'
+        printf '[store]\npath = "%s/db"\n\n' "$WORK"
+        for i in $(seq 0 $((N - 1))); do
+            printf '[[source]]\nid = "s%04d"\nurl = "http://127.0.0.1:%s/f%04d.xml"\nagency = "ubnd-tinh"\n\n' "$i" "$PORT" "$i"
+        done
+    } >"$WORK/loa.toml"
+    measure "cold (run $run)" "$LOA" fetch -c "$WORK/loa.toml"
+    "$LOA" sources -c "$WORK/loa.toml" | awk 'NR>1 && $NF != "" && $2 != "200" && $2 != "304" {bad++} END {if (bad) print bad " sources failed; see loa sources"}'
+    measure "all 304 (run $run)" "$LOA" fetch -c "$WORK/loa.toml"
+done
+echo "stories: $(curl -s -o /dev/null -w '' http://127.0.0.1:1/ 2>/dev/null; true)" >/dev/null
+rm -rf "$WORK"
