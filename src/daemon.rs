@@ -355,7 +355,7 @@ fn now_secs() -> chrono::DateTime<Utc> {
 fn log(r: &PollReport) {
     match &r.error {
         Some(e) => {
-            warn!(source = %r.source, url = %r.url, status = r.http_status.unwrap_or(0), kind = ?r.error_kind, "poll failed: {e}")
+            warn!(source = %r.source, url = %r.url, status = r.http_status.unwrap_or(0), kind = r.error_kind.as_deref().unwrap_or(""), "poll failed: {e}")
         }
         None => info!(
             source = %r.source,

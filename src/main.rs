@@ -147,22 +147,30 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
             let (_, config) = load()?;
             let store = Store::open(&config.store.path, config.store.cache_capacity).map_err(anyhow::Error::from)?;
             println!(
-                "{:<16} {:<6} {:<20} {:<20} {:>6} {:>5}  ERROR",
-                "SOURCE", "STATUS", "LAST ATTEMPT", "LAST SUCCESS", "ITEMS", "FAILS"
+                "{:<16} {:<6} {:<19} {:<19} {:<19} {:>6} {:>5} {:>5}  STATE",
+                "SOURCE", "STATUS", "LAST ATTEMPT", "LAST SUCCESS", "NEXT DUE", "ITEMS", "WEEK", "FAILS"
             );
             let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
-                d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "never".into())
+                d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into())
             };
             for s in loa::serve::source_statuses(&config, &store) {
+                let state = match (&s.error, &s.effective_url) {
+                    (Some(e), _) => e.clone(),
+                    (None, Some(moved)) => format!("ok, moved to {moved}"),
+                    (None, None) if s.last_attempt.is_none() => "never polled".into(),
+                    (None, None) => "ok".into(),
+                };
                 println!(
-                    "{:<16} {:<6} {:<20} {:<20} {:>6} {:>5}  {}",
+                    "{:<16} {:<6} {:<19} {:<19} {:<19} {:>6} {:>5} {:>5}  {}",
                     s.id,
                     s.http_status.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
                     fmt(s.last_attempt),
                     fmt(s.last_success),
+                    if s.gone { "never (gone)".into() } else { fmt(s.next_due) },
                     s.items,
+                    s.items_last_week,
                     s.consecutive_failures,
-                    s.error.unwrap_or_default()
+                    state
                 );
             }
             Ok(ExitCode::SUCCESS)
