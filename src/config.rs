@@ -385,19 +385,18 @@ impl Cx<'_> {
 
     fn html(&mut self, t: Tab<'_>) -> Option<HtmlSelectors> {
         self.unknown_keys(t, &["item", "link", "title", "date", "summary", "article"], "source.html.");
-        let item = self.required_string(t, "item", "[source.html]");
-        let link = self.required_string(t, "link", "[source.html]");
-        let title = self.required_string(t, "title", "[source.html]");
-        let date = self.string(t, "date");
-        let summary = self.string(t, "summary");
+        let item = self.required_selector(t, "item", "[source.html]");
+        let link = self.required_selector(t, "link", "[source.html]");
+        let title = self.required_selector(t, "title", "[source.html]");
+        let date = self.selector(t, "date");
+        let summary = self.selector(t, "summary");
         let article = match self.table(t, "article") {
             Some(a) => {
                 self.unknown_keys(a, &["content", "date", "byline"], "source.html.article.");
-                Some(ArticleSelectors {
-                    content: self.required_string(a, "content", "[source.html.article]")?,
-                    date: self.string(a, "date"),
-                    byline: self.string(a, "byline"),
-                })
+                let content = self.required_selector(a, "content", "[source.html.article]");
+                let date = self.selector(a, "date");
+                let byline = self.selector(a, "byline");
+                Some(ArticleSelectors { content: content?, date, byline })
             }
             None => None,
         };
@@ -450,6 +449,26 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    /// A CSS selector, checked here so that a typo is a config error with its line.
+    fn selector(&mut self, t: Tab<'_>, key: &str) -> Option<String> {
+        let css = self.string(t, key)?;
+        match crate::parse::html::check_selector(&css) {
+            Ok(()) => Some(css),
+            Err(e) => {
+                self.error(value_span(t, key), format!("\"{key}\" = \"{css}\" is not a CSS selector: {e}"));
+                None
+            }
+        }
+    }
+
+    fn required_selector(&mut self, t: Tab<'_>, key: &str, what: &str) -> Option<String> {
+        if !t.contains_key(key) {
+            self.error(table_span(t), format!("{what} is missing \"{key}\""));
+            return None;
+        }
+        self.selector(t, key)
     }
 
     fn required_string(&mut self, t: Tab<'_>, key: &str, what: &str) -> Option<String> {

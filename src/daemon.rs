@@ -19,15 +19,16 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use url::Url;
 
-use crate::config::{Config, Source, SourceKind};
+use crate::config::{ArticleSelectors, Config, HtmlSelectors, Source, SourceKind};
 use crate::fetch::{FetchError, Fetched, Fetcher, Response};
 use crate::metrics::Metrics;
-use crate::model::SourceHealth;
+use crate::model::{Identity, Item, SourceHealth};
 use crate::parse::ParseError;
 use crate::publish::{Publisher, Settings};
 use crate::schedule::{self, Cadence, Limits};
 use crate::store::{Batch, Store, StoreError};
-use crate::{dedupe, normalize, serve};
+use crate::{dedupe, normalize, parse, serve};
+use sha2::{Digest, Sha256};
 
 /// How long in-flight polls may run on after a stop is asked.
 pub const STOP_GRACE: Duration = Duration::from_secs(4);
@@ -256,23 +257,9 @@ impl Engine {
         health: &mut SourceHealth,
         report: &mut PollReport,
     ) -> Result<Option<Duration>, PollError> {
-        if let SourceKind::Html(_) = source.kind {
-            return Err(PollError::Unsupported);
-        }
         let validators = resp.validators.clone();
-        let engine = self.clone();
-        let src = source.clone();
-        let parse = tokio::task::spawn_blocking(move || {
-            let c = &engine.config;
-            normalize::read_document(&resp.text, &resp.url, &src, &c.agencies, c.poll.timezone, now)
-        });
-        // A blocking task cannot be stopped, but the poll stops waiting for it.
-        let doc = tokio::time::timeout(PARSE_LIMIT, parse)
-            .await
-            .map_err(|_| PollError::ParseTimeout)?
-            .map_err(|e| PollError::Internal(format!("the parse task failed: {e}")))??;
-        report.seen = doc.items.len();
-        let ttl = doc.ttl;
+        let (doc_items, ttl) = self.read(source, resp.text, resp.url, now).await?;
+        report.seen = doc_items.len();
 
         let engine = self.clone();
         let source_id = source.id.clone();
@@ -280,8 +267,8 @@ impl Engine {
         let (outcome, updated) = tokio::task::spawn_blocking(move || {
             let _one_at_a_time = engine.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
             let mut batch = Batch::default();
-            let new_dates = doc.items.iter().map(|i| (i.store_key(), i.date())).collect::<Vec<_>>();
-            let outcome = dedupe::ingest(&engine.store, doc.items, now, &mut batch)?;
+            let new_dates = doc_items.iter().map(|i| (i.store_key(), i.date())).collect::<Vec<_>>();
+            let outcome = dedupe::ingest(&engine.store, doc_items, now, &mut batch)?;
             updated
                 .record_new_items(new_dates.into_iter().filter(|(k, _)| outcome.new_keys.contains(k)).map(|(_, d)| d));
             updated.validators = validators;
@@ -308,6 +295,144 @@ impl Engine {
         self.changed.notify_one();
         Ok(ttl)
     }
+
+    /// Reads a fetched document of a source into items, as a poll does, without
+    /// storing them: feeds through feed-rs, HTML listings through their selectors
+    /// (fetching articles). Also returns the wait the document asks for (`<ttl>`).
+    pub async fn read(
+        self: &Arc<Self>,
+        source: &Source,
+        text: String,
+        url: Url,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Item>, Option<Duration>), PollError> {
+        match &source.kind {
+            SourceKind::Feed => {
+                let engine = self.clone();
+                let src = source.clone();
+                let doc = off_workers(move || {
+                    let c = &engine.config;
+                    normalize::read_document(&text, &url, &src, &c.agencies, c.poll.timezone, now)
+                })
+                .await??;
+                Ok((doc.items, doc.ttl))
+            }
+            SourceKind::Html(sel) => Ok((self.read_listing(source, sel, text, url, now).await?, None)),
+        }
+    }
+
+    /// Reads an HTML source: the listing's entries, each completed from its
+    /// article page when article selectors are set. An article is fetched once per
+    /// new entry, again only when its entry changes, and never from another host.
+    async fn read_listing(
+        self: &Arc<Self>,
+        source: &Source,
+        sel: &HtmlSelectors,
+        text: String,
+        url: Url,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Item>, PollError> {
+        let css = sel.clone();
+        let listing = off_workers(move || parse::html::listing(&text, &css)).await??;
+        let page_title = listing.title.clone();
+        let reads =
+            listing.entries.into_iter().map(|e| self.read_entry(source, sel, &url, page_title.as_deref(), e, now));
+        Ok(futures_util::future::join_all(reads).await.into_iter().flatten().collect())
+    }
+
+    async fn read_entry(
+        self: &Arc<Self>,
+        source: &Source,
+        sel: &HtmlSelectors,
+        listing_url: &Url,
+        listing_title: Option<&str>,
+        entry: parse::html::ListingEntry,
+        now: DateTime<Utc>,
+    ) -> Option<Item> {
+        let link = normalize::link::absolute(&entry.link, listing_url)?;
+        let digest = entry_digest(&entry, &link);
+        let key = Item::key_for(&source.id, &Identity::Link(normalize::link::canonical(&link)));
+        if let Ok(Some(stored)) = self.store.item(&key) {
+            if stored.item.listing.as_deref() == Some(digest.as_str()) {
+                // Unchanged since its article was read: nothing to fetch.
+                return Some(stored.item);
+            }
+        }
+        let same_host =
+            link.host_str().map(str::to_ascii_lowercase) == listing_url.host_str().map(str::to_ascii_lowercase);
+        let article = match (&sel.article, same_host) {
+            (Some(a), true) => self.read_article(source, a, &link).await,
+            _ => None,
+        };
+        let complete = sel.article.is_none() || !same_host || article.is_some();
+        let engine = self.clone();
+        let (src, listing_url, title) = (source.clone(), listing_url.clone(), listing_title.map(str::to_string));
+        off_workers(move || {
+            let tz = engine.config.poll.timezone;
+            let (article, page_url) = article.unwrap_or_else(|| (Default::default(), link.clone()));
+            let date = article.date.as_deref().or(entry.date.as_deref()).and_then(|d| normalize::date::parse(d, tz));
+            let raw = parse::RawItem {
+                canonical: article.canonical,
+                title: Some(entry.title),
+                link: Some(link.to_string()),
+                summary: entry.summary,
+                content: article.content,
+                published: date,
+                authors: article.byline.into_iter().collect(),
+                ..Default::default()
+            };
+            let cx = normalize::Context {
+                source: &src,
+                document_url: &page_url,
+                document_title: title.as_deref(),
+                home: None,
+                now,
+                registry: &engine.config.agencies,
+            };
+            let mut item = normalize::item(raw, &cx)?;
+            item.source_url = listing_url.to_string();
+            item.listing = complete.then_some(digest);
+            Some(item)
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    /// Fetches and reads one article page; `None` (logged) when it cannot be had.
+    async fn read_article(
+        &self,
+        source: &Source,
+        sel: &ArticleSelectors,
+        url: &Url,
+    ) -> Option<(parse::html::Article, Url)> {
+        // The poll already holds an overall place; an article takes only its
+        // host's, so the listing and its articles share the host's limits.
+        let permit = self.limits.acquire_host(url).await;
+        let fetched = self.fetcher.get(url, None).await;
+        drop(permit);
+        let page = match fetched {
+            Ok(Fetched::Body(page)) => page,
+            Ok(Fetched::NotModified { .. }) => return None,
+            Err(e) => {
+                warn!(source = %source.id, url = %url, "article not read: {e}");
+                return None;
+            }
+        };
+        let css = sel.clone();
+        let page_url = page.url.clone();
+        match off_workers(move || parse::html::article(&page.text, &css)).await {
+            Ok(Ok(article)) => Some((article, page_url)),
+            Ok(Err(e)) => {
+                warn!(source = %source.id, url = %url, "article not read: {e}");
+                None
+            }
+            Err(e) => {
+                warn!(source = %source.id, url = %url, "article not read: {e}");
+                None
+            }
+        }
+    }
 }
 
 /// How long a change waits for others before the feeds are rendered.
@@ -315,6 +440,31 @@ pub const RENDER_DELAY: Duration = Duration::from_millis(200);
 
 /// How long parsing one document may take before the poll gives up on it.
 pub const PARSE_LIMIT: Duration = Duration::from_secs(20);
+
+/// Runs CPU work (parsing, normalizing) on a blocking thread under `PARSE_LIMIT`.
+/// A blocking task cannot be stopped, but the poll stops waiting for it.
+async fn off_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, PollError> {
+    tokio::time::timeout(PARSE_LIMIT, tokio::task::spawn_blocking(work))
+        .await
+        .map_err(|_| PollError::ParseTimeout)?
+        .map_err(|e| PollError::Internal(format!("a parse task failed: {e}")))
+}
+
+/// A digest of a listing entry and where it points: its article is read again
+/// when this changes.
+fn entry_digest(entry: &parse::html::ListingEntry, link: &Url) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        entry.title.as_str(),
+        link.as_str(),
+        entry.date.as_deref().unwrap_or(""),
+        entry.summary.as_deref().unwrap_or(""),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    crate::model::hex(&h.finalize()[..12])
+}
 
 /// Why one poll failed.
 #[derive(Debug, thiserror::Error)]
@@ -327,8 +477,6 @@ pub enum PollError {
     ParseTimeout,
     #[error("the store failed: {0}")]
     Store(#[from] StoreError),
-    #[error("kind = \"html\" sources are not read by this version of loa yet")]
-    Unsupported,
     #[error("{0}")]
     Internal(String),
 }
@@ -340,7 +488,6 @@ impl PollError {
             PollError::Parse(e) => e.kind(),
             PollError::ParseTimeout => "parse_timeout",
             PollError::Store(_) => "store",
-            PollError::Unsupported => "unsupported",
             PollError::Internal(_) => "internal",
         }
     }

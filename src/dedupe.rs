@@ -536,6 +536,7 @@ mod tests {
             source_agency: "tinh-uy".into(),
             source_url: "https://a.vn/rss".into(),
             source_title: None,
+            listing: None,
         }
     }
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{Config, Source, SourceKind};
+use crate::daemon::Engine;
 use crate::fetch::{charset, Fetched, Fetcher};
 use crate::model::Item;
 use crate::normalize;
@@ -69,39 +70,63 @@ impl ItemInfo {
 /// relative links resolve against, as when the daemon polls it.
 pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> Report {
     let mut report = Report { file: input.to_string(), ok: false, error: None, feed: None, items: Vec::new() };
-    let loaded = load(input, config).await;
-    let (bytes, url) = match loaded {
+    let (text, url) = match load(input, config, source).await {
         Ok(v) => v,
         Err(e) => {
             report.error = Some(e);
             return report;
         }
     };
-    let fallback = Source {
-        id: "inspect".into(),
-        url: url.clone(),
-        kind: SourceKind::Feed,
-        agency: String::new(),
-        interval: config.poll.interval,
-    };
-    let source = source.unwrap_or(&fallback);
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        normalize::read_document(&bytes, &url, source, &config.agencies, config.poll.timezone, Utc::now())
-            .map_err(|e| e.to_string())
-    }));
-    match outcome {
-        Ok(Ok(doc)) => {
-            report.ok = true;
-            report.feed = Some(FeedInfo { title: doc.title });
-            report.items = doc.items.iter().map(ItemInfo::of).collect();
+    let outcome = match source {
+        // As the daemon reads this source: an HTML listing follows its articles.
+        Some(source) => read_as_source(config, source, text, url).await,
+        None => {
+            let anonymous = Source {
+                id: "inspect".into(),
+                url: url.clone(),
+                kind: SourceKind::Feed,
+                agency: String::new(),
+                interval: config.poll.interval,
+            };
+            catch_unwind(AssertUnwindSafe(|| {
+                normalize::read_document(&text, &url, &anonymous, &config.agencies, config.poll.timezone, Utc::now())
+                    .map(|d| (d.title, d.items))
+                    .map_err(|e| e.to_string())
+            }))
+            .unwrap_or_else(|_| Err("loa crashed on this input (a bug: please report it with the file)".into()))
         }
-        Ok(Err(e)) => report.error = Some(e),
-        Err(_) => report.error = Some("loa crashed on this input (a bug: please report it with the file)".into()),
+    };
+    match outcome {
+        Ok((title, items)) => {
+            report.ok = true;
+            report.feed = Some(FeedInfo { title });
+            report.items = items.iter().map(ItemInfo::of).collect();
+        }
+        Err(e) => report.error = Some(e),
     }
     report
 }
 
-async fn load(input: &str, config: &Config) -> Result<(String, Url), String> {
+/// Reads a document with the daemon's own code, against a throwaway store, so
+/// that nothing of the real store is read or written.
+async fn read_as_source(
+    config: &Config,
+    source: &Source,
+    text: String,
+    url: Url,
+) -> Result<(Option<String>, Vec<Item>), String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary store: {e}"))?;
+    let mut config = config.clone();
+    config.store.path = dir.path().join("store");
+    config.store.cache_capacity = 1 << 20;
+    let engine = std::sync::Arc::new(Engine::new(config).map_err(|e| format!("{e:#}"))?);
+    let (items, _) = engine.read(source, text, url, Utc::now()).await.map_err(|e| e.to_string())?;
+    Ok((None, items))
+}
+
+/// The document's text and the URL it is read at: a file read for a configured
+/// source is read at the source's URL, so its relative links resolve as in a poll.
+async fn load(input: &str, config: &Config, source: Option<&Source>) -> Result<(String, Url), String> {
     if input.starts_with("http://") || input.starts_with("https://") {
         let url = Url::parse(input).map_err(|e| format!("not a URL: {e}"))?;
         let fetcher = Fetcher::new(&config.poll).map_err(|e| e.to_string())?;
@@ -114,6 +139,9 @@ async fn load(input: &str, config: &Config) -> Result<(String, Url), String> {
     let path = Path::new(input);
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {input}: {e}"))?;
     let text = charset::to_utf8(&bytes, None).map_err(|e| e.to_string())?.text;
+    if let Some(source) = source {
+        return Ok((text, source.url.clone()));
+    }
     let abs = std::path::absolute(path).map_err(|e| format!("cannot resolve {input}: {e}"))?;
     let url = Url::from_file_path(&abs).map_err(|_| format!("cannot make a URL of {}", abs.display()))?;
     Ok((text, url))

@@ -104,12 +104,23 @@ pub struct Item {
     pub source_url: String,
     /// The title of the feed or page the item came from.
     pub source_title: Option<String>,
+    /// For an item read from an HTML listing: a digest of its listing entry, so
+    /// that its article is fetched again only when the entry changes. `None` also
+    /// when the article could not be fetched, so that it is tried again.
+    #[serde(default)]
+    pub listing: Option<String>,
 }
 
 impl Item {
     /// The key of the item in the store: unique across sources.
     pub fn store_key(&self) -> String {
-        format!("{}\u{0}{}", self.source, self.identity.key())
+        Item::key_for(&self.source, &self.identity)
+    }
+
+    /// The store key of an item of `source` with `identity`, known before the
+    /// item is read.
+    pub fn key_for(source: &str, identity: &Identity) -> String {
+        format!("{source}\u{0}{}", identity.key())
     }
 
     /// Whether the item is on the site of the agency it is credited to.

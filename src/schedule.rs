@@ -130,6 +130,14 @@ impl Limits {
     /// Waits for a place for a request to `url`'s host. The host place is taken
     /// first, so a busy host never holds an overall place while it waits.
     pub async fn acquire(&self, url: &Url) -> Permit {
+        let host = self.acquire_host(url).await;
+        let overall = self.overall.clone().acquire_owned().await.expect("the overall semaphore is never closed");
+        Permit { host: Some(host), _overall: overall }
+    }
+
+    /// Waits for a place among the requests to `url`'s host only: for the pages a
+    /// poll fetches beyond its first (an HTML source's articles).
+    pub async fn acquire_host(&self, url: &Url) -> OwnedSemaphorePermit {
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
         let slots = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
@@ -148,8 +156,7 @@ impl Limits {
             start
         };
         tokio::time::sleep_until(start).await;
-        let overall = self.overall.clone().acquire_owned().await.expect("the overall semaphore is never closed");
-        Permit { host: Some(host_permit), _overall: overall }
+        host_permit
     }
 }
 

@@ -479,6 +479,7 @@ mod tests {
             source_agency: "tinh-uy".into(),
             source_url: "https://a.vn/rss".into(),
             source_title: None,
+            listing: None,
         };
         let mut b = Batch::default();
         b.put_item(

@@ -84,10 +84,18 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
     if title.is_empty() && link.is_none() {
         return None;
     }
-    let canonical_url = link.as_ref().map(link::canonical);
+    let link_key = link.as_ref().map(link::canonical);
+    // A page's own rel=canonical is shown, but identity stays with the link the
+    // source lists: it is known before the page is fetched.
+    let canonical_url = raw
+        .canonical
+        .as_deref()
+        .and_then(|c| link::absolute(c, base))
+        .map(|c| link::canonical(&c))
+        .or(link_key.clone());
     let identity = match raw.guid.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
         Some(g) => Identity::Guid(text::collapse(g.chars())),
-        None => match &canonical_url {
+        None => match &link_key {
             Some(c) => Identity::Link(c.clone()),
             None => Identity::Hash(content_hash(&title, content.as_deref().or(summary.as_deref()))),
         },
@@ -119,6 +127,7 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         source_agency: cx.source.agency.clone(),
         source_url: cx.document_url.to_string(),
         source_title: cx.document_title.map(text::clean).filter(|t| !t.is_empty()),
+        listing: None,
     })
 }
 

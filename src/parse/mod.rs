@@ -9,6 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
+pub mod html;
 pub mod repair;
 
 use crate::normalize::date;
@@ -30,6 +31,8 @@ pub struct RawFeed {
 pub struct RawItem {
     /// The source's own guid/id; never one feed-rs made up.
     pub guid: Option<String>,
+    /// The page's own `rel=canonical`, when it names one (HTML sources).
+    pub canonical: Option<String>,
     pub title: Option<String>,
     /// As published: possibly relative.
     pub link: Option<String>,
@@ -53,6 +56,9 @@ pub enum ParseError {
     Panicked,
     #[error("refused: {0}")]
     Refused(#[from] repair::Refused),
+    /// An HTML source's selectors no longer match its pages.
+    #[error("selector drift: {0}")]
+    SelectorDrift(String),
 }
 
 impl ParseError {
@@ -63,6 +69,7 @@ impl ParseError {
             ParseError::Panicked => "parser_panic",
             ParseError::Refused(repair::Refused::ExternalEntities) => "external_entities",
             ParseError::Refused(repair::Refused::InternalEntities) => "entity_expansion",
+            ParseError::SelectorDrift(_) => "selector_drift",
         }
     }
 }
@@ -109,6 +116,7 @@ fn raw_item(e: feed_rs::model::Entry) -> RawItem {
         .map(|l| l.href.clone());
     RawItem {
         guid: Some(e.id).filter(|id| !id.trim().is_empty()),
+        canonical: None,
         title: e.title.map(|t| t.content),
         link,
         summary: e.summary.map(|t| t.content),

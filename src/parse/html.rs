@@ -1,0 +1,204 @@
+//! HTML pages read with CSS selectors: a listing's entries, and an article's
+//! content, date, byline and canonical URL.
+//!
+//! Selectors come from the source's config (validated there). What a portal wraps
+//! around an article — share buttons, view counters, related-news lists, scripts —
+//! is cut out of the content here, by the usual class names, so the feed carries
+//! the article alone. Nothing is fetched or stored here.
+
+use scraper::{ElementRef, Html, Selector};
+
+use crate::config::{ArticleSelectors, HtmlSelectors};
+use crate::parse::ParseError;
+
+/// One entry of a listing page, as the page gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListingEntry {
+    /// The `href` as written: possibly relative.
+    pub link: String,
+    pub title: String,
+    pub date: Option<String>,
+    /// HTML.
+    pub summary: Option<String>,
+}
+
+/// A listing page: its title and its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub title: Option<String>,
+    pub entries: Vec<ListingEntry>,
+}
+
+/// What an article page adds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Article {
+    /// `<link rel="canonical">`, as written.
+    pub canonical: Option<String>,
+    /// HTML of the content element, without the page's furniture.
+    pub content: Option<String>,
+    pub date: Option<String>,
+    pub byline: Option<String>,
+}
+
+/// Page furniture that content selectors often take in with the article.
+const BOILERPLATE: &str = "script, style, noscript, form, nav, .news-tools, .tools, .share, .sharing, .social, \
+    .addthis_toolbox, .view-count, .views, .luot-xem, .print, .related, .related-news, .tin-lien-quan, .other-news, \
+    .tags, .comment, .comments, .fb-comments, .breadcrumb";
+
+/// The entries of a listing page. A listing where the item selector matches
+/// nothing, or where no item has both a link and a title, is selector drift: the
+/// portal changed its markup, and saying "0 items" would hide it.
+pub fn listing(html: &str, sel: &HtmlSelectors) -> Result<Listing, ParseError> {
+    let doc = Html::parse_document(html);
+    let item = selector(&sel.item)?;
+    let link = selector(&sel.link)?;
+    let title = selector(&sel.title)?;
+    let date = sel.date.as_deref().map(selector).transpose()?;
+    let summary = sel.summary.as_deref().map(selector).transpose()?;
+    let mut matched = 0;
+    let mut entries = Vec::new();
+    for el in doc.select(&item) {
+        matched += 1;
+        let href = el.select(&link).find_map(href_of);
+        let text = el.select(&title).next().map(|t| {
+            let s = element_text(t);
+            if s.is_empty() {
+                t.attr("title").unwrap_or_default().to_string()
+            } else {
+                s
+            }
+        });
+        let (Some(href), Some(text)) = (href, text.filter(|t| !t.is_empty())) else { continue };
+        entries.push(ListingEntry {
+            link: href.to_string(),
+            title: text,
+            date: date.as_ref().and_then(|d| el.select(d).next()).map(element_text).filter(|s| !s.is_empty()),
+            summary: summary.as_ref().and_then(|s| el.select(s).next()).map(|e| e.inner_html()),
+        });
+    }
+    if matched == 0 {
+        return Err(ParseError::SelectorDrift(format!("item selector \"{}\" matched 0 items", sel.item)));
+    }
+    if entries.is_empty() {
+        return Err(ParseError::SelectorDrift(format!(
+            "item selector \"{}\" matched {matched} items, but none had a link (\"{}\") and a title (\"{}\")",
+            sel.item, sel.link, sel.title
+        )));
+    }
+    let title = selector("title")?;
+    let title = doc.select(&title).next().map(element_text).filter(|t| !t.is_empty());
+    Ok(Listing { title, entries })
+}
+
+/// What the article selectors find on an article page.
+pub fn article(html: &str, sel: &ArticleSelectors) -> Result<Article, ParseError> {
+    let doc = Html::parse_document(html);
+    let canonical = selector("link[rel=canonical]")?;
+    let content = selector(&sel.content)?;
+    let date = sel.date.as_deref().map(selector).transpose()?;
+    let byline = sel.byline.as_deref().map(selector).transpose()?;
+    Ok(Article {
+        canonical: doc.select(&canonical).find_map(|l| l.attr("href")).map(str::to_string),
+        content: doc.select(&content).next().map(without_boilerplate),
+        date: date.as_ref().and_then(|d| doc.select(d).next()).map(element_text).filter(|s| !s.is_empty()),
+        byline: byline.as_ref().and_then(|b| doc.select(b).next()).map(element_text).filter(|s| !s.is_empty()),
+    })
+}
+
+/// Checks a selector; the config uses it to report a bad one with its line.
+pub fn check_selector(css: &str) -> Result<(), String> {
+    Selector::parse(css).map(|_| ()).map_err(|e| e.to_string())
+}
+
+fn selector(css: &str) -> Result<Selector, ParseError> {
+    Selector::parse(css).map_err(|e| ParseError::SelectorDrift(format!("invalid selector \"{css}\": {e}")))
+}
+
+/// The `href` of an element, or of the first link inside it.
+fn href_of(el: ElementRef<'_>) -> Option<&str> {
+    if let Some(h) = el.attr("href") {
+        return Some(h);
+    }
+    let a = Selector::parse("a[href]").ok()?;
+    el.select(&a).next().and_then(|a| a.attr("href"))
+}
+
+/// Text with whitespace collapsed (entities are already decoded by the parser).
+fn element_text(el: ElementRef<'_>) -> String {
+    el.text().flat_map(|t| t.split_whitespace()).collect::<Vec<_>>().join(" ")
+}
+
+/// The inner HTML of the content element, less the furniture inside it.
+fn without_boilerplate(el: ElementRef<'_>) -> String {
+    let mut html = el.inner_html();
+    if let Ok(furniture) = Selector::parse(BOILERPLATE) {
+        for part in el.select(&furniture) {
+            // A subtree serialises the same alone as inside its parent.
+            html = html.replacen(&part.html(), "", 1);
+        }
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel() -> HtmlSelectors {
+        HtmlSelectors {
+            item: "div.news-item".into(),
+            link: "h3 a".into(),
+            title: "h3 a".into(),
+            date: Some("span.news-date".into()),
+            summary: Some("p.news-summary".into()),
+            article: Some(ArticleSelectors {
+                content: "div.news-content".into(),
+                date: Some("div.news-date".into()),
+                byline: Some("div.author".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn reads_the_listing_fixture() {
+        let entries = listing(include_str!("../../tests/fixtures/html/listing.html"), &sel()).unwrap().entries;
+        assert_eq!(entries.len(), 5);
+        assert_eq!(
+            entries[0].title,
+            "Phó Bí thư Thường trực Tỉnh ủy dự hội nghị sơ kết công tác dân vận 6 tháng đầu năm 2022"
+        );
+        assert!(entries[0].link.starts_with("/tin-hoat-dong/pho-bi-thu"));
+        assert_eq!(entries[0].date.as_deref(), Some("(05/08/2022)"));
+        assert_eq!(entries[1].date.as_deref(), Some("(04/08/2022 - 16:30)"));
+        assert!(!entries[0].title.contains("New"));
+    }
+
+    #[test]
+    fn reads_articles_without_their_furniture() {
+        let a =
+            article(include_str!("../../tests/fixtures/html/article-1.html"), sel().article.as_ref().unwrap()).unwrap();
+        let content = a.content.unwrap();
+        assert!(content.contains("Nguyễn Hiếu (Ban Dân vận Tỉnh ủy)"));
+        assert!(content.contains("(Ảnh: Nguyễn Diễm)"));
+        for furniture in ["Lượt xem", "Chia sẻ", "Tin liên quan", "_gaq"] {
+            assert!(!content.contains(furniture), "{furniture}");
+        }
+        assert_eq!(a.date.as_deref(), Some("Thứ Sáu, 05/08/2022 - 10:15"));
+        assert!(a.canonical.unwrap().ends_with("-1021.html"));
+        let b =
+            article(include_str!("../../tests/fixtures/html/article-2.html"), sel().article.as_ref().unwrap()).unwrap();
+        assert_eq!(b.byline.as_deref(), Some("Ngọc Trâm (Ban Dân vận Tỉnh ủy)"));
+    }
+
+    #[test]
+    fn drift_is_an_error_not_zero_items() {
+        let mut s = sel();
+        s.item = "li.tin".into();
+        let e = listing(include_str!("../../tests/fixtures/html/listing.html"), &s).unwrap_err();
+        assert!(e.to_string().contains("matched 0 items"), "{e}");
+        let mut s = sel();
+        s.link = "h4 a".into();
+        let e = listing(include_str!("../../tests/fixtures/html/listing.html"), &s).unwrap_err();
+        assert!(e.to_string().contains("none had a link"), "{e}");
+    }
+}

@@ -1,0 +1,133 @@
+//! HTML-only portals read with CSS selectors, against a local server: articles
+//! fetched once, other hosts never followed, selector drift reported.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{read_fixture, Behavior, SourceServer};
+use loa::config::Config;
+use loa::daemon::Engine;
+use loa::model::FeedKind;
+use loa::store::Scope;
+
+const ARTICLES: [(&str, &str); 3] = [
+    ("/tin-hoat-dong/pho-bi-thu-thuong-truc-tinh-uy-du-hoi-nghi-so-ket-cong-tac-dan-van-6-thang-dau-nam-2022-1021.html", "html/article-1.html"),
+    ("/dan-van-kheo/ban-dan-van-tinh-uy-khao-sat-mo-hinh-dan-van-kheo-tai-xa-phu-tuc-huyen-chau-thanh-1018.html", "html/article-2.html"),
+    ("/tin-hoat-dong/ky-ket-chuong-trinh-phoi-hop-cong-tac-dan-van-giua-ban-dan-van-tinh-uy-va-ban-can-su-dang-ubnd-tinh-1015.html", "html/article-3.html"),
+];
+
+fn config(server: &SourceServer, dir: &std::path::Path) -> String {
+    format!(
+        "[poll]\nhost_spacing = \"0s\"\nper_host = 2\n[store]\npath = {:?}\n\
+         [[source]]\nid = \"danvan\"\nurl = \"{}\"\nkind = \"html\"\nagency = \"ban-dan-van-tinh-uy\"\n\
+         [source.html]\nitem = \"div.news-item\"\nlink = \"h3 a\"\ntitle = \"h3 a\"\ndate = \"span.news-date\"\nsummary = \"p.news-summary\"\n\
+         [source.html.article]\ncontent = \"div.news-content\"\ndate = \"div.news-date\"\nbyline = \"div.author\"\n",
+        dir.join("db").display().to_string(),
+        server.url("tin-hoat-dong")
+    )
+}
+
+async fn portal() -> SourceServer {
+    let server = SourceServer::start().await;
+    server.fixture("tin-hoat-dong", "html/listing.html");
+    for (path, fixture) in ARTICLES {
+        server.fixture(path, fixture);
+    }
+    server
+}
+
+fn titles(engine: &Engine) -> Vec<String> {
+    let doc = engine.publisher.get(&Scope::All, FeedKind::Atom).unwrap();
+    feed_rs::parser::parse(&doc.bytes[..]).unwrap().entries.into_iter().map(|e| e.title.unwrap().content).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_article_is_fetched_once_over_three_polls() {
+    let server = portal().await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::new(Config::parse(&config(&server, dir.path()), "t.toml").unwrap()).unwrap());
+    for _ in 0..3 {
+        let r = engine.cycle(&[]).await;
+        assert!(r[0].error.is_none(), "{r:?}");
+    }
+    for (path, _) in ARTICLES {
+        assert_eq!(server.seen(path).len(), 1, "{path}");
+    }
+    assert_eq!(server.seen("tin-hoat-dong").len(), 3);
+    // Five entries: three read with their articles, two from the listing alone.
+    assert_eq!(titles(&engine).len(), 5);
+    // H1's content is the article, without the portal's furniture.
+    let json: serde_json::Value =
+        serde_json::from_slice(&engine.publisher.get(&Scope::All, FeedKind::Json).unwrap().bytes).unwrap();
+    let h1 = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"].as_str().unwrap().starts_with("Phó Bí thư"))
+        .unwrap();
+    let content = h1["content_html"].as_str().unwrap();
+    assert!(
+        content.contains("(Ảnh: Nguyễn Diễm)") && !content.contains("Lượt xem") && !content.contains("Tin liên quan")
+    );
+    assert_eq!(h1["_loa"]["agency"], "ban-dan-van-tinh-uy");
+
+    // A changed listing entry has its article read again; the others do not.
+    let listing = String::from_utf8(read_fixture("html/listing.html")).unwrap();
+    let edited = listing.replacen("(05/08/2022)</span>", "(05/08/2022 - 10:15)</span>", 1);
+    assert_ne!(listing, edited);
+    server.set("tin-hoat-dong", Behavior::File(edited.into_bytes()));
+    engine.cycle(&[]).await;
+    assert_eq!(server.seen(ARTICLES[0].0).len(), 2);
+    assert_eq!(server.seen(ARTICLES[1].0).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn selector_drift_is_an_error_and_earlier_items_stay() {
+    let server = portal().await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::new(Config::parse(&config(&server, dir.path()), "t.toml").unwrap()).unwrap());
+    engine.cycle(&[]).await;
+    let before = titles(&engine);
+    // The portal's new theme: the same news in other markup.
+    let redesigned = String::from_utf8(read_fixture("html/listing.html")).unwrap().replace("news-item", "tin-bai");
+    server.set("tin-hoat-dong", Behavior::File(redesigned.into_bytes()));
+    let r = &engine.cycle(&[]).await[0];
+    assert_eq!(r.error_kind.as_deref(), Some("selector_drift"));
+    assert!(r.error.as_deref().unwrap().contains("item selector \"div.news-item\" matched 0 items"), "{r:?}");
+    let status = loa::serve::source_statuses(&engine.config, &engine.store);
+    assert!(status[0].error.as_deref().unwrap().contains("matched 0 items"));
+    assert_eq!(titles(&engine), before, "the source's earlier items stay published");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_to_other_hosts_are_never_followed() {
+    let server = portal().await;
+    let elsewhere = SourceServer::start().await;
+    elsewhere.fixture("bai.html", "html/article-1.html");
+    // The same server by another name is another host: "localhost", not "127.0.0.1".
+    let foreign = format!("http://localhost:{}/bai.html", elsewhere.addr.port());
+    let listing = String::from_utf8(read_fixture("html/listing.html")).unwrap().replacen(ARTICLES[2].0, &foreign, 2);
+    server.set("tin-hoat-dong", Behavior::File(listing.into_bytes()));
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(Engine::new(Config::parse(&config(&server, dir.path()), "t.toml").unwrap()).unwrap());
+    let r = &engine.cycle(&[]).await[0];
+    assert!(r.error.is_none(), "{r:?}");
+    assert!(elsewhere.seen("bai.html").is_empty(), "never followed");
+    // The entry itself is still listed, from what the listing says.
+    assert!(titles(&engine).iter().any(|t| t.starts_with("Ký kết Chương trình phối hợp")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_previews_what_a_source_extracts() {
+    let server = portal().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::parse(&config(&server, dir.path()), "t.toml").unwrap();
+    let listing = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html/listing.html");
+    let r = loa::inspect::inspect(listing.to_str().unwrap(), &config, config.source("danvan")).await;
+    assert!(r.ok, "{:?}", r.error);
+    assert_eq!(r.items.len(), 5);
+    assert_eq!(r.items[0].published.as_deref(), Some("2022-08-05T03:15:00Z"));
+    assert!(r.items[1].evidence.contains("Ngọc Trâm (Ban Dân vận Tỉnh ủy)"), "{}", r.items[1].evidence);
+    assert!(!dir.path().join("db").exists(), "inspect never writes the configured store");
+}
