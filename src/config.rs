@@ -675,7 +675,8 @@ mod tests {
     #[test]
     fn the_documented_example_is_valid() {
         let c = Config::parse(include_str!("../config/loa.toml"), "config/loa.toml").unwrap();
-        assert_eq!(c.sources.len(), 3);
+        assert_eq!(c.sources.len(), 4);
+        assert!(matches!(c.sources[3].kind, SourceKind::Html(_)));
         assert!(c.agencies.contains("huyen-uy-giong-trom"));
     }
 
@@ -735,6 +736,15 @@ agency = "tinh-uy"
         };
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].line, 1);
+    }
+
+    #[test]
+    fn bad_css_selectors_are_config_errors() {
+        let text = "[[source]]\nid = \"dv\"\nurl = \"https://dv.example/\"\nkind = \"html\"\nagency = \"tinh-uy\"\n[source.html]\nitem = \"div.news-item[\"\nlink = \"h3 a\"\ntitle = \"h3 a\"\n";
+        let Err(ConfigError::Invalid(d)) = Config::parse(text, "x.toml") else { panic!("config should be refused") };
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].line, 7);
+        assert!(d[0].message.contains("is not a CSS selector"), "{}", d[0]);
     }
 
     #[test]
