@@ -66,6 +66,10 @@ pub struct PublishConfig {
     pub title: String,
     /// Entries per feed document.
     pub limit: usize,
+    /// `Cache-Control: max-age` of the feeds.
+    pub max_age: Duration,
+    /// WebSub hubs told of every change.
+    pub hubs: Vec<Url>,
 }
 
 /// One configured URL that loa polls.
@@ -296,10 +300,23 @@ impl Cx<'_> {
     }
 
     fn publish(&mut self, t: Tab<'_>) -> PublishConfig {
-        self.unknown_keys(t, &["title", "limit"], "publish.");
+        self.unknown_keys(t, &["title", "limit", "max_age", "hubs"], "publish.");
+        let hubs = self
+            .string_list(t, "hubs")
+            .into_iter()
+            .filter_map(|h| {
+                let u = parse_http_url(&h);
+                if u.is_none() {
+                    self.error(value_span(t, "hubs"), format!("hub \"{h}\" is not an absolute http(s) URL"));
+                }
+                u
+            })
+            .collect();
         PublishConfig {
             title: self.string(t, "title").unwrap_or_else(|| "loa".to_string()),
-            limit: self.integer(t, "limit", 1, 10_000).unwrap_or(50) as usize,
+            limit: self.integer(t, "limit", 1, 1000).unwrap_or(50) as usize,
+            max_age: self.duration(t, "max_age").unwrap_or(Duration::from_secs(300)),
+            hubs,
         }
     }
 

@@ -91,10 +91,7 @@ impl Engine {
     /// Opens the store and renders every feed from it.
     pub fn new(config: Config) -> anyhow::Result<Engine> {
         let store = Store::open(&config.store.path, config.store.cache_capacity)?;
-        let publisher = Publisher::new(
-            Settings::new(&config.publish.title, config.publish.limit, &config.server.base_url),
-            config.agencies.clone(),
-        );
+        let publisher = Publisher::new(Settings::from_config(&config), config.agencies.clone());
         publisher
             .render_all(&store)
             .with_context(|| format!("cannot render the feeds from the store at {}", store.path().display()))?;
@@ -133,13 +130,23 @@ impl Engine {
         reports
     }
 
-    /// Renders what the polls changed, off the async workers.
+    /// Renders what the polls changed, off the async workers, and tells the
+    /// WebSub hubs which feeds changed (in the background: never waited for).
     pub async fn render_pending(self: &Arc<Self>) {
         let engine = self.clone();
-        match tokio::task::spawn_blocking(move || engine.publisher.render_pending(&engine.store)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => warn!("cannot render the feeds: {e}"),
-            Err(e) => warn!("the render task failed: {e}"),
+        let changed = match tokio::task::spawn_blocking(move || engine.publisher.render_pending(&engine.store)).await {
+            Ok(Ok(changed)) => changed,
+            Ok(Err(e)) => {
+                warn!("cannot render the feeds: {e}");
+                return;
+            }
+            Err(e) => {
+                warn!("the render task failed: {e}");
+                return;
+            }
+        };
+        if !changed.is_empty() && !self.config.publish.hubs.is_empty() {
+            tokio::spawn(notify_hubs(self.fetcher.clone(), self.config.publish.hubs.clone(), changed));
         }
     }
 
@@ -430,6 +437,27 @@ impl Engine {
             Err(e) => {
                 warn!(source = %source.id, url = %url, "article not read: {e}");
                 None
+            }
+        }
+    }
+}
+
+/// Pings every hub for every changed feed URL, retrying each failed ping with a
+/// growing wait (1, 4, 16 s) before giving up on it.
+async fn notify_hubs(fetcher: Fetcher, hubs: Vec<Url>, topics: Vec<String>) {
+    for hub in &hubs {
+        for topic in &topics {
+            let mut wait = Duration::from_secs(1);
+            for attempt in 1..=4 {
+                match fetcher.ping_hub(hub, topic).await {
+                    Ok(()) => break,
+                    Err(e) if attempt == 4 => warn!(hub = %hub, topic = %topic, "WebSub ping failed, giving up: {e}"),
+                    Err(e) => {
+                        warn!(hub = %hub, topic = %topic, "WebSub ping failed, retrying in {wait:?}: {e}");
+                        tokio::time::sleep(wait).await;
+                        wait *= 4;
+                    }
+                }
             }
         }
     }

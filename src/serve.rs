@@ -1,12 +1,13 @@
 //! HTTP: routes, conditional responses, status and health.
 //!
-//! Feeds are served from the publisher's pre-rendered bytes with their validators;
-//! a request never renders a feed and never waits on ingest. `/status` reads the
-//! small per-source health records from the store.
+//! Feeds are served from the publisher's pre-rendered bytes — in the coding the
+//! client accepts, each with its own strong ETag — and answered 304 when the
+//! client's validators hold; a request for a first page never renders and never
+//! waits on ingest. `/status` reads the small per-source health records.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -16,8 +17,8 @@ use serde::Serialize;
 
 use crate::config::{Config, SourceKind};
 use crate::model::{FeedKind, SourceHealth};
-use crate::publish::{Document, Publisher};
-use crate::store::{Scope, Store};
+use crate::publish::{Coding, Document, Publisher, Query, Settings};
+use crate::store::{Cursor, Scope, Store};
 
 /// What the handlers share.
 pub struct AppState {
@@ -36,29 +37,113 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(index))
-        .route("/feed.atom", get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Atom)))
-        .route("/feed.rss", get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Rss)))
-        .route("/feed.json", get(|s: State<Arc<AppState>>, h: HeaderMap| feed(s, h, Scope::All, FeedKind::Json)))
+        .route(
+            "/feed.atom",
+            get(|s: State<Arc<AppState>>, h: HeaderMap, q: RawQuery| feed(s, h, q, Scope::All, FeedKind::Atom, None)),
+        )
+        .route(
+            "/feed.rss",
+            get(|s: State<Arc<AppState>>, h: HeaderMap, q: RawQuery| feed(s, h, q, Scope::All, FeedKind::Rss, None)),
+        )
+        .route(
+            "/feed.json",
+            get(|s: State<Arc<AppState>>, h: HeaderMap, q: RawQuery| feed(s, h, q, Scope::All, FeedKind::Json, None)),
+        )
+        .route("/feed/page/{file}", get(merged_page))
         .route("/agency/{file}", get(agency_feed))
+        .route("/agency/{slug}/page/{file}", get(agency_page))
+        .route(
+            "/feed.xsl",
+            get(|| async { ([(header::CONTENT_TYPE, "text/xsl; charset=utf-8")], crate::publish::STYLESHEET) }),
+        )
+        .route("/feeds.opml", get(feeds_opml))
+        .route("/sources.opml", get(sources_opml))
         .route("/status", get(status))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
         .with_state(state)
 }
 
-async fn agency_feed(state: State<Arc<AppState>>, Path(file): Path<String>, headers: HeaderMap) -> Response {
-    let Some((slug, ext)) = file.rsplit_once('.') else {
-        return not_found();
-    };
-    let Some(kind) = FeedKind::from_extension(ext) else {
-        return not_found();
-    };
-    feed(state, headers, Scope::Agency(slug.to_string()), kind).await
+/// `NAME.EXT` → (NAME, kind).
+fn split_file(file: &str) -> Option<(&str, FeedKind)> {
+    let (name, ext) = file.rsplit_once('.')?;
+    Some((name, FeedKind::from_extension(ext)?))
 }
 
-async fn feed(State(state): State<Arc<AppState>>, headers: HeaderMap, scope: Scope, kind: FeedKind) -> Response {
-    match state.publisher.get(&scope, kind) {
-        Some(doc) => conditional(&doc, &headers),
+async fn agency_feed(
+    state: State<Arc<AppState>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    q: RawQuery,
+) -> Response {
+    match split_file(&file) {
+        Some((slug, kind)) => feed(state, headers, q, Scope::Agency(slug.to_string()), kind, None).await,
+        None => not_found(),
+    }
+}
+
+async fn merged_page(
+    state: State<Arc<AppState>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    q: RawQuery,
+) -> Response {
+    match split_file(&file).and_then(|(c, k)| Some((Cursor::from_hex(c)?, k))) {
+        Some((cursor, kind)) => feed(state, headers, q, Scope::All, kind, Some(cursor)).await,
+        None => not_found(),
+    }
+}
+
+async fn agency_page(
+    state: State<Arc<AppState>>,
+    Path((slug, file)): Path<(String, String)>,
+    headers: HeaderMap,
+    q: RawQuery,
+) -> Response {
+    match split_file(&file).and_then(|(c, k)| Some((Cursor::from_hex(c)?, k))) {
+        Some((cursor, kind)) => feed(state, headers, q, Scope::Agency(slug), kind, Some(cursor)).await,
+        None => not_found(),
+    }
+}
+
+/// The longest `?q=` accepted.
+const MAX_QUERY_CHARS: usize = 200;
+
+async fn feed(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    scope: Scope,
+    kind: FeedKind,
+    before: Option<Cursor>,
+) -> Response {
+    let mut limit = None;
+    let mut q = None;
+    for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "limit" => match v.parse::<usize>() {
+                Ok(n) => limit = Some(n),
+                Err(_) => return bad_request("limit must be a whole number"),
+            },
+            "q" if v.chars().count() > MAX_QUERY_CHARS => return bad_request("q is too long"),
+            "q" => q = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let query = Query::new(before, limit, q.as_deref());
+    let doc = if query.is_plain() {
+        state.publisher.get(&scope, kind)
+    } else {
+        // Older pages and searches are rendered once, off the async workers.
+        let st = state.clone();
+        let sc = scope.clone();
+        match tokio::task::spawn_blocking(move || st.publisher.query(&st.store, &sc, kind, &query)).await {
+            Ok(Ok(doc)) => doc,
+            _ => return (StatusCode::SERVICE_UNAVAILABLE, "the feed cannot be read right now\n").into_response(),
+        }
+    };
+    match doc {
+        Some(doc) => conditional(&doc, &headers, state.publisher.settings(), &scope),
         None => not_found(),
     }
 }
@@ -67,36 +152,84 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "no such feed\n").into_response()
 }
 
-/// 200 with the document, or 304 when the client's validators still hold.
-pub fn conditional(doc: &Document, req: &HeaderMap) -> Response {
+fn bad_request(why: &'static str) -> Response {
+    (StatusCode::BAD_REQUEST, why).into_response()
+}
+
+/// The best coding the client accepts: br, then gzip, then none.
+pub fn negotiate(req: &HeaderMap) -> Coding {
+    let Some(accept) = req.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return Coding::Identity };
+    let accepts = |name: &str| {
+        accept.split(',').any(|part| {
+            let mut it = part.split(';');
+            let coding = it.next().unwrap_or("").trim();
+            let q =
+                it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
+            (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
+        })
+    };
+    if accepts("br") {
+        Coding::Brotli
+    } else if accepts("gzip") {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+/// 200 with the document in the best coding the client accepts, or 304 when the
+/// client's validators still hold.
+pub fn conditional(doc: &Document, req: &HeaderMap, settings: &Settings, scope: &Scope) -> Response {
+    let coding = negotiate(req);
+    let etag = doc.etag(coding);
     let mut headers = HeaderMap::new();
-    headers.insert(header::ETAG, HeaderValue::from_str(&doc.etag).expect("hex etag is a valid header"));
+    headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag is a valid header"));
     if let Some(lm) = doc.last_modified {
         let v = httpdate::fmt_http_date(lm.into());
         headers.insert(header::LAST_MODIFIED, HeaderValue::from_str(&v).expect("http date is a valid header"));
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
-    if not_modified(doc, req) {
+    let cc = format!("public, max-age={}", settings.max_age.as_secs());
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_str(&cc).expect("digits are a valid header"));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    let mut links = vec![format!("<{}>; rel=\"self\"", settings.url(scope, doc.kind))];
+    links.extend(settings.hubs.iter().map(|h| format!("<{h}>; rel=\"hub\"")));
+    if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
+        headers.insert(header::LINK, v);
+    }
+    if not_modified(&etag, doc.last_modified, req) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(doc.kind.content_type()));
-    (StatusCode::OK, headers, doc.bytes.clone()).into_response()
+    if let Some(enc) = coding.header() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
+    }
+    (StatusCode::OK, headers, doc.body(coding).clone()).into_response()
 }
 
-fn not_modified(doc: &Document, req: &HeaderMap) -> bool {
-    // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
+fn not_modified(etag: &str, last_modified: Option<DateTime<Utc>>, req: &HeaderMap) -> bool {
+    // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2), compared weakly.
     if let Some(inm) = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-        let ours = doc.etag.trim_start_matches("W/");
+        let ours = etag.trim_start_matches("W/");
         return inm.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == ours);
     }
     let ims = req
         .get(header::IF_MODIFIED_SINCE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| httpdate::parse_http_date(v).ok());
-    match (ims, doc.last_modified) {
+    match (ims, last_modified) {
         (Some(ims), Some(lm)) => lm.timestamp() <= DateTime::<Utc>::from(ims).timestamp(),
         _ => false,
     }
+}
+
+async fn feeds_opml(State(state): State<Arc<AppState>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], crate::publish::opml::feeds(&state.publisher))
+        .into_response()
+}
+
+async fn sources_opml(State(state): State<Arc<AppState>>) -> Response {
+    let body = crate::publish::opml::sources(&state.config(), state.publisher.settings());
+    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], body).into_response()
 }
 
 /// One source's line of `/status`.

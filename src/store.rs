@@ -64,6 +64,28 @@ pub struct StoredItem {
     pub fingerprint: String,
 }
 
+/// Where a page of a feed starts: the index position of the last story of the
+/// page before it. Opaque to everyone but the store; printable as hex.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cursor(Vec<u8>);
+
+impl Cursor {
+    pub fn to_hex(&self) -> String {
+        crate::model::hex(&self.0)
+    }
+
+    pub fn from_hex(s: &str) -> Option<Cursor> {
+        if !s.len().is_multiple_of(2) || s.len() > 128 {
+            return None;
+        }
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()
+            .map(Cursor)
+    }
+}
+
 /// Which stories a feed document shows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {
@@ -204,27 +226,73 @@ impl Store {
 
     /// The newest `limit` stories of a scope, newest first.
     pub fn latest(&self, scope: &Scope, limit: usize) -> Result<Vec<Story>, StoreError> {
-        let prefix = match scope {
-            Scope::All => TIME.to_vec(),
-            Scope::Agency(slug) => agency_prefix(slug),
+        Ok(self.page(scope, None, limit)?.0)
+    }
+
+    /// Up to `limit` stories of a scope older than `before`, newest first, and the
+    /// cursor of the next page when there is one.
+    pub fn page(
+        &self,
+        scope: &Scope,
+        before: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<(Vec<Story>, Option<Cursor>), StoreError> {
+        let prefix = scope_prefix(scope);
+        let end = match before {
+            Some(c) => {
+                let mut k = prefix.clone();
+                k.extend_from_slice(&c.0);
+                k
+            }
+            None => {
+                let mut k = prefix.clone();
+                k.push(0xff);
+                k
+            }
         };
-        let keys: Vec<sled::IVec> =
-            self.data.scan_prefix(prefix).rev().take(limit).map(|kv| kv.map(|(k, _)| k)).collect::<Result<_, _>>()?;
+        let mut keys = Vec::with_capacity(limit + 1);
+        for kv in self.data.range(prefix.clone()..end).rev().take(limit + 1) {
+            keys.push(kv?.0);
+        }
+        let more = keys.len() > limit;
+        keys.truncate(limit);
+        let next = if more { keys.last().map(|k| Cursor(k[prefix.len()..].to_vec())) } else { None };
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
-            // The story id is the last 16 bytes of every index key.
-            let id = &key[key.len().saturating_sub(16)..];
-            match self.get::<Story>(&prefixed(STORY, id))? {
-                Some(s) => out.push(s),
-                None => {
-                    return Err(StoreError::Corrupt {
-                        what: format!("index entry for missing story {}", String::from_utf8_lossy(id)),
-                        error: "dangling index entry".into(),
-                    })
+            out.push(self.story_of_index_key(&key)?);
+        }
+        Ok((out, next))
+    }
+
+    /// Stories of a scope, newest first, that `keep` accepts, looking at no more
+    /// than the `scan` newest: a bounded search.
+    pub fn find(
+        &self,
+        scope: &Scope,
+        limit: usize,
+        scan: usize,
+        mut keep: impl FnMut(&Story) -> bool,
+    ) -> Result<Vec<Story>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.data.scan_prefix(scope_prefix(scope)).rev().take(scan) {
+            let story = self.story_of_index_key(&kv?.0)?;
+            if keep(&story) {
+                out.push(story);
+                if out.len() == limit {
+                    break;
                 }
             }
         }
         Ok(out)
+    }
+
+    fn story_of_index_key(&self, key: &[u8]) -> Result<Story, StoreError> {
+        // The story id is the last 16 bytes of every index key.
+        let id = &key[key.len().saturating_sub(16)..];
+        self.get::<Story>(&prefixed(STORY, id))?.ok_or_else(|| StoreError::Corrupt {
+            what: format!("index entry for missing story {}", String::from_utf8_lossy(id)),
+            error: "dangling index entry".into(),
+        })
     }
 
     /// The stories keyed under `prefix` at a time within `from..=to`: the lookup
@@ -361,6 +429,13 @@ fn member_note_key(story: &StoryId, item_key: &str) -> Vec<u8> {
     k
 }
 
+fn scope_prefix(scope: &Scope) -> Vec<u8> {
+    match scope {
+        Scope::All => TIME.to_vec(),
+        Scope::Agency(slug) => agency_prefix(slug),
+    }
+}
+
 fn agency_prefix(slug: &str) -> Vec<u8> {
     let mut k = prefixed(AGENCY, slug.as_bytes());
     k.push(0);
@@ -430,6 +505,15 @@ mod tests {
         let titles = |scope| store.latest(&scope, 10).unwrap().into_iter().map(|s| s.title).collect::<Vec<_>>();
         assert_eq!(titles(Scope::All), ["b", "a", "c"]);
         assert_eq!(titles(Scope::Agency("tinh-uy".into())), ["a", "c"]);
+        // Paging: two, then the rest through the cursor.
+        let (first, next) = store.page(&Scope::All, None, 2).unwrap();
+        assert_eq!(first.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        let next = Cursor::from_hex(&next.unwrap().to_hex()).unwrap();
+        let (rest, after) = store.page(&Scope::All, Some(&next), 2).unwrap();
+        assert_eq!(rest.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), ["c"]);
+        assert_eq!(after, None);
+        let found = store.find(&Scope::All, 10, 10, |s| s.title == "a").unwrap();
+        assert_eq!(found.len(), 1);
         assert_eq!(store.agencies().unwrap().into_iter().collect::<Vec<_>>(), ["so-y-te", "tinh-uy"]);
 
         // Moving story a to another agency and date moves its index entries.

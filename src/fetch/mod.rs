@@ -263,6 +263,35 @@ impl Fetcher {
     }
 }
 
+impl Fetcher {
+    /// Tells a WebSub hub that `topic` changed (`hub.mode=publish`). A 2xx is
+    /// success; anything else is an error to retry.
+    pub async fn ping_hub(&self, hub: &Url, topic: &str) -> Result<(), FetchError> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("hub.mode", "publish")
+            .append_pair("hub.url", topic)
+            .finish();
+        let resp = self
+            .client
+            .post(hub.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| FetchError::from_reqwest(e, self.timeout))?;
+        let status = resp.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(FetchError::Status {
+                status: status.as_u16(),
+                reason: status.canonical_reason().map(str::to_string),
+                retry_after: None,
+            })
+        }
+    }
+}
+
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_string)
 }

@@ -1,0 +1,441 @@
+//! Feed documents rendered to bytes once per change: Atom, RSS 2.0 and JSON Feed,
+//! for the merged feed and for each agency, each also compressed with gzip and br.
+//!
+//! The publisher owns the rendered documents and their validators (a strong ETag
+//! per representation, Last-Modified from the newest entry). Rendering is
+//! deterministic — no clock is read — so a restart serves the same bytes with the
+//! same ETags. First pages are rendered after a change, off the async workers;
+//! older pages (RFC 5005 `next` links), `?limit` and `?q=` are rendered on first
+//! request and cached until the next change. The server itself never renders.
+
+mod atom;
+mod json;
+pub mod opml;
+mod rss;
+mod xml;
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::agency::{self, Registry};
+use crate::config::Config;
+use crate::model::{hex, FeedKind, Story};
+use crate::store::{Cursor, Scope, Store, StoreError};
+
+/// The XSL stylesheet that makes a feed opened in a browser a readable page.
+pub const STYLESHEET: &str = include_str!("feed.xsl");
+
+/// How many of the newest stories a `?q=` search looks through.
+pub const SEARCH_SCAN: usize = 20_000;
+/// The most entries `?limit=` may ask for.
+pub const MAX_LIMIT: usize = 500;
+/// Pages and queries kept rendered between two changes.
+const QUERY_CACHE: usize = 512;
+
+/// A content coding a document is kept in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    /// The `Content-Encoding` value, if any.
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Coding::Identity => None,
+            Coding::Gzip => Some("gzip"),
+            Coding::Brotli => Some("br"),
+        }
+    }
+}
+
+/// One rendered feed document with its validators.
+#[derive(Debug)]
+pub struct Document {
+    pub kind: FeedKind,
+    pub bytes: Bytes,
+    pub gzip: Bytes,
+    pub brotli: Bytes,
+    /// The digest the ETags derive from.
+    digest: String,
+    /// The newest entry's `updated`; `None` for an empty feed.
+    pub last_modified: Option<DateTime<Utc>>,
+    pub entries: usize,
+}
+
+impl Document {
+    fn new(kind: FeedKind, bytes: Vec<u8>, last_modified: Option<DateTime<Utc>>, entries: usize) -> Document {
+        let digest = hex(&Sha256::digest(&bytes)[..16]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let _ = gz.write_all(&bytes);
+        let gzip = gz.finish().unwrap_or_default();
+        let mut brotli = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut brotli, 4096, 5, 22);
+            let _ = w.write_all(&bytes);
+        }
+        Document {
+            kind,
+            bytes: Bytes::from(bytes),
+            gzip: Bytes::from(gzip),
+            brotli: Bytes::from(brotli),
+            digest,
+            last_modified,
+            entries,
+        }
+    }
+
+    /// The strong ETag of the document in a coding: each representation has its own.
+    pub fn etag(&self, coding: Coding) -> String {
+        match coding {
+            Coding::Identity => format!("\"{}\"", self.digest),
+            Coding::Gzip => format!("\"{}-gz\"", self.digest),
+            Coding::Brotli => format!("\"{}-br\"", self.digest),
+        }
+    }
+
+    pub fn body(&self, coding: Coding) -> &Bytes {
+        match coding {
+            Coding::Identity => &self.bytes,
+            Coding::Gzip => &self.gzip,
+            Coding::Brotli => &self.brotli,
+        }
+    }
+}
+
+/// What the documents say about themselves.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub title: String,
+    pub limit: usize,
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub max_age: Duration,
+    pub hubs: Vec<String>,
+}
+
+impl Settings {
+    pub fn from_config(config: &Config) -> Settings {
+        Settings {
+            title: config.publish.title.clone(),
+            limit: config.publish.limit,
+            base_url: config.server.base_url.as_str().trim_end_matches('/').to_string(),
+            max_age: config.publish.max_age,
+            hubs: config.publish.hubs.iter().map(|h| h.to_string()).collect(),
+        }
+    }
+
+    /// The public URL of a feed's first page.
+    pub fn url(&self, scope: &Scope, kind: FeedKind) -> String {
+        format!("{}{}", self.base_url, Self::path(scope, kind))
+    }
+
+    /// The path of a feed's first page.
+    pub fn path(scope: &Scope, kind: FeedKind) -> String {
+        match scope {
+            Scope::All => format!("/feed.{}", kind.extension()),
+            Scope::Agency(slug) => format!("/agency/{slug}.{}", kind.extension()),
+        }
+    }
+
+    /// The path of an older page of a feed (RFC 5005 `next`).
+    pub fn page_path(scope: &Scope, kind: FeedKind, cursor: &Cursor) -> String {
+        match scope {
+            Scope::All => format!("/feed/page/{}.{}", cursor.to_hex(), kind.extension()),
+            Scope::Agency(slug) => format!("/agency/{slug}/page/{}.{}", cursor.to_hex(), kind.extension()),
+        }
+    }
+
+    pub fn stylesheet_url(&self) -> String {
+        format!("{}/feed.xsl", self.base_url)
+    }
+
+    /// The `tag:` URI of a story, stable for its whole life.
+    fn entry_id(&self, story: &Story) -> String {
+        let host = Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "localhost".into());
+        format!("tag:{host},2026:story/{}", story.id)
+    }
+}
+
+/// One document to render: which stories, and how it names itself.
+pub struct Page<'a> {
+    pub title: &'a str,
+    pub stories: &'a [Story],
+    /// This document's URL.
+    pub self_url: String,
+    /// The feed's first page.
+    pub feed_url: String,
+    /// The next older page, if there is one.
+    pub next_url: Option<String>,
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// RFC 3339 in UTC with `Z`; the epoch for a feed with no entries.
+fn rfc3339(d: Option<DateTime<Utc>>) -> String {
+    d.unwrap_or_default().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// What a request asks of a feed beyond its first page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Query {
+    pub before: Option<Cursor>,
+    pub limit: Option<usize>,
+    /// Folded for tone-insensitive search (`dan van` finds `dân vận`).
+    pub q: Option<String>,
+}
+
+impl Query {
+    pub fn new(before: Option<Cursor>, limit: Option<usize>, q: Option<&str>) -> Query {
+        let q = q.map(agency::slug).filter(|q| !q.is_empty());
+        Query { before, limit: limit.map(|l| l.clamp(1, MAX_LIMIT)), q }
+    }
+
+    pub fn is_plain(&self) -> bool {
+        self.before.is_none() && self.limit.is_none() && self.q.is_none()
+    }
+}
+
+/// The rendered documents, replaced whole when a scope changes.
+pub struct Publisher {
+    settings: Settings,
+    registry: Registry,
+    docs: RwLock<HashMap<(Scope, FeedKind), Arc<Document>>>,
+    /// Older pages and queries, rendered on first request; emptied by a change.
+    queries: Mutex<HashMap<(Scope, FeedKind, Query), Arc<Document>>>,
+    /// Held from reading the store to installing the documents, so a render that
+    /// read older state can never replace one that read newer state.
+    render_lock: Mutex<()>,
+    /// Scopes changed in the store and not yet rendered.
+    dirty: Mutex<BTreeSet<Scope>>,
+    /// Names of bodies the registry does not know, as their bylines wrote them.
+    learned: RwLock<HashMap<String, String>>,
+}
+
+impl Publisher {
+    pub fn new(settings: Settings, registry: Registry) -> Publisher {
+        Publisher {
+            settings,
+            registry,
+            docs: RwLock::new(HashMap::new()),
+            queries: Mutex::new(HashMap::new()),
+            render_lock: Mutex::new(()),
+            dirty: Mutex::new(BTreeSet::new()),
+            learned: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Renders every document from the store: at start.
+    pub fn render_all(&self, store: &Store) -> Result<(), StoreError> {
+        let mut scopes: BTreeSet<Scope> = store.agencies()?.into_iter().map(Scope::Agency).collect();
+        scopes.insert(Scope::All);
+        let _serial = self.render_lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.render_scopes(store, &scopes).map(|_| ())
+    }
+
+    /// Notes scopes whose stories changed in the store; `render_pending` renders
+    /// them. Many sources finishing close together cost one render of each
+    /// document, not one per source.
+    pub fn mark_dirty(&self, scopes: BTreeSet<Scope>) {
+        self.dirty.lock().unwrap_or_else(|e| e.into_inner()).extend(scopes);
+    }
+
+    /// Renders every scope marked dirty, and returns the URLs of the documents
+    /// whose bytes changed (for WebSub). When another thread is rendering, the
+    /// scopes are left to it.
+    pub fn render_pending(&self, store: &Store) -> Result<Vec<String>, StoreError> {
+        let mut changed = Vec::new();
+        loop {
+            let Ok(serial) = self.render_lock.try_lock() else {
+                // The renderer re-checks the dirty set after it finishes.
+                return Ok(changed);
+            };
+            let pending = std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|e| e.into_inner()));
+            if !pending.is_empty() {
+                changed.extend(self.render_scopes(store, &pending)?);
+            }
+            drop(serial);
+            if self.dirty.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+                return Ok(changed);
+            }
+        }
+    }
+
+    fn render_scopes(&self, store: &Store, scopes: &BTreeSet<Scope>) -> Result<Vec<String>, StoreError> {
+        let mut fresh = Vec::new();
+        for scope in scopes {
+            let (stories, next) = store.page(scope, None, self.settings.limit)?;
+            self.learn_names(&stories);
+            for kind in FeedKind::ALL {
+                let doc = self.render(scope, kind, &stories, None, next.as_ref(), None);
+                fresh.push(((scope.clone(), kind), Arc::new(doc)));
+            }
+        }
+        let mut changed = Vec::new();
+        let mut docs = self.docs.write().unwrap_or_else(|e| e.into_inner());
+        for (k, d) in fresh {
+            let old = docs.get(&k).map(|o| o.digest.clone());
+            if old.as_deref() != Some(d.digest.as_str()) {
+                changed.push(self.settings.url(&k.0, k.1));
+            }
+            if d.entries == 0 && k.0 != Scope::All {
+                docs.remove(&k);
+            } else {
+                docs.insert(k, d);
+            }
+        }
+        drop(docs);
+        self.queries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        Ok(changed)
+    }
+
+    fn learn_names(&self, stories: &[Story]) {
+        let unknown: Vec<&Story> = stories.iter().filter(|s| !self.registry.contains(&s.agency)).collect();
+        if unknown.is_empty() {
+            return;
+        }
+        let mut learned = self.learned.write().unwrap_or_else(|e| e.into_inner());
+        for s in unknown {
+            learned.entry(s.agency.clone()).or_insert_with(|| s.agency_name.clone());
+        }
+    }
+
+    /// A feed's first page, as rendered after the last change.
+    pub fn get(&self, scope: &Scope, kind: FeedKind) -> Option<Arc<Document>> {
+        self.docs.read().unwrap_or_else(|e| e.into_inner()).get(&(scope.clone(), kind)).cloned()
+    }
+
+    /// A page or query of a feed: the first page as rendered, anything else
+    /// rendered now and kept until the next change. `None` for an unknown feed.
+    /// Blocking: call it off the async workers.
+    pub fn query(
+        &self,
+        store: &Store,
+        scope: &Scope,
+        kind: FeedKind,
+        query: &Query,
+    ) -> Result<Option<Arc<Document>>, StoreError> {
+        if query.is_plain() {
+            return Ok(self.get(scope, kind));
+        }
+        if self.get(scope, kind).is_none() {
+            return Ok(None);
+        }
+        let key = (scope.clone(), kind, query.clone());
+        if let Some(doc) = self.queries.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(Some(doc.clone()));
+        }
+        let limit = query.limit.unwrap_or(self.settings.limit);
+        let (stories, next) = match &query.q {
+            Some(q) => (store.find(scope, limit, SEARCH_SCAN, |s| matches(s, q))?, None),
+            None => store.page(scope, query.before.as_ref(), limit)?,
+        };
+        let doc = Arc::new(self.render(scope, kind, &stories, query.before.as_ref(), next.as_ref(), Some(query)));
+        let mut cache = self.queries.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= QUERY_CACHE {
+            cache.clear();
+        }
+        cache.insert(key, doc.clone());
+        Ok(Some(doc))
+    }
+
+    /// Every published scope with its entry count and last update, merged first.
+    pub fn scopes(&self) -> Vec<(Scope, usize, Option<DateTime<Utc>>)> {
+        let docs = self.docs.read().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<_> = docs
+            .iter()
+            .filter(|((_, k), _)| *k == FeedKind::Atom)
+            .map(|((s, _), d)| (s.clone(), d.entries, d.last_modified))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// The display title of a scope's feed.
+    pub fn title(&self, scope: &Scope) -> String {
+        match scope {
+            Scope::All => self.settings.title.clone(),
+            Scope::Agency(slug) => {
+                let learned = self.learned.read().unwrap_or_else(|e| e.into_inner());
+                let name = match self.registry.get(slug) {
+                    Some(a) => a.name.as_str(),
+                    None => learned.get(slug).map(String::as_str).unwrap_or(slug),
+                };
+                format!("{name} — {}", self.settings.title)
+            }
+        }
+    }
+
+    /// Renders one document. Pure: same stories, same bytes.
+    fn render(
+        &self,
+        scope: &Scope,
+        kind: FeedKind,
+        stories: &[Story],
+        this: Option<&Cursor>,
+        next: Option<&Cursor>,
+        query: Option<&Query>,
+    ) -> Document {
+        let s = &self.settings;
+        let title = self.title(scope);
+        let self_url = match (this, query) {
+            (Some(c), _) => format!("{}{}", s.base_url, Settings::page_path(scope, kind, c)),
+            (None, Some(q)) => format!("{}{}", s.url(scope, kind), q.query_string()),
+            (None, None) => s.url(scope, kind),
+        };
+        let updated = stories.iter().map(|s| s.updated).max();
+        let page = Page {
+            title: &title,
+            stories,
+            self_url,
+            feed_url: s.url(scope, kind),
+            next_url: next.map(|c| format!("{}{}", s.base_url, Settings::page_path(scope, kind, c))),
+            updated,
+        };
+        let bytes = match kind {
+            FeedKind::Atom => atom::render(s, &page),
+            FeedKind::Rss => rss::render(s, &page),
+            FeedKind::Json => json::render(s, &page),
+        };
+        Document::new(kind, bytes, updated, stories.len())
+    }
+}
+
+impl Query {
+    /// The query string this query was asked with, for the document's self link.
+    fn query_string(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(l) = self.limit {
+            parts.push(format!("limit={l}"));
+        }
+        if let Some(q) = &self.q {
+            parts.push(format!("q={q}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// Whether a story's title or summary contains a folded query, tones ignored.
+fn matches(story: &Story, folded_query: &str) -> bool {
+    let hay = |t: &str| agency::slug(t).contains(folded_query);
+    hay(&story.title) || story.summary.as_deref().is_some_and(|s| hay(&crate::normalize::text::html_to_text(s)))
+}
