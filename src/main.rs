@@ -58,6 +58,21 @@ enum Command {
         #[arg(required = true, value_name = "FILE|URL")]
         inputs: Vec<PathBuf>,
     },
+    /// Write every published feed, page, the index and the OPML files as static files.
+    Export {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Pages written per feed (the first page and older ones).
+        #[arg(long, default_value_t = 1000)]
+        max_pages: usize,
+    },
+    /// Add the feeds of an OPML file (a feed reader's export) as sources to the config.
+    ImportOpml {
+        opml: PathBuf,
+        /// The agency of feeds whose title names none.
+        #[arg(long, value_name = "SLUG")]
+        agency: Option<String>,
+    },
     /// Bundled sample sources served on loopback, and the daemon against them.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -204,6 +219,41 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 all_ok
             });
             Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Export { out, max_pages } => {
+            let (_, config) = load()?;
+            let store = Store::open(&config.store.path, config.store.cache_capacity).map_err(anyhow::Error::from)?;
+            let summary = loa::export::export(&config, &store, &out, max_pages).map_err(anyhow::Error::from)?;
+            println!("{}: {} files, {} bytes", out.display(), summary.files, summary.bytes);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportOpml { opml, agency } => {
+            let path = config::locate(cli.config.as_deref()).map_err(|e| Failure::Usage(format!("loa: {e}")))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Failure::Usage(format!("loa: cannot read config file {}: {e}", path.display())))?;
+            let list = std::fs::read_to_string(&opml)
+                .map_err(|e| Failure::Usage(format!("loa: cannot read {}: {e}", opml.display())))?;
+            let outlines = loa::publish::opml::outlines(&list);
+            if outlines.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "loa: {} lists no feed (no outline with an xmlUrl)",
+                    opml.display()
+                )));
+            }
+            let imported = config::import_opml(&text, &path.display().to_string(), &outlines, agency.as_deref())
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            let tmp = path.with_extension("toml.new");
+            std::fs::write(&tmp, &imported.text)
+                .and_then(|_| std::fs::rename(&tmp, &path))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            for (id, url) in &imported.added {
+                println!("added    {id:<24} {url}");
+            }
+            for (url, why) in &imported.skipped {
+                println!("skipped  {url}: {why}");
+            }
+            println!("{}: {} sources added, {} skipped", path.display(), imported.added.len(), imported.skipped.len());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo { listen } => {
             runtime()?.block_on(async {

@@ -324,7 +324,12 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
-    let p = &state.publisher;
+    Html(index_page(&state.publisher, &source_statuses(&state.config(), &state.store)))
+}
+
+/// The index page: every published feed with subscribe links and autodiscovery,
+/// and the sources' health. Also written by `loa export`.
+pub fn index_page(p: &Publisher, statuses: &[SourceStatus]) -> String {
     let settings = p.settings();
     let mut feeds = String::new();
     let mut discovery = String::new();
@@ -351,7 +356,7 @@ async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
         }
     }
     let mut sources = String::new();
-    for s in source_statuses(&state.config(), &state.store) {
+    for s in statuses {
         sources.push_str(&format!(
             "<tr><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             esc(&s.id),
@@ -362,13 +367,14 @@ async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
             esc(s.error.as_deref().unwrap_or("ok")),
         ));
     }
-    Html(format!(
-        "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{title}</title>\n{discovery}\
+    format!(
+        "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\n{discovery}\
          <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}}</style>\
-         </head><body><h1>{title}</h1>\n<h2>Feeds</h2><table><tr><th>Feed</th><th>Entries</th><th>Updated</th><th>Subscribe</th></tr>\n{feeds}</table>\n\
+         </head><body><h1>{title}</h1>\n<p>Tin tức của các cơ quan trong tỉnh, gộp một tin một lần. Đăng ký bằng ứng dụng đọc tin: <a href=\"feeds.opml\">OPML</a>.</p>\n\
+         <h2>Feeds</h2><table><tr><th>Feed</th><th>Entries</th><th>Updated</th><th>Subscribe</th></tr>\n{feeds}</table>\n\
          <h2>Sources</h2><table><tr><th>Source</th><th>URL</th><th>Last success</th><th>Items</th><th>State</th></tr>\n{sources}</table></body></html>\n",
         title = esc(&settings.title),
-    ))
+    )
 }
 
 /// Escapes text for HTML.

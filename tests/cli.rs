@@ -183,3 +183,36 @@ async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
     .unwrap();
     assert_eq!(first.0, second, "a new process serves the same bytes and ETags");
 }
+
+#[test]
+fn import_opml_adds_new_feeds_and_keeps_the_config_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("loa.toml");
+    std::fs::write(&config, "# Bến Tre\n[[source]]\nid = \"tinhuy\"\nurl = \"https://bentre.dcs.vn/rss\"\nagency = \"tinh-uy\"  # the Party portal\n").unwrap();
+    let opml = dir.path().join("reader.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?><opml version="2.0"><body><outline text="Tỉnh">
+<outline text="Sở Y tế" type="rss" xmlUrl="https://syt.bentre.gov.vn/rss"/>
+<outline text="Tin Tỉnh ủy" type="rss" xmlUrl="https://bentre.dcs.vn/rss"/>
+<outline text="Blog ai đó" type="rss" xmlUrl="https://blog.example.com/feed"/>
+</outline></body></opml>"#,
+    )
+    .unwrap();
+    let out = loa(&["import-opml", opml.to_str().unwrap()], &config);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("added    so-y-te"), "{stdout}");
+    assert!(stdout.contains("already a source"), "{stdout}");
+    assert!(stdout.contains("no agency"), "{stdout}");
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(written.starts_with("# Bến Tre\n"), "comments kept: {written}");
+    assert!(written.contains("# the Party portal"));
+    assert!(written.contains("agency = \"so-y-te\""));
+    assert_eq!(loa(&["check"], &config).status.code(), Some(0));
+    // With a default agency the blog is added too; nothing is added twice.
+    let out = loa(&["import-opml", opml.to_str().unwrap(), "--agency", "ubnd-tinh"], &config);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert_eq!(written.matches("[[source]]").count(), 3, "{written}");
+}

@@ -70,10 +70,18 @@ pub struct Document {
     /// The newest entry's `updated`; `None` for an empty feed.
     pub last_modified: Option<DateTime<Utc>>,
     pub entries: usize,
+    /// Where the next older page starts, if there is one.
+    pub next: Option<Cursor>,
 }
 
 impl Document {
-    fn new(kind: FeedKind, bytes: Vec<u8>, last_modified: Option<DateTime<Utc>>, entries: usize) -> Document {
+    fn new(
+        kind: FeedKind,
+        bytes: Vec<u8>,
+        last_modified: Option<DateTime<Utc>>,
+        entries: usize,
+        next: Option<Cursor>,
+    ) -> Document {
         let digest = hex(&Sha256::digest(&bytes)[..16]);
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let _ = gz.write_all(&bytes);
@@ -91,6 +99,7 @@ impl Document {
             digest,
             last_modified,
             entries,
+            next,
         }
     }
 
@@ -412,7 +421,7 @@ impl Publisher {
             FeedKind::Rss => rss::render(s, &page),
             FeedKind::Json => json::render(s, &page),
         };
-        Document::new(kind, bytes, updated, stories.len())
+        Document::new(kind, bytes, updated, stories.len(), next.cloned())
     }
 }
 
