@@ -177,11 +177,28 @@ pub fn negotiate(req: &HeaderMap) -> Coding {
     }
 }
 
+/// Whether the request is a browser navigation (it prefers HTML to XML). A browser
+/// then gets Atom and RSS as `application/xml`, the type under which browsers apply
+/// the feed's XSL stylesheet; feed readers get the feed types.
+fn wants_page(req: &HeaderMap, kind: FeedKind) -> bool {
+    if kind == FeedKind::Json {
+        return false;
+    }
+    let accept = req.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let first = accept.split(',').next().unwrap_or("").split(';').next().unwrap_or("").trim();
+    first == "text/html"
+}
+
 /// 200 with the document in the best coding the client accepts, or 304 when the
 /// client's validators still hold.
 pub fn conditional(doc: &Document, req: &HeaderMap, settings: &Settings, scope: &Scope) -> Response {
     let coding = negotiate(req);
-    let etag = doc.etag(coding);
+    let page = wants_page(req, doc.kind);
+    let mut etag = doc.etag(coding);
+    if page {
+        // Another media type is another representation: its own validator.
+        etag.insert_str(etag.len() - 1, "-xml");
+    }
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag is a valid header"));
     if let Some(lm) = doc.last_modified {
@@ -190,7 +207,7 @@ pub fn conditional(doc: &Document, req: &HeaderMap, settings: &Settings, scope: 
     }
     let cc = format!("public, max-age={}", settings.max_age.as_secs());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_str(&cc).expect("digits are a valid header"));
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding, Accept"));
     let mut links = vec![format!("<{}>; rel=\"self\"", settings.url(scope, doc.kind))];
     links.extend(settings.hubs.iter().map(|h| format!("<{h}>; rel=\"hub\"")));
     if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
@@ -199,7 +216,8 @@ pub fn conditional(doc: &Document, req: &HeaderMap, settings: &Settings, scope: 
     if not_modified(&etag, doc.last_modified, req) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(doc.kind.content_type()));
+    let ctype = if page { "application/xml; charset=utf-8" } else { doc.kind.content_type() };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     if let Some(enc) = coding.header() {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
     }

@@ -190,7 +190,7 @@ async fn conditional_get_matrix() {
             let first = req(&[]).send().await.unwrap();
             assert_eq!(first.status(), 200, "{coding} {method}");
             let h = first.headers().clone();
-            assert_eq!(h["vary"], "Accept-Encoding");
+            assert_eq!(h["vary"], "Accept-Encoding, Accept");
             assert_eq!(h["cache-control"], "public, max-age=600");
             assert_eq!(
                 h.get("content-encoding").map(|v| v.to_str().unwrap()),
@@ -297,6 +297,14 @@ async fn discovery_stylesheet_and_opml() {
             "{path}"
         );
     }
+    // A browser gets the feed as XML its stylesheet applies to; a reader, as Atom.
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let (_, as_page, page_body) = get(&format!("{}/feed.atom", site.base), &[("accept", browser)]).await;
+    assert_eq!(as_page["content-type"], "application/xml; charset=utf-8");
+    let (_, as_feed, feed_body) = get(&format!("{}/feed.atom", site.base), &[("accept", "application/atom+xml")]).await;
+    assert_eq!(as_feed["content-type"], "application/atom+xml; charset=utf-8");
+    assert_eq!(page_body, feed_body);
+    assert_ne!(as_page["etag"], as_feed["etag"]);
     let index = text(&get(&format!("{}/", site.base), &[]).await.2);
     assert!(index.contains("<link rel=\"alternate\" type=\"application/atom+xml\""));
     assert!(index.contains("/agency/ban-dan-van-tinh-uy.atom"));
