@@ -41,6 +41,8 @@ pub struct StoreConfig {
     pub path: PathBuf,
     /// 0 keeps everything.
     pub retention_days: u32,
+    /// The most stories kept; 0 for no limit.
+    pub max_stories: u64,
     /// sled's page cache, in bytes.
     pub cache_capacity: u64,
 }
@@ -256,10 +258,11 @@ impl Cx<'_> {
     }
 
     fn store(&mut self, t: Tab<'_>) -> StoreConfig {
-        self.unknown_keys(t, &["path", "retention_days", "cache_capacity"], "store.");
+        self.unknown_keys(t, &["path", "retention_days", "max_stories", "cache_capacity"], "store.");
         StoreConfig {
             path: self.string(t, "path").map(PathBuf::from).unwrap_or_else(|| "data/loa".into()),
             retention_days: self.integer(t, "retention_days", 0, u32::MAX as i64).unwrap_or(0) as u32,
+            max_stories: self.integer(t, "max_stories", 0, i64::MAX).unwrap_or(0) as u64,
             cache_capacity: self.size(t, "cache_capacity").unwrap_or(64 << 20),
         }
     }

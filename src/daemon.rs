@@ -6,7 +6,9 @@
 //! workers stay free for fetching and serving. On shutdown no new fetch starts,
 //! in-flight polls get a few seconds, and the store is flushed before exit.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +18,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Timelike, Utc};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 use url::Url;
 
 use crate::config::{ArticleSelectors, Config, HtmlSelectors, Source, SourceKind};
@@ -75,7 +77,8 @@ impl PollReport {
 
 /// Everything one poll needs: the stages and their shared state.
 pub struct Engine {
-    pub config: Arc<Config>,
+    /// The config in force; SIGHUP replaces it (see `reload`).
+    config: Arc<std::sync::RwLock<Arc<Config>>>,
     pub store: Store,
     pub publisher: Arc<Publisher>,
     fetcher: Fetcher,
@@ -102,16 +105,26 @@ impl Engine {
             changed: tokio::sync::Notify::new(),
             store,
             publisher: Arc::new(publisher),
-            config: Arc::new(config),
+            config: Arc::new(std::sync::RwLock::new(Arc::new(config))),
             ingest_lock: std::sync::Mutex::new(()),
         })
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The lock the server reads the config through, so it sees reloads too.
+    pub fn shared_config(&self) -> Arc<std::sync::RwLock<Arc<Config>>> {
+        self.config.clone()
     }
 
     /// Polls the given sources (all when `ids` is empty) once, concurrently within
     /// the configured limits.
     pub async fn cycle(self: &Arc<Self>, ids: &[String]) -> Vec<PollReport> {
         let sources: Vec<Source> =
-            self.config.sources.iter().filter(|s| ids.is_empty() || ids.contains(&s.id)).cloned().collect();
+            self.config().sources.iter().filter(|s| ids.is_empty() || ids.contains(&s.id)).cloned().collect();
         let tasks: Vec<_> = sources
             .into_iter()
             .map(|s| {
@@ -145,9 +158,46 @@ impl Engine {
                 return;
             }
         };
-        if !changed.is_empty() && !self.config.publish.hubs.is_empty() {
-            tokio::spawn(notify_hubs(self.fetcher.clone(), self.config.publish.hubs.clone(), changed));
+        systemd::status(self);
+        if !changed.is_empty() && !self.config().publish.hubs.is_empty() {
+            tokio::spawn(notify_hubs(self.fetcher.clone(), self.config().publish.hubs.clone(), changed));
         }
+    }
+
+    /// Applies `[store].retention_days` and `max_stories`: at start, then hourly.
+    async fn pruner(self: Arc<Self>, stop: CancellationToken) {
+        loop {
+            let engine = self.clone();
+            match tokio::task::spawn_blocking(move || engine.prune_now()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => info!(stories = n, "retention: old stories removed"),
+                Ok(Err(e)) => warn!("retention failed: {e}"),
+                Err(e) => warn!("the retention task failed: {e}"),
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(PRUNE_EVERY) => {}
+            }
+        }
+    }
+
+    /// Removes what the retention settings say is too old or too many, and
+    /// re-renders every feed if anything went. Returns how many stories went.
+    pub fn prune_now(&self) -> Result<usize, StoreError> {
+        let c = self.config();
+        let before = (c.store.retention_days > 0)
+            .then(|| Utc::now() - chrono::Duration::days(i64::from(c.store.retention_days)));
+        let max = (c.store.max_stories > 0).then_some(c.store.max_stories as usize);
+        if before.is_none() && max.is_none() {
+            return Ok(0);
+        }
+        let _one_at_a_time = self.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let n = self.store.prune(before, max)?;
+        if n > 0 {
+            self.store.flush_blocking()?;
+            self.publisher.render_all(&self.store)?;
+        }
+        Ok(n)
     }
 
     /// Renders changes as polls make them, gathering those that arrive within
@@ -234,7 +284,7 @@ impl Engine {
                 health.error = report.error.clone();
             }
         }
-        let cadence = Cadence { interval: source.interval, max_interval: self.config.poll.max_interval };
+        let cadence = Cadence { interval: source.interval, max_interval: self.config().poll.max_interval };
         // Jitter differs per source and per poll, and is the same for the same pair.
         let seed =
             source.id.bytes().fold(now.timestamp() as u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
@@ -318,7 +368,7 @@ impl Engine {
                 let engine = self.clone();
                 let src = source.clone();
                 let doc = off_workers(move || {
-                    let c = &engine.config;
+                    let c = engine.config();
                     normalize::read_document(&text, &url, &src, &c.agencies, c.poll.timezone, now)
                 })
                 .await??;
@@ -375,7 +425,8 @@ impl Engine {
         let engine = self.clone();
         let (src, listing_url, title) = (source.clone(), listing_url.clone(), listing_title.map(str::to_string));
         off_workers(move || {
-            let tz = engine.config.poll.timezone;
+            let config = engine.config();
+            let tz = config.poll.timezone;
             let (article, page_url) = article.unwrap_or_else(|| (Default::default(), link.clone()));
             let date = article.date.as_deref().or(entry.date.as_deref()).and_then(|d| normalize::date::parse(d, tz));
             let raw = parse::RawItem {
@@ -394,7 +445,7 @@ impl Engine {
                 document_title: title.as_deref(),
                 home: None,
                 now,
-                registry: &engine.config.agencies,
+                registry: &config.agencies,
             };
             let mut item = normalize::item(raw, &cx)?;
             item.source_url = listing_url.to_string();
@@ -462,6 +513,9 @@ async fn notify_hubs(fetcher: Fetcher, hubs: Vec<Url>, topics: Vec<String>) {
         }
     }
 }
+
+/// How often retention runs.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// How long a change waits for others before the feeds are rendered.
 pub const RENDER_DELAY: Duration = Duration::from_millis(200);
@@ -551,41 +605,59 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("cannot listen on {addr} (is another loa or server using it? set [server].listen)"))
 }
 
-/// Serves and polls until `stop` is cancelled, then stops cleanly.
-pub async fn run(engine: Arc<Engine>, listener: TcpListener, stop: CancellationToken) -> anyhow::Result<()> {
+/// Serves and polls until `stop` is cancelled, then stops cleanly. With a config
+/// path, SIGHUP reloads the config from it.
+pub async fn run(
+    engine: Arc<Engine>,
+    listener: TcpListener,
+    stop: CancellationToken,
+    config_path: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let state = Arc::new(serve::AppState {
         publisher: engine.publisher.clone(),
         store: engine.store.clone(),
         metrics: engine.metrics.clone(),
-        config: Arc::new(std::sync::RwLock::new(engine.config.clone())),
+        config: engine.shared_config(),
     });
     let server = axum::serve(listener, serve::router(state)).with_graceful_shutdown(stop.clone().cancelled_owned());
     let server = tokio::spawn(server.into_future());
     info!(
         %addr,
-        sources = engine.config.sources.len(),
+        sources = engine.config().sources.len(),
         stories = engine.store.story_count(),
         "loa is serving {}/feed.atom",
         engine.publisher.settings().base_url
     );
 
     let renderer = tokio::spawn(engine.clone().renderer(stop.clone()));
-    let loops: Vec<_> = engine
-        .config
-        .sources
-        .iter()
-        .cloned()
-        .map(|source| tokio::spawn(source_loop(engine.clone(), source, stop.clone())))
-        .collect();
+    let pruner = tokio::spawn(engine.clone().pruner(stop.clone()));
+    let mut loops = Loops::default();
+    for source in engine.config().sources.iter().cloned() {
+        loops.start(&engine, source, &stop);
+    }
+    systemd::ready(&engine);
 
-    stop.cancelled().await;
+    let mut hangups = hangups();
+    let mut watchdog = systemd::watchdog_interval().map(tokio::time::interval);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = hangups.recv() => match &config_path {
+                Some(path) => reload(&engine, path, &mut loops, &stop),
+                None => info!("SIGHUP ignored: this loa has no config file to reload"),
+            },
+            // The watchdog is fed from this loop: if it stops turning, systemd restarts loa.
+            _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => systemd::watchdog(),
+        }
+    }
+    systemd::stopping();
     info!("stopping: no new polls; waiting up to {STOP_GRACE:?} for those in flight");
-    let all = futures_util::future::join_all(loops);
-    if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
+    if tokio::time::timeout(STOP_GRACE, loops.join_all()).await.is_err() {
         warn!("some polls did not finish in time and were cancelled");
     }
     let _ = tokio::time::timeout(STOP_GRACE, renderer).await;
+    let _ = tokio::time::timeout(STOP_GRACE, pruner).await;
     match tokio::time::timeout(STOP_GRACE, server).await {
         Ok(Ok(Err(e))) => warn!("the server stopped with an error: {e}"),
         Err(_) => warn!("open connections did not close in time"),
@@ -594,6 +666,155 @@ pub async fn run(engine: Arc<Engine>, listener: TcpListener, stop: CancellationT
     engine.store.flush().await.context("cannot flush the store on shutdown")?;
     info!("stopped; the store is flushed");
     Ok(())
+}
+
+/// The running per-source loops, by source id.
+#[derive(Default)]
+struct Loops {
+    running: HashMap<String, (Source, CancellationToken, tokio::task::JoinHandle<()>)>,
+}
+
+impl Loops {
+    fn start(&mut self, engine: &Arc<Engine>, source: Source, stop: &CancellationToken) {
+        let token = stop.child_token();
+        let handle = tokio::spawn(source_loop(engine.clone(), source.clone(), token.clone()));
+        self.running.insert(source.id.clone(), (source, token, handle));
+    }
+
+    fn stop(&mut self, id: &str) {
+        if let Some((_, token, _)) = self.running.remove(id) {
+            // A poll in flight finishes; the loop then ends.
+            token.cancel();
+        }
+    }
+
+    async fn join_all(self) {
+        futures_util::future::join_all(self.running.into_values().map(|(_, _, h)| h)).await;
+    }
+}
+
+/// Reloads the config: sources added, removed or changed take effect at once,
+/// without losing state; a config with mistakes is refused, its errors logged,
+/// and the one in force kept.
+fn reload(engine: &Arc<Engine>, path: &std::path::Path, loops: &mut Loops, stop: &CancellationToken) {
+    systemd::reloading();
+    let new = match Config::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                error!("config not reloaded: {line}");
+            }
+            warn!("the config in force is kept; fix {} and send SIGHUP again", path.display());
+            systemd::ready(engine);
+            return;
+        }
+    };
+    let old = engine.config();
+    for (section, same) in [
+        ("[server]", old.server.listen == new.server.listen && old.server.base_url == new.server.base_url),
+        ("[store]", old.store.path == new.store.path && old.store.cache_capacity == new.store.cache_capacity),
+        (
+            "[poll] limits",
+            old.poll.timeout == new.poll.timeout
+                && old.poll.max_body == new.poll.max_body
+                && old.poll.user_agent == new.poll.user_agent
+                && old.poll.concurrency == new.poll.concurrency
+                && old.poll.per_host == new.poll.per_host,
+        ),
+        (
+            "[publish]",
+            old.publish.title == new.publish.title
+                && old.publish.limit == new.publish.limit
+                && old.publish.hubs == new.publish.hubs
+                && old.publish.max_age == new.publish.max_age,
+        ),
+    ] {
+        if !same {
+            warn!("{section} changed: it takes effect at the next restart");
+        }
+    }
+    let (mut added, mut removed, mut changed) = (0, 0, 0);
+    let ids: Vec<String> = loops.running.keys().cloned().collect();
+    for id in ids {
+        match new.source(&id) {
+            None => {
+                loops.stop(&id);
+                removed += 1;
+            }
+            Some(s) if loops.running.get(&id).is_some_and(|(old, _, _)| old != s) => {
+                loops.stop(&id);
+                loops.start(engine, s.clone(), stop);
+                changed += 1;
+            }
+            Some(_) => {}
+        }
+    }
+    for s in &new.sources {
+        if !loops.running.contains_key(&s.id) {
+            loops.start(engine, s.clone(), stop);
+            added += 1;
+        }
+    }
+    *engine.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new);
+    info!(added, removed, changed, "config reloaded from {}", path.display());
+    systemd::ready(engine);
+}
+
+/// SIGHUPs, as a stream; never fires where signals cannot be had.
+fn hangups() -> tokio::sync::mpsc::Receiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
+        while hup.recv().await.is_some() {
+            let _ = tx.try_send(());
+        }
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+    rx
+}
+
+/// The systemd notification protocol (`Type=notify`): a no-op outside systemd.
+mod systemd {
+    use std::time::Duration;
+
+    use sd_notify::NotifyState;
+
+    use super::Engine;
+
+    fn send(states: &[NotifyState<'_>]) {
+        let _ = sd_notify::notify(states);
+    }
+
+    /// READY=1, with a STATUS= line an operator sees in `systemctl status`.
+    pub fn ready(engine: &Engine) {
+        let status = format!("{} sources, {} stories", engine.config().sources.len(), engine.store.story_count());
+        send(&[NotifyState::Ready, NotifyState::Status(&status)]);
+    }
+
+    pub fn status(engine: &Engine) {
+        let status = format!("{} sources, {} stories", engine.config().sources.len(), engine.store.story_count());
+        send(&[NotifyState::Status(&status)]);
+    }
+
+    pub fn reloading() {
+        send(&[NotifyState::Reloading]);
+    }
+
+    pub fn stopping() {
+        send(&[NotifyState::Stopping]);
+    }
+
+    pub fn watchdog() {
+        send(&[NotifyState::Watchdog]);
+    }
+
+    /// Half the watchdog period systemd asked for, if it asked.
+    pub fn watchdog_interval() -> Option<Duration> {
+        sd_notify::watchdog_enabled().map(|d| (d / 2).max(Duration::from_millis(100)))
+    }
 }
 
 /// Polls one source on its schedule until `stop`.

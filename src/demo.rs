@@ -86,5 +86,5 @@ pub async fn run(listen: SocketAddr, stop: CancellationToken) -> anyhow::Result<
     println!("  agency feed   http://{listen}/agency/ban-dan-van-tinh-uy.atom");
     println!("  status        http://{listen}/status");
     println!("Press Ctrl-C to stop.");
-    daemon::run(engine, listener, stop).await
+    daemon::run(engine, listener, stop, None).await
 }

@@ -19,3 +19,4 @@ pub mod publish;
 pub mod schedule;
 pub mod serve;
 pub mod store;
+pub mod upkeep;

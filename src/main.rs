@@ -73,11 +73,30 @@ enum Command {
         #[arg(long, value_name = "SLUG")]
         agency: Option<String>,
     },
+    /// Store upkeep and backups.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// Bundled sample sources served on loopback, and the daemon against them.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
+}
+
+#[derive(Subcommand)]
+enum StoreAction {
+    /// Check that every index entry points at a story and every story is indexed.
+    Verify,
+    /// Rewrite the store compactly (stop the daemon first).
+    Compact,
+    /// Move a damaged store aside and carry what it can still read into a fresh one.
+    Recover,
+    /// Back the store up as JSON lines.
+    Export { file: PathBuf },
+    /// Restore a backup written by `loa store export` into the store.
+    Import { file: PathBuf },
 }
 
 /// A failure and the exit code it deserves.
@@ -128,15 +147,15 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => {
-            let (_, config) = load()?;
+            let (path, config) = load()?;
             runtime()?.block_on(async {
                 let engine = Arc::new(
                     tokio::task::spawn_blocking(move || Engine::new(config)).await.context("start-up failed")??,
                 );
-                let listener = daemon::bind(engine.config.server.listen).await?;
+                let listener = daemon::bind(engine.config().server.listen).await?;
                 let stop = CancellationToken::new();
                 daemon::stop_on_signals(stop.clone());
-                daemon::run(engine, listener, stop).await
+                daemon::run(engine, listener, stop, Some(path)).await
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -253,6 +272,43 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 println!("skipped  {url}: {why}");
             }
             println!("{}: {} sources added, {} skipped", path.display(), imported.added.len(), imported.skipped.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Store { action } => {
+            let (_, config) = load()?;
+            let (path, cache) = (&config.store.path, config.store.cache_capacity);
+            let open = || Store::open(path, cache).map_err(anyhow::Error::from);
+            match action {
+                StoreAction::Verify => {
+                    let problems = open()?.verify().map_err(anyhow::Error::from)?;
+                    for p in &problems {
+                        println!("{p}");
+                    }
+                    println!("{}: {} problems", path.display(), problems.len());
+                    return Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+                }
+                StoreAction::Compact => {
+                    let (before, after) = loa::upkeep::compact(path, cache).map_err(anyhow::Error::from)?;
+                    println!("{}: {before} bytes on disk before, {after} after", path.display());
+                }
+                StoreAction::Recover => {
+                    let r = loa::upkeep::recover(path, cache).map_err(anyhow::Error::from)?;
+                    println!("the damaged store is now {}", r.moved_to.display());
+                    println!("{}: {} records carried over, {} stories", path.display(), r.records, r.stories);
+                    if let Some(why) = r.stopped {
+                        println!("copying stopped early: {why}");
+                    }
+                }
+                StoreAction::Export { file } => {
+                    let n = loa::upkeep::export(&open()?, &file).map_err(anyhow::Error::from)?;
+                    println!("{}: {n} records", file.display());
+                }
+                StoreAction::Import { file } => {
+                    let store = open()?;
+                    let n = loa::upkeep::import(&store, &file).map_err(anyhow::Error::from)?;
+                    println!("{}: {n} records imported, {} stories", path.display(), store.story_count());
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { listen } => {

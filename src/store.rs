@@ -43,8 +43,8 @@ const COUNTS_KEY: &[u8] = b"mcounts";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "cannot open the store at {path}: {source}\n  if it was damaged by a crash or power loss, move the directory aside and \
-         start again; the sources will be polled afresh"
+        "cannot open the store at {path}: {source}\n  if it was damaged by a crash or power loss, run `loa store recover`: it moves \
+         the directory aside and carries every story it can still read into a fresh store"
     )]
     Open { path: PathBuf, source: sled::Error },
     #[error("the store at {path} has schema version {found}, newer than this loa understands ({SCHEMA_VERSION}): run a newer loa, or restore a backup")]
@@ -383,6 +383,162 @@ impl Store {
 
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
         self.db.flush()?;
+        Ok(())
+    }
+
+    /// Removes stories published before `before`, and the oldest beyond
+    /// `max_stories`, with everything that points at them: index entries, member
+    /// items, dedupe notes and lookup keys. Returns how many stories went.
+    pub fn prune(&self, before: Option<DateTime<Utc>>, max_stories: Option<usize>) -> Result<usize, StoreError> {
+        let total = self.story_count();
+        let excess = max_stories.map_or(0, |m| total.saturating_sub(m));
+        let cutoff = before.map(|b| time_key(b.timestamp_millis()));
+        // Oldest first, until neither rule asks for more.
+        let mut doomed: Vec<Story> = Vec::new();
+        for kv in self.data.scan_prefix(TIME) {
+            let (k, _) = kv?;
+            let old = cutoff.is_some_and(|c| k[1..9] < c[..]);
+            if !old && doomed.len() >= excess {
+                break;
+            }
+            doomed.push(self.story_of_index_key(&k)?);
+        }
+        if doomed.is_empty() {
+            return Ok(0);
+        }
+        let ids: std::collections::HashSet<Vec<u8>> = doomed.iter().map(|s| s.id.0.as_bytes().to_vec()).collect();
+        let mut b = sled::Batch::default();
+        let mut items_gone = 0u64;
+        for story in &doomed {
+            for k in index_keys(story) {
+                b.remove(k);
+            }
+            for m in &story.members {
+                b.remove(prefixed(ITEM, m.item_key.as_bytes()));
+                items_gone += 1;
+            }
+            for kv in self.data.scan_prefix(prefixed(NOTE, story.id.0.as_bytes())) {
+                b.remove(kv?.0);
+            }
+            b.remove(prefixed(STORY, story.id.0.as_bytes()));
+        }
+        // Lookup keys end in the story id: one pass over them finds those of the
+        // stories removed.
+        for kv in self.data.scan_prefix(LOOKUP) {
+            let (k, _) = kv?;
+            if ids.contains(&k[k.len().saturating_sub(16)..]) {
+                b.remove(k);
+            }
+        }
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let next = Counts {
+            stories: counts.stories.saturating_sub(doomed.len() as u64),
+            items: counts.items.saturating_sub(items_gone),
+        };
+        let mut v = next.stories.to_be_bytes().to_vec();
+        v.extend_from_slice(&next.items.to_be_bytes());
+        b.insert(COUNTS_KEY, v);
+        self.data.apply_batch(b)?;
+        *counts = next;
+        Ok(doomed.len())
+    }
+
+    /// Checks that every index entry points at a story and every story is
+    /// indexed, its members stored, and the counts right. Returns the problems.
+    pub fn verify(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let mut stories = 0u64;
+        let mut items = 0u64;
+        for kv in self.data.scan_prefix(STORY) {
+            let (k, v) = kv?;
+            stories += 1;
+            let story: Story = match decode(&v, "story") {
+                Ok(s) => s,
+                Err(e) => {
+                    problems.push(format!("story {}: {e}", String::from_utf8_lossy(&k[1..])));
+                    continue;
+                }
+            };
+            for key in index_keys(&story) {
+                if self.data.get(&key)?.is_none() {
+                    problems.push(format!("story {} is missing an index entry", story.id));
+                }
+            }
+            for m in &story.members {
+                if self.data.get(prefixed(ITEM, m.item_key.as_bytes()))?.is_none() {
+                    problems.push(format!("story {}: member item {:?} is missing", story.id, m.item_key));
+                }
+            }
+        }
+        for kv in self.data.scan_prefix(ITEM) {
+            let (k, v) = kv?;
+            items += 1;
+            if let Err(e) = decode::<StoredItem>(&v, "item") {
+                problems.push(format!("item {:?}: {e}", String::from_utf8_lossy(&k[1..])));
+            }
+        }
+        for prefix in [TIME, AGENCY, LOOKUP] {
+            for kv in self.data.scan_prefix(prefix) {
+                let (k, _) = kv?;
+                let id = &k[k.len().saturating_sub(16)..];
+                if self.data.get(prefixed(STORY, id))?.is_none() {
+                    problems.push(format!(
+                        "index entry {:?} points at missing story {}",
+                        prefix[0] as char,
+                        String::from_utf8_lossy(id)
+                    ));
+                }
+            }
+        }
+        for kv in self.data.scan_prefix(NOTE) {
+            let (k, _) = kv?;
+            if k.len() < 17 || self.data.get(prefixed(STORY, &k[1..17]))?.is_none() {
+                problems.push(format!("dedupe note {:?} points at a missing story", String::from_utf8_lossy(&k[1..])));
+            }
+        }
+        let counts = *self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if counts != (Counts { stories, items }) {
+            problems.push(format!(
+                "counts say {} stories and {} items; the store holds {stories} and {items}",
+                counts.stories, counts.items
+            ));
+        }
+        Ok(problems)
+    }
+
+    /// Every record, as (key, value) pairs: for backups and for copying into a
+    /// fresh store. Stops at the first record sled cannot read, saying so.
+    pub fn records(&self) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + '_ {
+        self.data.iter().map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from))
+    }
+
+    /// Writes records as they come (a restore or a copy), then recounts.
+    pub fn load_records(&self, records: impl IntoIterator<Item = (Vec<u8>, Vec<u8>)>) -> Result<u64, StoreError> {
+        let mut n = 0;
+        let mut b = sled::Batch::default();
+        for (k, v) in records {
+            if k == SCHEMA_KEY || k == COUNTS_KEY {
+                continue;
+            }
+            b.insert(k, v);
+            n += 1;
+            if n % 10_000 == 0 {
+                self.data.apply_batch(std::mem::take(&mut b))?;
+            }
+        }
+        self.data.apply_batch(b)?;
+        self.recount()?;
+        Ok(n)
+    }
+
+    /// Counts stories and items by scanning, and keeps the result.
+    fn recount(&self) -> Result<(), StoreError> {
+        let stories = self.data.scan_prefix(STORY).count() as u64;
+        let items = self.data.scan_prefix(ITEM).count() as u64;
+        let mut v = stories.to_be_bytes().to_vec();
+        v.extend_from_slice(&items.to_be_bytes());
+        self.data.insert(COUNTS_KEY, v)?;
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = Counts { stories, items };
         Ok(())
     }
 

@@ -70,9 +70,10 @@ async fn ingest() -> (Arc<Engine>, HashMap<String, StoredItem>, Value, tempfile:
             continue;
         }
         let Some((_, id, _, _)) = SOURCES.iter().find(|s| s.0 == fixture) else { continue };
-        let source = engine.config.source(id).unwrap();
+        let config = engine.config();
+        let source = config.source(id).unwrap();
         let text = String::from_utf8(common::read_fixture(fixture)).unwrap();
-        let feed = loa::parse::parse_feed(&text, engine.config.poll.timezone).unwrap();
+        let feed = loa::parse::parse_feed(&text, engine.config().poll.timezone).unwrap();
         let raw = feed.items[fact["index"].as_u64().unwrap() as usize].clone();
         let cx = loa::normalize::Context {
             source,
@@ -80,7 +81,7 @@ async fn ingest() -> (Arc<Engine>, HashMap<String, StoredItem>, Value, tempfile:
             document_title: feed.title.as_deref(),
             home: feed.home.as_deref(),
             now: chrono::Utc::now(),
-            registry: &engine.config.agencies,
+            registry: &engine.config().agencies,
         };
         let item = loa::normalize::item(raw, &cx).unwrap();
         let record = engine.store.item(&item.store_key()).unwrap().unwrap_or_else(|| panic!("{key} is stored"));

@@ -48,7 +48,7 @@ async fn site(publish: &str) -> Site {
         publisher: engine.publisher.clone(),
         store: engine.store.clone(),
         metrics: engine.metrics.clone(),
-        config: Arc::new(std::sync::RwLock::new(engine.config.clone())),
+        config: engine.shared_config(),
     });
     let s = stop.clone();
     tokio::spawn(async move {
@@ -368,7 +368,7 @@ async fn websub_pings_each_changed_feed_once() {
 async fn export_writes_every_document_as_static_files() {
     let site = site("limit = 4\n").await;
     let out = tempfile::tempdir().unwrap();
-    let summary = loa::export::export(&site.engine.config, &site.engine.store, out.path(), 100).unwrap();
+    let summary = loa::export::export(&site.engine.config(), &site.engine.store, out.path(), 100).unwrap();
     assert!(summary.files > 20);
     for f in [
         "feed.atom",

@@ -28,7 +28,7 @@ fn t0() -> DateTime<Utc> {
 /// Steps a fake clock from `t0` in `step`s up to `until`, polling the source
 /// whenever the schedule says it is due; returns the times of the polls.
 async fn run_schedule(engine: &Arc<Engine>, id: &str, step: i64, until: i64) -> Vec<i64> {
-    let source = engine.config.source(id).unwrap().clone();
+    let source = engine.config().source(id).unwrap().clone();
     let mut polls = Vec::new();
     for s in (0..=until).step_by(step as usize) {
         let now = t0() + chrono::Duration::seconds(s);
@@ -55,13 +55,13 @@ async fn retry_after_is_obeyed_in_seconds_and_as_a_date() {
     assert!(polls[1] >= 120, "no request before 120 s: {polls:?}");
     assert_eq!(server.seen("busy").len(), polls.len());
     let status: serde_json::Value =
-        serde_json::to_value(loa::serve::source_statuses(&engine.config, &engine.store)).unwrap();
+        serde_json::to_value(loa::serve::source_statuses(&engine.config(), &engine.store)).unwrap();
     assert_eq!(status[0]["http_status"], 429);
     assert!(status[0]["error"].as_str().unwrap().contains("retry after 120s"), "{}", status[0]);
 
     // An HTTP-date Retry-After counts from the real clock of the response, which the
     // fake clock runs ahead of; what matters is that the date is obeyed, not less.
-    let source = engine.config.source("dated").unwrap().clone();
+    let source = engine.config().source("dated").unwrap().clone();
     let report = engine.poll_at(&source, t0()).await;
     assert_eq!(report.http_status, Some(503));
     let wait = report.next_in.unwrap();
@@ -75,7 +75,7 @@ async fn failures_back_off_and_a_success_resets() {
     server.set("flaky", Behavior::Status(500));
     let (engine, _dir) =
         engine(&server, &[("flaky", "flaky", "tinh-uy")], "interval = \"60s\"\nmax_interval = \"60s\"");
-    let source = engine.config.source("flaky").unwrap().clone();
+    let source = engine.config().source("flaky").unwrap().clone();
     let mut waits = Vec::new();
     for _ in 0..3 {
         let r = engine.poll_at(&source, t0()).await;
@@ -120,7 +120,7 @@ async fn permanent_redirects_move_a_source_and_temporary_ones_do_not() {
     assert_eq!(server.seen("old.rss").len(), 1, "later polls go to the new URL");
     assert_eq!(server.seen("new.rss").len(), 2);
     assert_eq!(server.seen("here.rss").len(), 2, "a 302 does not move the source");
-    let status = loa::serve::source_statuses(&engine.config, &engine.store);
+    let status = loa::serve::source_statuses(&engine.config(), &engine.store);
     assert_eq!(status[0].effective_url.as_deref(), Some(server.url("new.rss").as_str()));
 }
 
@@ -131,7 +131,7 @@ async fn gone_sources_stop_being_polled_and_say_why() {
     let (engine, _dir) = engine(&server, &[("gone", "gone", "tinh-uy")], "interval = \"10s\"");
     let polls = run_schedule(&engine, "gone", 10, 600).await;
     assert_eq!(polls, [0]);
-    let status = loa::serve::source_statuses(&engine.config, &engine.store);
+    let status = loa::serve::source_statuses(&engine.config(), &engine.store);
     assert!(status[0].gone);
     assert!(status[0].error.as_deref().unwrap().contains("410 Gone"));
 }

@@ -95,7 +95,7 @@ async fn selector_drift_is_an_error_and_earlier_items_stay() {
     let r = &engine.cycle(&[]).await[0];
     assert_eq!(r.error_kind.as_deref(), Some("selector_drift"));
     assert!(r.error.as_deref().unwrap().contains("item selector \"div.news-item\" matched 0 items"), "{r:?}");
-    let status = loa::serve::source_statuses(&engine.config, &engine.store);
+    let status = loa::serve::source_statuses(&engine.config(), &engine.store);
     assert!(status[0].error.as_deref().unwrap().contains("matched 0 items"));
     assert_eq!(titles(&engine), before, "the source's earlier items stay published");
 }

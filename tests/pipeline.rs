@@ -47,7 +47,7 @@ async fn serve(engine: &Arc<Engine>) -> (String, CancellationToken) {
         publisher: engine.publisher.clone(),
         store: engine.store.clone(),
         metrics: engine.metrics.clone(),
-        config: Arc::new(std::sync::RwLock::new(engine.config.clone())),
+        config: engine.shared_config(),
     });
     let s = stop.clone();
     tokio::spawn(async move {

@@ -253,6 +253,9 @@ impl Publisher {
     pub fn render_all(&self, store: &Store) -> Result<(), StoreError> {
         let mut scopes: BTreeSet<Scope> = store.agencies()?.into_iter().map(Scope::Agency).collect();
         scopes.insert(Scope::All);
+        // Feeds already published are rendered too: one whose stories all went
+        // (retention) must disappear, not stay as it was.
+        scopes.extend(self.docs.read().unwrap_or_else(|e| e.into_inner()).keys().map(|(s, _)| s.clone()));
         let _serial = self.render_lock.lock().unwrap_or_else(|e| e.into_inner());
         self.render_scopes(store, &scopes).map(|_| ())
     }
