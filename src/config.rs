@@ -32,6 +32,14 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// Where `/status` and `/metrics` are served instead, when the public address
+    /// faces the internet (e.g. a loopback address).
+    pub admin_listen: Option<SocketAddr>,
+    /// Connections served at once; more wait in the kernel's queue.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers, or stay idle
+    /// between requests, before its connection is closed.
+    pub header_timeout: Duration,
     /// Public URL for self links and ids, without a trailing slash.
     pub base_url: Url,
 }
@@ -247,14 +255,18 @@ impl Cx<'_> {
     }
 
     fn server(&mut self, t: Tab<'_>) -> ServerConfig {
-        self.unknown_keys(t, &["listen", "base_url"], "server.");
+        self.unknown_keys(t, &["listen", "base_url", "admin_listen", "max_connections", "header_timeout"], "server.");
         let listen = self
             .parsed(t, "listen", "an address such as \"127.0.0.1:8080\"", |s| s.parse::<SocketAddr>().ok())
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
         let base_url = self
             .parsed(t, "base_url", "an absolute http(s) URL", parse_http_url)
             .unwrap_or_else(|| Url::parse(&format!("http://{listen}")).expect("socket address forms a URL"));
-        ServerConfig { listen, base_url }
+        let admin_listen =
+            self.parsed(t, "admin_listen", "an address such as \"127.0.0.1:9090\"", |s| s.parse::<SocketAddr>().ok());
+        let max_connections = self.integer(t, "max_connections", 1, 1_000_000).unwrap_or(4096) as usize;
+        let header_timeout = self.duration(t, "header_timeout").unwrap_or(Duration::from_secs(10));
+        ServerConfig { listen, base_url, admin_listen, max_connections, header_timeout }
     }
 
     fn store(&mut self, t: Tab<'_>) -> StoreConfig {

@@ -12,8 +12,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::future::IntoFuture;
-
 use anyhow::Context as _;
 use chrono::{DateTime, Timelike, Utc};
 use tokio::net::TcpListener;
@@ -584,12 +582,13 @@ fn now_secs() -> chrono::DateTime<Utc> {
 fn log(r: &PollReport) {
     match &r.error {
         Some(e) => {
-            warn!(source = %r.source, url = %r.url, status = r.http_status.unwrap_or(0), kind = r.error_kind.as_deref().unwrap_or(""), "poll failed: {e}")
+            warn!(source = %r.source, url = %r.url, status = r.http_status.unwrap_or(0), ms = r.elapsed.as_millis() as u64, kind = r.error_kind.as_deref().unwrap_or(""), "poll failed: {e}")
         }
         None => info!(
             source = %r.source,
             url = %r.url,
             status = r.http_status.unwrap_or(0),
+            ms = r.elapsed.as_millis() as u64,
             new = r.new_items,
             updated = r.updated_items,
             seen = r.seen,
@@ -620,8 +619,19 @@ pub async fn run(
         metrics: engine.metrics.clone(),
         config: engine.shared_config(),
     });
-    let server = axum::serve(listener, serve::router(state)).with_graceful_shutdown(stop.clone().cancelled_owned());
-    let server = tokio::spawn(server.into_future());
+    let config = engine.config();
+    let limits =
+        serve::Limits { max_connections: config.server.max_connections, header_timeout: config.server.header_timeout };
+    let admin = match config.server.admin_listen {
+        Some(addr) => {
+            let l = bind(addr).await.context("the admin listener ([server].admin_listen)")?;
+            info!(%addr, "status and metrics are served on the admin address only");
+            Some(tokio::spawn(serve::serve(l, serve::admin(state.clone()), limits, stop.clone(), STOP_GRACE)))
+        }
+        None => None,
+    };
+    let public = serve::public(state, admin.is_none());
+    let server = tokio::spawn(serve::serve(listener, public, limits, stop.clone(), STOP_GRACE));
     info!(
         %addr,
         sources = engine.config().sources.len(),
@@ -658,10 +668,9 @@ pub async fn run(
     }
     let _ = tokio::time::timeout(STOP_GRACE, renderer).await;
     let _ = tokio::time::timeout(STOP_GRACE, pruner).await;
-    match tokio::time::timeout(STOP_GRACE, server).await {
-        Ok(Ok(Err(e))) => warn!("the server stopped with an error: {e}"),
-        Err(_) => warn!("open connections did not close in time"),
-        _ => {}
+    let _ = tokio::time::timeout(STOP_GRACE * 2, server).await;
+    if let Some(admin) = admin {
+        let _ = tokio::time::timeout(STOP_GRACE * 2, admin).await;
     }
     engine.store.flush().await.context("cannot flush the store on shutdown")?;
     info!("stopped; the store is flushed");

@@ -6,6 +6,7 @@
 //! waits on ingest. `/status` reads the small per-source health records.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -13,7 +14,13 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, SourceKind};
 use crate::model::{FeedKind, SourceHealth};
@@ -34,7 +41,28 @@ impl AppState {
     }
 }
 
+/// Every route; `/status` and `/metrics` only when `admin` (they move to the admin
+/// listener when `[server].admin_listen` is set).
 pub fn router(state: Arc<AppState>) -> Router {
+    public(state.clone(), true)
+}
+
+/// The routes of the public listener.
+pub fn public(state: Arc<AppState>, with_admin: bool) -> Router {
+    let routes = if with_admin { admin_routes() } else { Router::new() };
+    routes.merge(feed_routes()).with_state(state)
+}
+
+/// The routes of the admin listener: status and metrics.
+pub fn admin(state: Arc<AppState>) -> Router {
+    admin_routes().route("/healthz", get(|| async { "ok\n" })).with_state(state)
+}
+
+fn admin_routes() -> Router<Arc<AppState>> {
+    Router::new().route("/status", get(status)).route("/metrics", get(metrics))
+}
+
+fn feed_routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(index))
         .route(
@@ -58,10 +86,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/feeds.opml", get(feeds_opml))
         .route("/sources.opml", get(sources_opml))
-        .route("/status", get(status))
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/metrics", get(metrics))
-        .with_state(state)
 }
 
 /// `NAME.EXT` → (NAME, kind).
@@ -398,4 +423,62 @@ pub fn index_page(p: &Publisher, statuses: &[SourceStatus]) -> String {
 /// Escapes text for HTML.
 fn esc(s: &str) -> String {
     html_escape::encode_double_quoted_attribute(s).into_owned()
+}
+
+/// What the listener allows each client, so that slow or flooding clients cannot
+/// starve readers or ingest.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_connections: usize,
+    /// For a request's headers to arrive, and for an idle connection to send one.
+    pub header_timeout: Duration,
+}
+
+/// The largest request head accepted: loa answers GETs, a few headers long.
+const MAX_REQUEST_HEAD: usize = 64 * 1024;
+
+/// Serves `app` on `listener` until `stop`, then lets open requests finish for
+/// `grace`. Connections beyond `max_connections` wait in the kernel's queue; a
+/// client that sends no request head within `header_timeout`, or leaves its
+/// connection idle that long, is dropped.
+pub async fn serve(listener: TcpListener, app: Router, limits: Limits, stop: CancellationToken, grace: Duration) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    loop {
+        let slot = tokio::select! {
+            _ = stop.cancelled() => break,
+            slot = slots.clone().acquire_owned() => slot.expect("the connection semaphore is never closed"),
+        };
+        let stream = tokio::select! {
+            _ = stop.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, mostly: wait rather than spin.
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        // HTTP/1.1 only: sniffing for HTTP/2 would wait for a first byte without
+        // any timeout. Behind a TLS proxy, the proxy speaks HTTP/2 to readers.
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .max_buf_size(MAX_REQUEST_HEAD)
+            .keep_alive(true);
+        let service = TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!("open connections did not close in time");
+    }
 }

@@ -347,3 +347,64 @@ async fn sigkill_during_ingest_twenty_times_loses_and_doubles_nothing() {
     .unwrap();
     assert_eq!(served.len(), feeds * per_feed, "everything was ingested in the end");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_oversized_clients_do_not_starve_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, engine, _) = ingested(dir.path(), "").await;
+    let state = Arc::new(loa::serve::AppState {
+        publisher: engine.publisher.clone(),
+        store: engine.store.clone(),
+        metrics: engine.metrics.clone(),
+        config: engine.shared_config(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let limits = loa::serve::Limits { max_connections: 4096, header_timeout: Duration::from_secs(1) };
+    tokio::spawn(loa::serve::serve(
+        listener,
+        loa::serve::public(state, true),
+        limits,
+        stop.clone(),
+        Duration::from_secs(2),
+    ));
+
+    // Many idle connections (the descriptor limit permitting)...
+    let idle_count = 400;
+    let mut idle = Vec::new();
+    for _ in 0..idle_count {
+        idle.push(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+    }
+    // ...do not keep a reader from being served.
+    let t = Instant::now();
+    let body = tokio::task::spawn_blocking(move || http_get(port, "/feed.atom")).await.unwrap();
+    assert!(body.is_some_and(|b| b.contains("<feed")));
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // And they are closed once the header timeout passes.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let reads = idle.into_iter().map(|mut s| async move {
+        let mut rest = Vec::new();
+        // A 408 or nothing, then the end: the server closed it.
+        tokio::time::timeout(Duration::from_millis(500), tokio::io::AsyncReadExt::read_to_end(&mut s, &mut rest))
+            .await
+            .is_ok()
+    });
+    let closed = futures_util::future::join_all(reads).await.into_iter().filter(|c| *c).count();
+    assert_eq!(closed, idle_count, "idle connections are dropped");
+
+    // A request head larger than loa accepts is refused, not buffered.
+    let huge = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = write!(s, "GET /feed.atom HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(200_000));
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    })
+    .await
+    .unwrap();
+    assert!(!huge.starts_with("HTTP/1.1 200"), "{}", &huge[..huge.len().min(80)]);
+    stop.cancel();
+}
