@@ -8,6 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 N="${1:-1000}"; M="${2:-30}"; RUNS="${3:-3}"
 need bc bc
+need newsboat newsboat
 build_loa
 WORK="$(mktemp -d)"
 python3 "$ROOT/bench/gen_feeds.py" "$WORK/feeds" "$N" "$M"
@@ -28,6 +29,12 @@ for run in $(seq 1 "$RUNS"); do
     measure "cold (run $run)" "$LOA" fetch -c "$WORK/loa.toml"
     "$LOA" sources -c "$WORK/loa.toml" | awk 'NR>1 && $NF != "" && $2 != "200" && $2 != "304" {bad++} END {if (bad) print bad " sources failed; see loa sources"}'
     measure "all 304 (run $run)" "$LOA" fetch -c "$WORK/loa.toml"
+    # The peer: newsboat reloading the same URLs with as many threads.
+    rm -f "$WORK/newsboat.db"
+    seq 0 $((N - 1)) | xargs -I{} printf 'http://127.0.0.1:%s/f%04d.xml\n' "$PORT" {} >"$WORK/urls"
+    printf 'reload-threads 32\n' >"$WORK/newsboat.conf"
+    HOME="$WORK" measure "newsboat cold (run $run)" newsboat -u "$WORK/urls" -c "$WORK/newsboat.db" -C "$WORK/newsboat.conf" -x reload
+    HOME="$WORK" measure "newsboat again (run $run)" newsboat -u "$WORK/urls" -c "$WORK/newsboat.db" -C "$WORK/newsboat.conf" -x reload
 done
 echo "stories: $(curl -s -o /dev/null -w '' http://127.0.0.1:1/ 2>/dev/null; true)" >/dev/null
 rm -rf "$WORK"

@@ -1,0 +1,68 @@
+//! Items per second on a corpus of feed files: raw feed-rs parsing, and loa's whole
+//! ingest path (decode, parse, normalize, identity, story lookup, commit to sled).
+//!
+//!   cargo run --release --example ingest_corpus -- DIR [RUNS=5]
+//!
+//! Used by `bench/ingest-peers.sh`; prints `name items seconds_median`.
+
+use std::time::Instant;
+
+use loa::config::Config;
+use loa::store::{Batch, Store};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = std::path::PathBuf::from(&args[1]);
+    let runs: usize = args.get(2).map(|r| r.parse().unwrap()).unwrap_or(5);
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+
+    let mut items = 0;
+    let raw = median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                items = files.iter().map(|(_, b)| feed_rs::parser::parse(&b[..]).unwrap().entries.len()).sum();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    println!("feed_rs_parse {items} {raw:.4}");
+
+    let mut text = String::new();
+    for (i, (name, _)) in files.iter().enumerate() {
+        text.push_str(&format!("[[source]]\nid = \"s{i}\"\nurl = \"https://site{i}.example.vn/{name}\"\nagency = \"ubnd-tinh\"\n"));
+    }
+    let config = Config::parse(&text, "corpus.toml").unwrap();
+    let now = chrono::Utc::now();
+    let ingest = median(
+        (0..runs)
+            .map(|_| {
+                let tmp = tempfile::tempdir().unwrap();
+                let store = Store::open(tmp.path(), 64 << 20).unwrap();
+                let t = Instant::now();
+                let mut n = 0;
+                for (source, (_, bytes)) in config.sources.iter().zip(&files) {
+                    let text = loa::fetch::charset::to_utf8(bytes, None).unwrap().text;
+                    let doc = loa::normalize::read_document(&text, &source.url, source, &config.agencies, config.poll.timezone, now).unwrap();
+                    n += doc.items.len();
+                    let mut batch = Batch::default();
+                    loa::dedupe::ingest(&store, doc.items, now, &mut batch).unwrap();
+                    store.commit(&batch).unwrap();
+                }
+                assert_eq!(n, items);
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    println!("loa_ingest {items} {ingest:.4}");
+}
