@@ -15,8 +15,38 @@ use loa::publish::{Publisher, Query, Settings};
 use loa::store::{Batch, Scope, Store, StoredItem};
 
 const WORDS: &[&str] = &[
-    "hội", "nghị", "sơ", "kết", "công", "tác", "dân", "vận", "tháng", "đầu", "năm", "triển", "khai", "nhiệm", "vụ", "tỉnh",
-    "ủy", "ban", "thường", "trực", "kiểm", "tra", "giám", "sát", "xây", "dựng", "nông", "thôn", "mới", "chuyển", "đổi", "số",
+    "hội",
+    "nghị",
+    "sơ",
+    "kết",
+    "công",
+    "tác",
+    "dân",
+    "vận",
+    "tháng",
+    "đầu",
+    "năm",
+    "triển",
+    "khai",
+    "nhiệm",
+    "vụ",
+    "tỉnh",
+    "ủy",
+    "ban",
+    "thường",
+    "trực",
+    "kiểm",
+    "tra",
+    "giám",
+    "sát",
+    "xây",
+    "dựng",
+    "nông",
+    "thôn",
+    "mới",
+    "chuyển",
+    "đổi",
+    "số",
 ];
 
 fn text(seed: u64, n: usize) -> String {
@@ -64,8 +94,7 @@ fn story(i: u64, agencies: u64) -> (Story, StoredItem) {
         id: id.clone(),
         title: item.title.clone(),
         link: item.link.clone(),
-        summary: item.summary.clone(),
-        content: item.content.clone(),
+        excerpt: text(i + 7, 40),
         published,
         updated: published,
         authors: vec![],
@@ -92,7 +121,11 @@ fn dir_size(path: &std::path::Path) -> u64 {
             rd.flatten()
                 .map(|e| {
                     let m = e.metadata().unwrap();
-                    if m.is_dir() { dir_size(&e.path()) } else { m.len() }
+                    if m.is_dir() {
+                        dir_size(&e.path())
+                    } else {
+                        m.len()
+                    }
                 })
                 .sum()
         })
@@ -148,7 +181,20 @@ fn main() {
     println!("rerender_after_one_new_ms {:.2}", started.elapsed().as_secs_f64() * 1000.0);
 
     let started = Instant::now();
-    let doc = publisher.query(&store, &Scope::All, FeedKind::Atom, &Query::new(None, None, Some("kiem tra giam sat"))).unwrap().unwrap();
+    let doc = publisher
+        .query(&store, &Scope::All, FeedKind::Atom, &Query::new(None, None, Some("kiem tra giam sat")))
+        .unwrap()
+        .unwrap();
     println!("search_ms {:.1} (found {})", started.elapsed().as_secs_f64() * 1000.0, doc.entries);
-    println!("rss_kib {}", std::fs::read_to_string("/proc/self/status").unwrap().lines().find(|l| l.starts_with("VmRSS")).unwrap().split_whitespace().nth(1).unwrap());
+    println!(
+        "rss_kib {}",
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("VmRSS"))
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+    );
 }

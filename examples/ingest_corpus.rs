@@ -40,7 +40,9 @@ fn main() {
 
     let mut text = String::new();
     for (i, (name, _)) in files.iter().enumerate() {
-        text.push_str(&format!("[[source]]\nid = \"s{i}\"\nurl = \"https://site{i}.example.vn/{name}\"\nagency = \"ubnd-tinh\"\n"));
+        text.push_str(&format!(
+            "[[source]]\nid = \"s{i}\"\nurl = \"https://site{i}.example.vn/{name}\"\nagency = \"ubnd-tinh\"\n"
+        ));
     }
     let config = Config::parse(&text, "corpus.toml").unwrap();
     let now = chrono::Utc::now();
@@ -53,7 +55,15 @@ fn main() {
                 let mut n = 0;
                 for (source, (_, bytes)) in config.sources.iter().zip(&files) {
                     let text = loa::fetch::charset::to_utf8(bytes, None).unwrap().text;
-                    let doc = loa::normalize::read_document(&text, &source.url, source, &config.agencies, config.poll.timezone, now).unwrap();
+                    let doc = loa::normalize::read_document(
+                        &text,
+                        &source.url,
+                        source,
+                        &config.agencies,
+                        config.poll.timezone,
+                        now,
+                    )
+                    .unwrap();
                     n += doc.items.len();
                     let mut batch = Batch::default();
                     loa::dedupe::ingest(&store, doc.items, now, &mut batch).unwrap();

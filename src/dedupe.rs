@@ -454,6 +454,21 @@ fn member_items(store: &Store, story: &Story) -> Result<Vec<Item>, StoreError> {
     Ok(items)
 }
 
+/// The first words of an item's text, plain, for search and summaries.
+fn excerpt(item: &Item) -> String {
+    const CHARS: usize = 280;
+    let text = item
+        .summary
+        .as_deref()
+        .or(item.content.as_deref())
+        .map(crate::normalize::text::html_to_text)
+        .unwrap_or_default();
+    match text.char_indices().nth(CHARS) {
+        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
+        None => text,
+    }
+}
+
 /// Builds a story from its member items. The primary is the copy on the credited
 /// agency's own site if there is one, else the earliest; the story is dated by its
 /// earliest copy.
@@ -474,8 +489,7 @@ fn compose(id: StoryId, members: &[Item], before: Option<&Story>, now: DateTime<
         id,
         title: primary.title.clone(),
         link: primary.link.clone(),
-        summary: primary.summary.clone(),
-        content: primary.content.clone(),
+        excerpt: excerpt(primary),
         published,
         updated: updated.max(published),
         authors: primary.authors.clone(),

@@ -178,8 +178,10 @@ pub struct Story {
     pub id: StoryId,
     pub title: String,
     pub link: Option<String>,
-    pub summary: Option<String>,
-    pub content: Option<String>,
+    /// The start of the primary's text, plain: for search and JSON Feed's
+    /// `summary`. The article itself stays in the primary item, stored once.
+    #[serde(default)]
+    pub excerpt: String,
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub authors: Vec<String>,

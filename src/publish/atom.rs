@@ -8,7 +8,7 @@ use super::xml::{element, empty, esc};
 use super::{rfc3339, Page, Settings};
 
 pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
-    let mut out = String::with_capacity(2048 + page.stories.len() * 2048);
+    let mut out = String::with_capacity(2048 + page.entries.len() * 2048);
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     let _ = writeln!(out, "<?xml-stylesheet href=\"{}\" type=\"text/xsl\"?>", esc(&s.stylesheet_url()));
     out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"vi\">");
@@ -30,7 +30,8 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
         empty(&mut out, "link", &[("rel", "hub"), ("href", hub)]);
     }
     element(&mut out, "generator", &[("version", env!("CARGO_PKG_VERSION"))], "loa");
-    for story in page.stories {
+    for entry in page.entries {
+        let story = &entry.story;
         out.push_str("<entry>");
         element(&mut out, "id", &[], &s.entry_id(story));
         element(&mut out, "title", &[("type", "text")], &story.title);
@@ -50,10 +51,10 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
         for c in &story.categories {
             empty(&mut out, "category", &[("term", c)]);
         }
-        if let Some(summary) = &story.summary {
+        if let Some(summary) = &entry.summary {
             element(&mut out, "summary", &[("type", "html")], summary);
         }
-        let content = story.content.as_deref().or(story.summary.as_deref()).unwrap_or(&story.title);
+        let content = entry.content.as_deref().or(entry.summary.as_deref()).unwrap_or(&story.title);
         element(&mut out, "content", &[("type", "html")], content);
         let primary = &story.members[0];
         out.push_str("<source>");

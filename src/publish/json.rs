@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{rfc3339, Page, Settings};
+use super::{rfc3339, Entry, Page, Settings};
 
 pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     let feed = JsonFeed {
@@ -16,19 +16,15 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
         authors: vec![JsonAuthor { name: s.title.clone() }],
         hubs: s.hubs.iter().map(|h| JsonHub { kind: "WebSub", url: h.clone() }).collect(),
         items: page
-            .stories
+            .entries
             .iter()
-            .map(|story| JsonItem {
+            .map(|Entry { story, summary, content }| JsonItem {
                 id: s.entry_id(story),
                 url: story.link.clone(),
                 external_url: None,
                 title: story.title.clone(),
-                content_html: story
-                    .content
-                    .clone()
-                    .or_else(|| story.summary.clone())
-                    .unwrap_or_else(|| story.title.clone()),
-                summary: story.summary.as_deref().map(crate::normalize::text::html_to_text),
+                content_html: content.clone().or_else(|| summary.clone()).unwrap_or_else(|| story.title.clone()),
+                summary: (!story.excerpt.is_empty()).then(|| story.excerpt.clone()),
                 date_published: rfc3339(Some(story.published)),
                 date_modified: rfc3339(Some(story.updated)),
                 authors: vec![JsonAuthor { name: story.agency_name.clone() }],

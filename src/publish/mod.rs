@@ -178,10 +178,19 @@ impl Settings {
     }
 }
 
-/// One document to render: which stories, and how it names itself.
+/// A story with its primary's article, read from the item where it is kept.
+pub struct Entry {
+    pub story: Story,
+    /// HTML.
+    pub summary: Option<String>,
+    /// HTML.
+    pub content: Option<String>,
+}
+
+/// One document to render: which entries, and how it names itself.
 pub struct Page<'a> {
     pub title: &'a str,
-    pub stories: &'a [Story],
+    pub entries: &'a [Entry],
     /// This document's URL.
     pub self_url: String,
     /// The feed's first page.
@@ -293,8 +302,9 @@ impl Publisher {
         for scope in scopes {
             let (stories, next) = store.page(scope, None, self.settings.limit)?;
             self.learn_names(&stories);
+            let entries = entries(store, stories)?;
             for kind in FeedKind::ALL {
-                let doc = self.render(scope, kind, &stories, None, next.as_ref(), None);
+                let doc = self.render(scope, kind, &entries, None, next.as_ref(), None);
                 fresh.push(((scope.clone(), kind), Arc::new(doc)));
             }
         }
@@ -357,7 +367,8 @@ impl Publisher {
             Some(q) => (store.find(scope, limit, SEARCH_SCAN, |s| matches(s, q))?, None),
             None => store.page(scope, query.before.as_ref(), limit)?,
         };
-        let doc = Arc::new(self.render(scope, kind, &stories, query.before.as_ref(), next.as_ref(), Some(query)));
+        let entries = entries(store, stories)?;
+        let doc = Arc::new(self.render(scope, kind, &entries, query.before.as_ref(), next.as_ref(), Some(query)));
         let mut cache = self.queries.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= QUERY_CACHE {
             cache.clear();
@@ -398,7 +409,7 @@ impl Publisher {
         &self,
         scope: &Scope,
         kind: FeedKind,
-        stories: &[Story],
+        entries: &[Entry],
         this: Option<&Cursor>,
         next: Option<&Cursor>,
         query: Option<&Query>,
@@ -410,10 +421,10 @@ impl Publisher {
             (None, Some(q)) => format!("{}{}", s.url(scope, kind), q.query_string()),
             (None, None) => s.url(scope, kind),
         };
-        let updated = stories.iter().map(|s| s.updated).max();
+        let updated = entries.iter().map(|e| e.story.updated).max();
         let page = Page {
             title: &title,
-            stories,
+            entries,
             self_url,
             feed_url: s.url(scope, kind),
             next_url: next.map(|c| format!("{}{}", s.base_url, Settings::page_path(scope, kind, c))),
@@ -424,7 +435,7 @@ impl Publisher {
             FeedKind::Rss => rss::render(s, &page),
             FeedKind::Json => json::render(s, &page),
         };
-        Document::new(kind, bytes, updated, stories.len(), next.cloned())
+        Document::new(kind, bytes, updated, entries.len(), next.cloned())
     }
 }
 
@@ -446,8 +457,20 @@ impl Query {
     }
 }
 
-/// Whether a story's title or summary contains a folded query, tones ignored.
+/// Whether a story's title or excerpt contains a folded query, tones ignored.
 fn matches(story: &Story, folded_query: &str) -> bool {
     let hay = |t: &str| agency::slug(t).contains(folded_query);
-    hay(&story.title) || story.summary.as_deref().is_some_and(|s| hay(&crate::normalize::text::html_to_text(s)))
+    hay(&story.title) || hay(&story.excerpt)
+}
+
+/// The stories with their primaries' articles.
+fn entries(store: &Store, stories: Vec<Story>) -> Result<Vec<Entry>, StoreError> {
+    stories
+        .into_iter()
+        .map(|story| {
+            let item = store.item(&story.members[0].item_key)?.map(|s| s.item);
+            let (summary, content) = item.map(|i| (i.summary, i.content)).unwrap_or_default();
+            Ok(Entry { story, summary, content })
+        })
+        .collect()
 }

@@ -12,9 +12,10 @@ use crate::normalize::text::xml_safe;
 
 pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     let items = page
-        .stories
+        .entries
         .iter()
-        .map(|story| {
+        .map(|entry| {
+            let story = &entry.story;
             let primary = &story.members[0];
             let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
             dc.set_creators(vec![xml_safe(&story.agency_name).into_owned()]);
@@ -22,10 +23,10 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
             rss::Item {
                 title: Some(xml_safe(&story.title).into_owned()),
                 link,
-                description: story
+                description: entry
                     .summary
                     .as_deref()
-                    .or(story.content.as_deref())
+                    .or(entry.content.as_deref())
                     .map(|h| xml_safe(h).into_owned())
                     .or_else(|| Some(xml_safe(&story.title).into_owned())),
                 guid: Some(rss::Guid { value: s.entry_id(story), permalink: false }),
