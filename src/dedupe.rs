@@ -376,19 +376,7 @@ impl Reader<'_> {
 /// The text of some HTML for comparison: tags out, entities decoded. Unlike
 /// `normalize::text::html_to_text` it skips NFC and spacing, which folding redoes.
 fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
+    let out = crate::normalize::text::strip_tags(html);
     if out.contains('&') {
         html_escape::decode_html_entities(&out).into_owned()
     } else {

@@ -43,17 +43,7 @@ async fn site(publish: &str) -> Site {
     for (id, _, _) in SOURCES {
         engine.cycle(&[id.to_string()]).await;
     }
-    let stop = CancellationToken::new();
-    let state = Arc::new(loa::serve::AppState {
-        publisher: engine.publisher.clone(),
-        store: engine.store.clone(),
-        metrics: engine.metrics.clone(),
-        config: engine.shared_config(),
-    });
-    let s = stop.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, loa::serve::router(state)).with_graceful_shutdown(s.cancelled_owned()).await.unwrap()
-    });
+    let stop = common::serve_engine(&engine, listener);
     Site { engine, base, stop, _server: server, _dir: dir }
 }
 

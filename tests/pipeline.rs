@@ -42,18 +42,7 @@ fn read_back(bytes: &[u8]) -> Vec<(String, chrono::DateTime<chrono::Utc>, String
 async fn serve(engine: &Arc<Engine>) -> (String, CancellationToken) {
     let listener = loa::daemon::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let stop = CancellationToken::new();
-    let state = Arc::new(loa::serve::AppState {
-        publisher: engine.publisher.clone(),
-        store: engine.store.clone(),
-        metrics: engine.metrics.clone(),
-        config: engine.shared_config(),
-    });
-    let s = stop.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, loa::serve::router(state)).with_graceful_shutdown(s.cancelled_owned()).await.unwrap()
-    });
-    (base, stop)
+    (base, common::serve_engine(engine, listener))
 }
 
 fn client() -> reqwest::Client {

@@ -191,6 +191,11 @@ fn is_xml_illegal(c: char) -> bool {
 
 /// The text of some HTML, for titles derived from content and for search.
 pub fn html_to_text(html: &str) -> String {
+    clean(&strip_tags(html))
+}
+
+/// HTML with its tags replaced by spaces; entities and spacing left as they are.
+pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {
@@ -204,7 +209,7 @@ pub fn html_to_text(html: &str) -> String {
             _ => {}
         }
     }
-    clean(&out)
+    out
 }
 
 #[cfg(test)]

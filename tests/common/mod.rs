@@ -188,3 +188,22 @@ pub fn config_text(server: &SourceServer, sources: &[(&str, &str, &str)], store:
     }
     text
 }
+
+/// Serves an engine's routes on `listener` until the returned token is cancelled.
+pub fn serve_engine(
+    engine: &std::sync::Arc<loa::daemon::Engine>,
+    listener: tokio::net::TcpListener,
+) -> tokio_util::sync::CancellationToken {
+    let stop = tokio_util::sync::CancellationToken::new();
+    let state = std::sync::Arc::new(loa::serve::AppState {
+        publisher: engine.publisher.clone(),
+        store: engine.store.clone(),
+        metrics: engine.metrics.clone(),
+        config: engine.shared_config(),
+    });
+    let s = stop.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, loa::serve::router(state)).with_graceful_shutdown(s.cancelled_owned()).await.unwrap()
+    });
+    stop
+}
