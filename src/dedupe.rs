@@ -58,25 +58,56 @@ struct Pending {
     notes: Vec<Note>,
 }
 
+/// An item read off the ingest lock: re-polls already dropped, its fingerprint,
+/// its stored record and its dedupe note computed by the source's own thread.
+pub struct Prepared {
+    item: Item,
+    fingerprint: String,
+    prev: Option<StoredItem>,
+    note: Note,
+}
+
+/// Drops the items stored unchanged and computes what ingest needs of the rest.
+/// Needs no lock: only this source's own poll writes this source's items.
+pub fn prepare(store: &Store, items: Vec<Item>) -> Result<Vec<Prepared>, StoreError> {
+    let mut out = Vec::with_capacity(items.len());
+    for mut item in items {
+        let fingerprint = item.fingerprint();
+        let prev = store.item(&item.store_key())?;
+        if let Some(p) = &prev {
+            if p.fingerprint == fingerprint {
+                continue;
+            }
+            item.first_seen = p.item.first_seen;
+        }
+        let note = Note::of(&item);
+        out.push(Prepared { item, fingerprint, prev, note });
+    }
+    Ok(out)
+}
+
 /// Works out the writes for one source's items. Nothing is written until the
 /// caller commits the batch.
 pub fn ingest(store: &Store, items: Vec<Item>, now: DateTime<Utc>, batch: &mut Batch) -> Result<Outcome, StoreError> {
+    ingest_prepared(store, prepare(store, items)?, now, batch)
+}
+
+/// `ingest` for items already prepared; this part must run one source at a time.
+pub fn ingest_prepared(
+    store: &Store,
+    items: Vec<Prepared>,
+    now: DateTime<Utc>,
+    batch: &mut Batch,
+) -> Result<Outcome, StoreError> {
     let mut out = Outcome::default();
     // Stories changed earlier in this batch, so later items see them.
     let mut pending: HashMap<StoryId, Pending> = HashMap::new();
-    for mut item in items {
+    for Prepared { item, fingerprint, prev, note } in items {
         let key = item.store_key();
-        let fingerprint = item.fingerprint();
-        let prev = store.item(&key)?;
-        if prev.as_ref().is_some_and(|p| p.fingerprint == fingerprint) {
-            continue;
-        }
-        let note = Note::of(&item);
         let prefixes = note.lookup_prefixes();
         let is_new = prev.is_none();
         let story_id = match prev {
             Some(prev) => {
-                item.first_seen = prev.item.first_seen;
                 out.updated_items += 1;
                 prev.story
             }
