@@ -27,7 +27,8 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::model::{Item, SourceHealth, Story, StoryId};
 
 /// The layout this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: records in postcard (schema-1 JSON records are still read).
+pub const SCHEMA_VERSION: u32 = 2;
 
 const ITEM: &[u8] = b"i";
 const STORY: &[u8] = b"s";
@@ -172,6 +173,10 @@ impl Store {
                 let found = <[u8; 4]>::try_from(v.as_ref()).map(u32::from_be_bytes).unwrap_or(u32::MAX);
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::TooNew { path: path.to_path_buf(), found });
+                }
+                if found < SCHEMA_VERSION {
+                    // Schema 1's JSON records stay readable: new writes are compact.
+                    data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
                 }
             }
         }
@@ -610,12 +615,23 @@ fn time_key(millis: i64) -> [u8; 8] {
     ((millis as u64) ^ (1 << 63)).to_be_bytes()
 }
 
+/// The first byte of a record in the compact encoding (postcard). Schema 1 wrote
+/// JSON, whose records start with `{`: both are read.
+const COMPACT: u8 = 0x01;
+
+/// Records are postcard: about half the bytes of JSON, which is what sled's log,
+/// cache and index pay for.
 fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(v).map_err(|e| StoreError::Corrupt { what: "record to write".into(), error: e.to_string() })
+    postcard::to_extend(v, vec![COMPACT])
+        .map_err(|e| StoreError::Corrupt { what: "record to write".into(), error: e.to_string() })
 }
 
 fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt { what: what.into(), error: e.to_string() })
+    let corrupt = |error: String| StoreError::Corrupt { what: what.into(), error };
+    match bytes.split_first() {
+        Some((&COMPACT, rest)) => postcard::from_bytes(rest).map_err(|e| corrupt(e.to_string())),
+        _ => serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string())),
+    }
 }
 
 #[cfg(test)]
@@ -692,6 +708,26 @@ mod tests {
         }
         let err = Store::open(dir.path(), 1 << 20).err().expect("refused");
         assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    #[test]
+    fn schema_1_json_records_are_read_and_the_store_moves_to_schema_2() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path(), 1 << 20).unwrap();
+            store.data.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
+            let old = SourceHealth { items_total: 7, ..Default::default() };
+            store.data.insert(prefixed(HEALTH, b"s"), serde_json::to_vec(&old).unwrap()).unwrap();
+            store.flush_blocking().unwrap();
+        }
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(store.health("s").unwrap().unwrap().items_total, 7);
+        assert_eq!(store.data.get(SCHEMA_KEY).unwrap().unwrap().as_ref(), &2u32.to_be_bytes());
+        let mut b = Batch::default();
+        b.put_health("s", SourceHealth { items_total: 8, ..Default::default() });
+        store.commit(&b).unwrap();
+        assert_eq!(store.data.get(prefixed(HEALTH, b"s")).unwrap().unwrap()[0], COMPACT, "new writes are compact");
+        assert_eq!(store.health("s").unwrap().unwrap().items_total, 8);
     }
 
     #[test]
