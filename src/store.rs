@@ -131,10 +131,6 @@ impl Batch {
         self.notes.push((member_note_key(story, item_key), note));
     }
 
-    /// Nothing but the source's health: no reader-visible change.
-    pub fn is_health_only(&self) -> bool {
-        self.items.is_empty() && self.stories.is_empty()
-    }
 }
 
 /// How many stories and items the store holds, kept with the data so that
@@ -204,17 +200,6 @@ impl Store {
 
     pub fn health(&self, source: &str) -> Result<Option<SourceHealth>, StoreError> {
         self.get(&prefixed(HEALTH, source.as_bytes()))
-    }
-
-    /// Every source with recorded health, by id.
-    pub fn all_health(&self) -> Result<Vec<(String, SourceHealth)>, StoreError> {
-        self.data
-            .scan_prefix(HEALTH)
-            .map(|kv| {
-                let (k, v) = kv?;
-                Ok((String::from_utf8_lossy(&k[1..]).into_owned(), decode(&v, "source health")?))
-            })
-            .collect()
     }
 
     pub fn story_count(&self) -> usize {
