@@ -33,8 +33,12 @@ const SAME_BODY: f64 = 0.7;
 /// different events under one title.
 const DIFFERENT_BODY: f64 = 0.2;
 
-const MINHASH: usize = 32;
-const BANDS: usize = 8;
+/// MinHash of word pairs, in 4 bands of 4: a body pair with Jaccard 0.9 shares a
+/// band with probability 0.99, at 0.7 (the merge threshold) 0.67. Each band is a
+/// write and a range scan per new item, so few bands keep ingest cheap; copies
+/// whose titles match are found by the title lookup anyway.
+const MINHASH: usize = 16;
+const BANDS: usize = 4;
 const ROWS: usize = MINHASH / BANDS;
 
 /// What one source's poll changed.
@@ -168,7 +172,7 @@ fn find_story(
     let date = DateTime::<Utc>::from_timestamp_millis(note.date_ms).unwrap_or_default();
     let (from, to) = (date - Duration::days(WINDOW_DAYS), date + Duration::days(WINDOW_DAYS));
     // The title lookup first: most copies share their title, and a hit spares the
-    // eight body lookups.
+    // four body lookups.
     let mut checked: Vec<StoryId> = Vec::new();
     for prefix in prefixes {
         for id in store.keyed(prefix, from, to)? {
@@ -585,7 +589,7 @@ mod tests {
         assert_eq!(a.minhash, b.minhash);
         let c = Note::of(&item("c", "Khác hẳn", OTHER, "2022-08-03T09:30:00Z"));
         let same = a.minhash.iter().zip(c.minhash).filter(|(x, y)| **x == *y).count();
-        assert!(same < 4, "{same}");
+        assert!(same < 3, "{same}");
     }
 
     #[test]

@@ -130,7 +130,6 @@ impl Batch {
     pub fn put_member_note(&mut self, story: &StoryId, item_key: &str, note: Vec<u8>) {
         self.notes.push((member_note_key(story, item_key), note));
     }
-
 }
 
 /// How many stories and items the store holds, kept with the data so that
