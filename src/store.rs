@@ -773,7 +773,7 @@ mod tests {
             let mut b = Batch::default();
             b.put_key(lookup_key(b"Tabcdefgh", at, &id));
             store.commit(&b).unwrap();
-            assert_eq!(store.keyed(b"Tabcdefgh", from, to).unwrap(), std::slice::from_ref(&id));
+            assert_eq!(store.keyed(b"Tabcdefgh", from, to).unwrap(), [id.clone()]);
             assert!(store.keyed(b"Tzzzzzzzz", from, to).unwrap().is_empty());
             assert!(!store.lookups.may_contain(b"Tzzzzzzzz"));
             store.flush_blocking().unwrap();
