@@ -147,69 +147,6 @@ pub struct Store {
     data: sled::Tree,
     /// The counts as last committed; the lock also orders commits.
     counts: Arc<Mutex<Counts>>,
-    /// Which lookup prefixes have keys: most new items have no copy elsewhere, and
-    /// a negative answer here spares their range scans.
-    lookups: Arc<Bloom>,
-}
-
-/// A Bloom filter over the dedupe lookup prefixes in the store. Kept in memory,
-/// built at open (in the background for a large store; until it is complete it
-/// answers "maybe" to everything) and fed by every commit. Bits are only ever set.
-struct Bloom {
-    bits: Vec<std::sync::atomic::AtomicU64>,
-    complete: std::sync::atomic::AtomicBool,
-}
-
-/// 2^25 bits (4 MiB): at a million stories (five million prefixes) about one
-/// lookup in twenty is a false "maybe".
-const BLOOM_BITS: usize = 1 << 25;
-/// Stories above which the filter is built in the background rather than at open.
-const BLOOM_SYNC_LIMIT: u64 = 200_000;
-
-impl Bloom {
-    fn new() -> Bloom {
-        Bloom {
-            bits: (0..BLOOM_BITS / 64).map(|_| std::sync::atomic::AtomicU64::new(0)).collect(),
-            complete: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
-
-    /// Four positions by double hashing of the prefix's FNV hash.
-    fn positions(prefix: &[u8]) -> [usize; 4] {
-        let h = prefix.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
-        let (a, b) = (h, h.rotate_left(32) | 1);
-        std::array::from_fn(|i| (a.wrapping_add(b.wrapping_mul(i as u64)) % BLOOM_BITS as u64) as usize)
-    }
-
-    fn insert(&self, prefix: &[u8]) {
-        for p in Self::positions(prefix) {
-            self.bits[p / 64].fetch_or(1 << (p % 64), std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-
-    fn may_contain(&self, prefix: &[u8]) -> bool {
-        !self.complete.load(std::sync::atomic::Ordering::Acquire)
-            || Self::positions(prefix)
-                .iter()
-                .all(|p| self.bits[p / 64].load(std::sync::atomic::Ordering::Relaxed) & (1 << (p % 64)) != 0)
-    }
-
-    /// Adds every lookup key of the store, then answers for real.
-    fn fill(&self, data: &sled::Tree) {
-        for kv in data.scan_prefix(LOOKUP) {
-            match kv {
-                Ok((k, _)) => self.insert(lookup_prefix(&k)),
-                // An unreadable store is reported elsewhere; stay on "maybe".
-                Err(_) => return,
-            }
-        }
-        self.complete.store(true, std::sync::atomic::Ordering::Release);
-    }
-}
-
-/// The caller's prefix inside a lookup key: `k · prefix · time(8) · id(16)`.
-fn lookup_prefix(key: &[u8]) -> &[u8] {
-    &key[1.min(key.len())..key.len().saturating_sub(24).max(1.min(key.len()))]
 }
 
 impl Store {
@@ -245,15 +182,7 @@ impl Store {
             },
             _ => Counts::default(),
         };
-        let lookups = Arc::new(Bloom::new());
-        if counts.stories <= BLOOM_SYNC_LIMIT {
-            lookups.fill(&data);
-        } else {
-            // A large store starts serving at once; lookups scan until this is done.
-            let (bloom, tree) = (lookups.clone(), data.clone());
-            std::thread::spawn(move || bloom.fill(&tree));
-        }
-        Ok(Store { path: path.to_path_buf(), db, data, counts: Arc::new(Mutex::new(counts)), lookups })
+        Ok(Store { path: path.to_path_buf(), db, data, counts: Arc::new(Mutex::new(counts)) })
     }
 
     pub fn path(&self) -> &Path {
@@ -358,9 +287,6 @@ impl Store {
     /// The stories keyed under `prefix` at a time within `from..=to`: the lookup
     /// half of `Batch::put_key`, with keys made by `lookup_key`.
     pub fn keyed(&self, prefix: &[u8], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<StoryId>, StoreError> {
-        if !self.lookups.may_contain(prefix) {
-            return Ok(Vec::new());
-        }
         let start = lookup_key(prefix, from, &StoryId(String::new()));
         let mut end = lookup_key(prefix, to, &StoryId(String::new()));
         end.extend_from_slice(&[0xff; 17]);
@@ -424,10 +350,6 @@ impl Store {
         }
         for k in &batch.keys {
             b.insert(k.as_slice(), &[]);
-        }
-        // Before the write: a lookup that sees the key must not be told "absent".
-        for k in &batch.keys {
-            self.lookups.insert(lookup_prefix(k));
         }
         for (k, v) in &batch.notes {
             b.insert(k.as_slice(), v.as_slice());
@@ -595,7 +517,6 @@ impl Store {
         }
         self.data.apply_batch(b)?;
         self.recount()?;
-        self.lookups.fill(&self.data);
         Ok(n)
     }
 
@@ -759,29 +680,6 @@ mod tests {
         assert_eq!(titles(Scope::Agency("tinh-uy".into())), ["c"]);
         assert_eq!(store.data.scan_prefix(TIME).count(), 3);
         assert_eq!(store.story_count(), 3);
-    }
-
-    #[test]
-    fn lookups_find_what_was_keyed_and_skip_what_never_was() {
-        let dir = tempfile::tempdir().unwrap();
-        let at: DateTime<Utc> = "2022-08-05T00:00:00Z".parse().unwrap();
-        let (from, to) = (at - chrono::Duration::days(1), at + chrono::Duration::days(1));
-        let id = StoryId("0123456789abcdef".into());
-        {
-            let store = Store::open(dir.path(), 1 << 20).unwrap();
-            assert!(store.lookups.complete.load(std::sync::atomic::Ordering::Acquire));
-            let mut b = Batch::default();
-            b.put_key(lookup_key(b"Tabcdefgh", at, &id));
-            store.commit(&b).unwrap();
-            assert_eq!(store.keyed(b"Tabcdefgh", from, to).unwrap(), [id.clone()]);
-            assert!(store.keyed(b"Tzzzzzzzz", from, to).unwrap().is_empty());
-            assert!(!store.lookups.may_contain(b"Tzzzzzzzz"));
-            store.flush_blocking().unwrap();
-        }
-        // Rebuilt from the store at open.
-        let store = Store::open(dir.path(), 1 << 20).unwrap();
-        assert!(store.lookups.may_contain(b"Tabcdefgh"));
-        assert_eq!(store.keyed(b"Tabcdefgh", from, to).unwrap(), [id]);
     }
 
     #[test]
