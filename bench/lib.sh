@@ -64,3 +64,15 @@ measure() {
     read -r wall user sys rss < <(tail -n 1 "$out")
     printf '%-28s %8.2f s %8.2f s %8.1f MiB\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 }
+
+# start_demo WORK: runs `loa demo` on a free loopback port, sets PORT, waits until
+# the demo sources have been polled, and on exit stops it and removes WORK.
+start_demo() {
+    local work="$1"
+    PORT="$(free_port)"
+    "$LOA" demo --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+    DEMO=$!
+    trap 'kill $DEMO 2>/dev/null; rm -rf "'"$work"'"' EXIT
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/feed.json" | grep -q '"items": \[$' && break; sleep 0.2; done
+    sleep 1
+}

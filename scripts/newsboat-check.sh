@@ -9,12 +9,7 @@ source "$(dirname "$0")/../bench/lib.sh"
 need newsboat newsboat
 build_loa
 WORK="$(mktemp -d)"
-PORT="$(free_port)"
-"$LOA" demo --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
-DEMO=$!
-trap 'kill $DEMO 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/feed.json" | grep -q '"items": \[$' && break; sleep 0.2; done
-sleep 1
+start_demo "$WORK"
 export HOME="$WORK"
 fail=0
 printf '%-48s %8s %8s\n' "feed" "entries" "newsboat"

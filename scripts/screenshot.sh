@@ -10,12 +10,7 @@ need chromium chromium
 build_loa
 mkdir -p "$OUT"
 WORK="$(mktemp -d)"
-PORT="$(free_port)"
-"$LOA" demo --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
-DEMO=$!
-trap 'kill $DEMO 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/feed.json" | grep -q '"items": \[$' && break; sleep 0.2; done
-sleep 1
+start_demo "$WORK"
 shot() { # shot URL FILE
     chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
         --disable-component-update --disable-sync --user-data-dir="$WORK/profile" --hide-scrollbars \
