@@ -103,6 +103,21 @@ fn stop(mut child: Child) -> std::process::ExitStatus {
     }
 }
 
+/// Starts `loa run`, reads the three merged feeds once it serves, and stops it:
+/// the feeds as (status, ETag, body) and the exit status.
+fn run_and_read_feeds(config: &std::path::Path, base: &str) -> (Vec<(u16, String, Vec<u8>)>, std::process::ExitStatus) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(["run", "-c"])
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(base, &mut child);
+    let feeds = ["feed.atom", "feed.rss", "feed.json"].iter().map(|f| get(&format!("{base}/{f}")).unwrap()).collect();
+    (feeds, stop(child))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
     let server = SourceServer::start().await;
@@ -137,20 +152,7 @@ async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
     let base = format!("http://127.0.0.1:{port}");
     let first = tokio::task::spawn_blocking({
         let (config, base) = (config.clone(), base.clone());
-        move || {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
-                .args(["run", "-c"])
-                .arg(&config)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            wait_ready(&base, &mut child);
-            let feeds: Vec<_> =
-                ["feed.atom", "feed.rss", "feed.json"].iter().map(|f| get(&format!("{base}/{f}")).unwrap()).collect();
-            let status = stop(child);
-            (feeds, status)
-        }
+        move || run_and_read_feeds(&config, &base)
     })
     .await
     .unwrap();
@@ -162,26 +164,8 @@ async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
     }
     assert_eq!(feed_rs::parser::parse(&first.0[0].2[..]).unwrap().entries.len(), 12);
 
-    let second = tokio::task::spawn_blocking({
-        let (config, base) = (config.clone(), base.clone());
-        move || {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
-                .args(["run", "-c"])
-                .arg(&config)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            wait_ready(&base, &mut child);
-            let feeds: Vec<_> =
-                ["feed.atom", "feed.rss", "feed.json"].iter().map(|f| get(&format!("{base}/{f}")).unwrap()).collect();
-            stop(child);
-            feeds
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(first.0, second, "a new process serves the same bytes and ETags");
+    let second = tokio::task::spawn_blocking(move || run_and_read_feeds(&config, &base)).await.unwrap();
+    assert_eq!(first.0, second.0, "a new process serves the same bytes and ETags");
 }
 
 #[test]
