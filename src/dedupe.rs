@@ -554,26 +554,10 @@ mod tests {
 
     fn item(source: &str, title: &str, body: &str, date: &str) -> Item {
         Item {
-            source: source.into(),
-            identity: crate::model::Identity::Guid(title.into()),
-            guid: None,
             title: title.into(),
-            link: None,
-            canonical_url: None,
             summary: Some(body.into()),
-            content: None,
             published: Some(date.parse().unwrap()),
-            updated: None,
-            first_seen: date.parse().unwrap(),
-            authors: vec![],
-            categories: vec![],
-            agency: "tinh-uy".into(),
-            agency_name: "Tỉnh ủy".into(),
-            evidence: crate::model::Evidence::SourceDefault,
-            source_agency: "tinh-uy".into(),
-            source_url: "https://a.vn/rss".into(),
-            source_title: None,
-            listing: None,
+            ..Item::sample(source, title, date)
         }
     }
 

@@ -296,6 +296,36 @@ pub fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// A plain item of the `tinh-uy` agency for unit tests: source `source`, guid
+/// identity `guid`, first seen at `first_seen`, nothing else set.
+#[cfg(test)]
+impl Item {
+    pub(crate) fn sample(source: &str, guid: &str, first_seen: &str) -> Item {
+        Item {
+            source: source.into(),
+            identity: Identity::Guid(guid.into()),
+            guid: None,
+            title: String::new(),
+            link: None,
+            canonical_url: None,
+            summary: None,
+            content: None,
+            published: None,
+            updated: None,
+            first_seen: first_seen.parse().expect("an RFC 3339 date"),
+            authors: vec![],
+            categories: vec![],
+            agency: "tinh-uy".into(),
+            agency_name: "Tỉnh ủy".into(),
+            evidence: Evidence::SourceDefault,
+            source_agency: "tinh-uy".into(),
+            source_url: "https://a.vn/rss".into(),
+            source_title: None,
+            listing: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -621,7 +621,7 @@ fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Identity, Member};
+    use crate::model::Member;
 
     fn story(id: &str, agency: &str, published: &str) -> Story {
         let published = published.parse().unwrap();
@@ -718,28 +718,7 @@ mod tests {
     fn items_and_health_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 1 << 20).unwrap();
-        let item = Item {
-            source: "s".into(),
-            identity: Identity::Guid("1".into()),
-            guid: Some("1".into()),
-            title: "t".into(),
-            link: None,
-            canonical_url: None,
-            summary: None,
-            content: None,
-            published: None,
-            updated: None,
-            first_seen: "2022-08-01T00:00:00Z".parse().unwrap(),
-            authors: vec![],
-            categories: vec![],
-            agency: "tinh-uy".into(),
-            agency_name: "Tỉnh ủy".into(),
-            evidence: crate::model::Evidence::SourceDefault,
-            source_agency: "tinh-uy".into(),
-            source_url: "https://a.vn/rss".into(),
-            source_title: None,
-            listing: None,
-        };
+        let item = Item { guid: Some("1".into()), title: "t".into(), ..Item::sample("s", "1", "2022-08-01T00:00:00Z") };
         let mut b = Batch::default();
         b.put_item(
             true,
