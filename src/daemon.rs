@@ -223,7 +223,7 @@ impl Engine {
     /// source's health and in the report.
     pub async fn poll_at(self: &Arc<Self>, source: &Source, now: DateTime<Utc>) -> PollReport {
         let mut health = self.store.health(&source.id).ok().flatten().unwrap_or_default();
-        if health.configured_url.as_deref() != Some(source.url.as_str()) {
+        if !health.is_for(source.url.as_str()) {
             // A new or changed URL starts afresh: no redirect, not gone, no validators.
             health = SourceHealth { items_total: health.items_total, recent: health.recent, ..Default::default() };
             health.configured_url = Some(source.url.to_string());
@@ -832,7 +832,7 @@ mod systemd {
 async fn source_loop(engine: Arc<Engine>, source: Source, stop: CancellationToken) {
     let health = engine.store.health(&source.id).ok().flatten();
     // A URL changed in the config starts afresh, even for a source that was gone.
-    let health = health.filter(|h| h.configured_url.as_deref() == Some(source.url.as_str()));
+    let health = health.filter(|h| h.is_for(source.url.as_str()));
     let mut delay = schedule::initial_delay(health.as_ref(), Utc::now());
     loop {
         let Some(wait) = delay else {

@@ -269,6 +269,12 @@ pub struct SourceHealth {
 }
 
 impl SourceHealth {
+    /// Whether this record is about `url`, the source's configured URL: a record
+    /// about another URL (the config changed it) says nothing of this one.
+    pub fn is_for(&self, url: &str) -> bool {
+        self.configured_url.as_deref() == Some(url)
+    }
+
     /// How many of the recent items are dated within a week before `now`.
     pub fn items_last_week(&self, now: DateTime<Utc>) -> usize {
         let since = (now - chrono::Duration::days(7)).timestamp();

@@ -304,13 +304,8 @@ pub fn source_statuses(config: &Config, store: &Store) -> Vec<SourceStatus> {
         .sources
         .iter()
         .map(|s| {
-            // A record about another URL (the config changed) says nothing of this one.
-            let h: SourceHealth = store
-                .health(&s.id)
-                .ok()
-                .flatten()
-                .filter(|h| h.configured_url.as_deref() == Some(s.url.as_str()))
-                .unwrap_or_default();
+            let h: SourceHealth =
+                store.health(&s.id).ok().flatten().filter(|h| h.is_for(s.url.as_str())).unwrap_or_default();
             let items_last_week = h.items_last_week(Utc::now());
             SourceStatus {
                 id: s.id.clone(),
