@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, SourceKind};
 use crate::model::{FeedKind, SourceHealth};
-use crate::publish::{Coding, Document, Publisher, Query, Settings};
+use crate::publish::{Coding, Document, Publisher, Query, Representation, Settings};
 use crate::store::{Cursor, Scope, Store};
 
 /// What the handlers share.
@@ -95,6 +95,12 @@ fn split_file(file: &str) -> Option<(&str, FeedKind)> {
     Some((name, FeedKind::from_extension(ext)?))
 }
 
+/// `CURSOR.EXT` → (cursor, kind).
+fn split_page(file: &str) -> Option<(Cursor, FeedKind)> {
+    let (cursor, kind) = split_file(file)?;
+    Some((Cursor::from_hex(cursor)?, kind))
+}
+
 async fn agency_feed(
     state: State<Arc<AppState>>,
     Path(file): Path<String>,
@@ -113,7 +119,7 @@ async fn merged_page(
     headers: HeaderMap,
     q: RawQuery,
 ) -> Response {
-    match split_file(&file).and_then(|(c, k)| Some((Cursor::from_hex(c)?, k))) {
+    match split_page(&file) {
         Some((cursor, kind)) => feed(state, headers, q, Scope::All, kind, Some(cursor)).await,
         None => not_found(),
     }
@@ -125,7 +131,7 @@ async fn agency_page(
     headers: HeaderMap,
     q: RawQuery,
 ) -> Response {
-    match split_file(&file).and_then(|(c, k)| Some((Cursor::from_hex(c)?, k))) {
+    match split_page(&file) {
         Some((cursor, kind)) => feed(state, headers, q, Scope::Agency(slug), kind, Some(cursor)).await,
         None => not_found(),
     }
@@ -168,7 +174,7 @@ async fn feed(
         }
     };
     match doc {
-        Some(doc) => conditional(&doc, &headers, state.publisher.settings(), &scope),
+        Some(doc) => conditional(&doc, &headers, state.publisher.settings()),
         None => not_found(),
     }
 }
@@ -181,18 +187,22 @@ fn bad_request(why: &'static str) -> Response {
     (StatusCode::BAD_REQUEST, why).into_response()
 }
 
-/// The best coding the client accepts: br, then gzip, then none.
+/// The best coding the client accepts: br, then gzip, then none. A coding the
+/// client names is taken at its own weight, so `br;q=0, *` refuses br.
 pub fn negotiate(req: &HeaderMap) -> Coding {
     let Some(accept) = req.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return Coding::Identity };
-    let accepts = |name: &str| {
-        accept.split(',').any(|part| {
+    let weights: Vec<(&str, f32)> = accept
+        .split(',')
+        .map(|part| {
             let mut it = part.split(';');
             let coding = it.next().unwrap_or("").trim();
             let q =
                 it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
-            (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
+            (coding, q)
         })
-    };
+        .collect();
+    let weight = |name: &str| weights.iter().find(|(c, _)| c.eq_ignore_ascii_case(name)).map(|&(_, q)| q);
+    let accepts = |name: &str| weight(name).or_else(|| weight("*")).is_some_and(|q| q > 0.0);
     if accepts("br") {
         Coding::Brotli
     } else if accepts("gzip") {
@@ -216,32 +226,24 @@ fn wants_page(req: &HeaderMap, kind: FeedKind) -> bool {
 
 /// 200 with the document in the best coding the client accepts, or 304 when the
 /// client's validators still hold.
-pub fn conditional(doc: &Document, req: &HeaderMap, settings: &Settings, scope: &Scope) -> Response {
+pub fn conditional(doc: &Document, req: &HeaderMap, settings: &Settings) -> Response {
     let coding = negotiate(req);
-    let page = wants_page(req, doc.kind);
-    let mut etag = doc.etag(coding);
-    if page {
-        // Another media type is another representation: its own validator.
-        etag.insert_str(etag.len() - 1, "-xml");
-    }
+    let browser = wants_page(req, doc.kind);
+    let etag = doc.etag_header(Representation { coding, browser });
     let mut headers = HeaderMap::new();
-    headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag is a valid header"));
-    if let Some(lm) = doc.last_modified {
-        let v = httpdate::fmt_http_date(lm.into());
-        headers.insert(header::LAST_MODIFIED, HeaderValue::from_str(&v).expect("http date is a valid header"));
+    headers.insert(header::ETAG, etag.clone());
+    if let Some(lm) = &doc.headers.last_modified {
+        headers.insert(header::LAST_MODIFIED, lm.clone());
     }
-    let cc = format!("public, max-age={}", settings.max_age.as_secs());
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_str(&cc).expect("digits are a valid header"));
+    headers.insert(header::CACHE_CONTROL, settings.cache_control.clone());
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding, Accept"));
-    let mut links = vec![format!("<{}>; rel=\"self\"", settings.url(scope, doc.kind))];
-    links.extend(settings.hubs.iter().map(|h| format!("<{h}>; rel=\"hub\"")));
-    if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
-        headers.insert(header::LINK, v);
+    if let Some(link) = &doc.headers.link {
+        headers.insert(header::LINK, link.clone());
     }
-    if not_modified(&etag, doc.last_modified, req) {
+    if not_modified(etag.to_str().unwrap_or(""), doc.last_modified, req) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    let ctype = if page { "application/xml; charset=utf-8" } else { doc.kind.content_type() };
+    let ctype = if browser { "application/xml; charset=utf-8" } else { doc.kind.content_type() };
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     if let Some(enc) = coding.header() {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));

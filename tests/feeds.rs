@@ -224,6 +224,12 @@ async fn conditional_get_matrix() {
     etags.sort();
     etags.dedup();
     assert_eq!(etags.len(), 3, "a strong ETag per representation");
+
+    // A coding the client refuses by name is not chosen through a wildcard.
+    for (accept, want) in [("br;q=0, *", Some("gzip")), ("*;q=0.5, gzip;q=0, br;q=0", None), ("*", Some("br"))] {
+        let (_, h, _) = get(&url, &[("accept-encoding", accept)]).await;
+        assert_eq!(h.get("content-encoding").map(|v| v.to_str().unwrap()), want, "{accept}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,6 +243,11 @@ async fn paging_limits_and_tone_insensitive_search() {
         let (status, headers, body) = get(&url, &[]).await;
         assert_eq!(status, 200, "{url}");
         assert!(headers.contains_key("etag"));
+        assert!(
+            headers["link"].to_str().unwrap().starts_with(&format!("<{url}>; rel=\"self\"")),
+            "each page's Link header names the page itself: {:?}",
+            headers["link"]
+        );
         let feed = feed_rs::parser::parse(&body[..]).unwrap();
         assert!(feed.entries.len() <= 5);
         ids.extend(feed.entries.iter().map(|e| e.id.clone()));

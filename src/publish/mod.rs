@@ -19,10 +19,10 @@ use std::io::Write as _;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use axum::http::HeaderValue;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use url::Url;
 
 use crate::agency::{self, Registry};
 use crate::config::Config;
@@ -42,9 +42,9 @@ const QUERY_CACHE: usize = 512;
 /// A content coding a document is kept in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coding {
-    Identity,
-    Gzip,
-    Brotli,
+    Identity = 0,
+    Gzip = 1,
+    Brotli = 2,
 }
 
 impl Coding {
@@ -72,6 +72,52 @@ pub struct Document {
     pub entries: usize,
     /// Where the next older page starts, if there is one.
     pub next: Option<Cursor>,
+    /// The response headers that never change for this document, built once here
+    /// so that serving it only sends bytes.
+    pub headers: DocHeaders,
+}
+
+/// A document's fixed response headers.
+#[derive(Debug)]
+pub struct DocHeaders {
+    /// The ETag of each representation, by [`Representation::index`].
+    etags: [HeaderValue; 6],
+    pub last_modified: Option<HeaderValue>,
+    /// `rel="self"` (this document's own URL) and the WebSub hubs.
+    pub link: Option<HeaderValue>,
+}
+
+/// One representation of a document: its content coding, and whether it is the
+/// `application/xml` view that browsers get (another media type, so its own ETag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Representation {
+    pub coding: Coding,
+    pub browser: bool,
+}
+
+impl Representation {
+    const ALL: [Representation; 6] = [
+        Representation { coding: Coding::Identity, browser: false },
+        Representation { coding: Coding::Gzip, browser: false },
+        Representation { coding: Coding::Brotli, browser: false },
+        Representation { coding: Coding::Identity, browser: true },
+        Representation { coding: Coding::Gzip, browser: true },
+        Representation { coding: Coding::Brotli, browser: true },
+    ];
+
+    fn index(self) -> usize {
+        self.coding as usize + if self.browser { 3 } else { 0 }
+    }
+
+    fn etag(self, digest: &str) -> String {
+        let coding = match self.coding {
+            Coding::Identity => "",
+            Coding::Gzip => "-gz",
+            Coding::Brotli => "-br",
+        };
+        let view = if self.browser { "-xml" } else { "" };
+        format!("\"{digest}{coding}{view}\"")
+    }
 }
 
 impl Document {
@@ -81,6 +127,7 @@ impl Document {
         last_modified: Option<DateTime<Utc>>,
         entries: usize,
         next: Option<Cursor>,
+        link: &str,
     ) -> Document {
         let digest = hex(&Sha256::digest(&bytes)[..16]);
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -92,6 +139,14 @@ impl Document {
             let mut w = brotli::CompressorWriter::new(&mut brotli, 4096, 5, 18);
             let _ = w.write_all(&bytes);
         }
+        let headers = DocHeaders {
+            etags: Representation::ALL
+                .map(|r| HeaderValue::from_str(&r.etag(&digest)).expect("a hex ETag is a valid header")),
+            last_modified: last_modified.map(|lm| {
+                HeaderValue::from_str(&httpdate::fmt_http_date(lm.into())).expect("an HTTP date is a valid header")
+            }),
+            link: HeaderValue::from_str(link).ok(),
+        };
         Document {
             kind,
             bytes: Bytes::from(bytes),
@@ -101,16 +156,19 @@ impl Document {
             last_modified,
             entries,
             next,
+            headers,
         }
     }
 
-    /// The strong ETag of the document in a coding: each representation has its own.
+    /// The strong ETag of a representation: each has its own.
+    pub fn etag_header(&self, r: Representation) -> &HeaderValue {
+        &self.headers.etags[r.index()]
+    }
+
+    /// The strong ETag of the document in a coding, as feed readers get it.
     pub fn etag(&self, coding: Coding) -> String {
-        match coding {
-            Coding::Identity => format!("\"{}\"", self.digest),
-            Coding::Gzip => format!("\"{}-gz\"", self.digest),
-            Coding::Brotli => format!("\"{}-br\"", self.digest),
-        }
+        let v = self.etag_header(Representation { coding, browser: false });
+        v.to_str().expect("ETags are ASCII").to_string()
     }
 
     pub fn body(&self, coding: Coding) -> &Bytes {
@@ -130,7 +188,11 @@ pub struct Settings {
     /// Without a trailing slash.
     pub base_url: String,
     pub max_age: Duration,
+    /// `Cache-Control` of every document, from `max_age`.
+    pub cache_control: HeaderValue,
     pub hubs: Vec<String>,
+    /// The authority of `tag:` entry ids.
+    tag_host: String,
 }
 
 impl Settings {
@@ -140,7 +202,10 @@ impl Settings {
             limit: config.publish.limit,
             base_url: config.server.base_url.as_str().trim_end_matches('/').to_string(),
             max_age: config.publish.max_age,
+            cache_control: HeaderValue::from_str(&format!("public, max-age={}", config.publish.max_age.as_secs()))
+                .expect("digits are a valid header"),
             hubs: config.publish.hubs.iter().map(|h| h.to_string()).collect(),
+            tag_host: config.server.base_url.host_str().unwrap_or("localhost").to_string(),
         }
     }
 
@@ -171,11 +236,19 @@ impl Settings {
 
     /// The `tag:` URI of a story, stable for its whole life.
     fn entry_id(&self, story: &Story) -> String {
-        let host = Url::parse(&self.base_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_else(|| "localhost".into());
-        format!("tag:{host},2026:story/{}", story.id)
+        format!("tag:{},2026:story/{}", self.tag_host, story.id)
+    }
+
+    /// The public URL of an older page of a feed.
+    pub fn page_url(&self, scope: &Scope, kind: FeedKind, cursor: &Cursor) -> String {
+        format!("{}{}", self.base_url, Self::page_path(scope, kind, cursor))
+    }
+
+    /// The `Link` header of a document at `self_url`: itself and the WebSub hubs.
+    fn link_header(&self, self_url: &str) -> String {
+        let mut links = vec![format!("<{self_url}>; rel=\"self\"")];
+        links.extend(self.hubs.iter().map(|h| format!("<{h}>; rel=\"hub\"")));
+        links.join(", ")
     }
 }
 
@@ -226,13 +299,41 @@ impl Query {
     }
 }
 
+/// Older pages and queries as rendered, with the generation of the store's
+/// stories they were read from.
+#[derive(Default)]
+struct QueryCache {
+    generation: u64,
+    docs: HashMap<(Scope, FeedKind, Query), Arc<Document>>,
+}
+
+impl QueryCache {
+    /// A change: every kept document may be stale.
+    fn invalidate(&mut self) {
+        self.generation += 1;
+        self.docs.clear();
+    }
+
+    /// Keeps a document read at `generation`, unless a change came since: it
+    /// would serve stories older than the feeds' first pages until the next one.
+    fn insert(&mut self, generation: u64, key: (Scope, FeedKind, Query), doc: Arc<Document>) {
+        if generation != self.generation {
+            return;
+        }
+        if self.docs.len() >= QUERY_CACHE {
+            self.docs.clear();
+        }
+        self.docs.insert(key, doc);
+    }
+}
+
 /// The rendered documents, replaced whole when a scope changes.
 pub struct Publisher {
     settings: Settings,
     registry: Registry,
     docs: RwLock<HashMap<(Scope, FeedKind), Arc<Document>>>,
     /// Older pages and queries, rendered on first request; emptied by a change.
-    queries: Mutex<HashMap<(Scope, FeedKind, Query), Arc<Document>>>,
+    queries: Mutex<QueryCache>,
     /// Held from reading the store to installing the documents, so a render that
     /// read older state can never replace one that read newer state.
     render_lock: Mutex<()>,
@@ -248,7 +349,7 @@ impl Publisher {
             settings,
             registry,
             docs: RwLock::new(HashMap::new()),
-            queries: Mutex::new(HashMap::new()),
+            queries: Mutex::new(QueryCache::default()),
             render_lock: Mutex::new(()),
             dirty: Mutex::new(BTreeSet::new()),
             learned: RwLock::new(HashMap::new()),
@@ -323,7 +424,7 @@ impl Publisher {
             }
         }
         drop(docs);
-        self.queries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.queries.lock().unwrap_or_else(|e| e.into_inner()).invalidate();
         Ok(changed)
     }
 
@@ -360,9 +461,13 @@ impl Publisher {
             return Ok(None);
         }
         let key = (scope.clone(), kind, query.clone());
-        if let Some(doc) = self.queries.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(Some(doc.clone()));
-        }
+        let generation = {
+            let cache = self.queries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(doc) = cache.docs.get(&key) {
+                return Ok(Some(doc.clone()));
+            }
+            cache.generation
+        };
         let limit = query.limit.unwrap_or(self.settings.limit);
         let (stories, next) = match &query.q {
             Some(q) => (store.find(scope, limit, SEARCH_SCAN, |s| matches(s, q))?, None),
@@ -370,11 +475,7 @@ impl Publisher {
         };
         let entries = entries(store, stories)?;
         let doc = Arc::new(self.render(scope, kind, &entries, query.before.as_ref(), next.as_ref(), Some(query)));
-        let mut cache = self.queries.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= QUERY_CACHE {
-            cache.clear();
-        }
-        cache.insert(key, doc.clone());
+        self.queries.lock().unwrap_or_else(|e| e.into_inner()).insert(generation, key, doc.clone());
         Ok(Some(doc))
     }
 
@@ -418,17 +519,18 @@ impl Publisher {
         let s = &self.settings;
         let title = self.title(scope);
         let self_url = match (this, query) {
-            (Some(c), _) => format!("{}{}", s.base_url, Settings::page_path(scope, kind, c)),
+            (Some(c), _) => s.page_url(scope, kind, c),
             (None, Some(q)) => format!("{}{}", s.url(scope, kind), q.query_string()),
             (None, None) => s.url(scope, kind),
         };
         let updated = entries.iter().map(|e| e.story.updated).max();
+        let link = s.link_header(&self_url);
         let page = Page {
             title: &title,
             entries,
             self_url,
             feed_url: s.url(scope, kind),
-            next_url: next.map(|c| format!("{}{}", s.base_url, Settings::page_path(scope, kind, c))),
+            next_url: next.map(|c| s.page_url(scope, kind, c)),
             updated,
         };
         let bytes = match kind {
@@ -436,7 +538,7 @@ impl Publisher {
             FeedKind::Rss => rss::render(s, &page),
             FeedKind::Json => json::render(s, &page),
         };
-        Document::new(kind, bytes, updated, entries.len(), next.cloned())
+        Document::new(kind, bytes, updated, entries.len(), next.cloned(), &link)
     }
 }
 
