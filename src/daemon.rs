@@ -157,8 +157,10 @@ impl Engine {
             }
         };
         systemd::status(self);
-        if !changed.is_empty() && !self.config().publish.hubs.is_empty() {
-            tokio::spawn(notify_hubs(self.fetcher.clone(), self.config().publish.hubs.clone(), changed));
+        // The hubs the feeds name, as rendered: a reload does not change them.
+        let hubs = &self.publisher.settings().hubs;
+        if !changed.is_empty() && !hubs.is_empty() {
+            tokio::spawn(notify_hubs(self.fetcher.clone(), hubs.clone(), changed));
         }
     }
 
@@ -189,8 +191,11 @@ impl Engine {
         if before.is_none() && max.is_none() {
             return Ok(0);
         }
-        let _one_at_a_time = self.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let n = self.store.prune(before, max)?;
+        let n = {
+            let _one_at_a_time = self.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.store.prune(before, max)?
+        };
+        // Polls go on while the store is flushed and the feeds re-rendered.
         if n > 0 {
             self.store.flush_blocking()?;
             self.publisher.render_all(&self.store)?;

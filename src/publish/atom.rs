@@ -27,7 +27,7 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
         empty(&mut out, "link", &[("rel", "next"), ("href", next)]);
     }
     for hub in &s.hubs {
-        empty(&mut out, "link", &[("rel", "hub"), ("href", hub)]);
+        empty(&mut out, "link", &[("rel", "hub"), ("href", hub.as_str())]);
     }
     element(&mut out, "generator", &[("version", env!("CARGO_PKG_VERSION"))], "loa");
     for entry in page.entries {

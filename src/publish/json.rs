@@ -14,7 +14,7 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
         next_url: page.next_url.clone(),
         language: "vi",
         authors: vec![JsonAuthor { name: s.title.clone() }],
-        hubs: s.hubs.iter().map(|h| JsonHub { kind: "WebSub", url: h.clone() }).collect(),
+        hubs: s.hubs.iter().map(|h| JsonHub { kind: "WebSub", url: h.to_string() }).collect(),
         items: page
             .entries
             .iter()

@@ -23,6 +23,7 @@ use axum::http::HeaderValue;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use url::Url;
 
 use crate::agency::{self, Registry};
 use crate::config::Config;
@@ -190,7 +191,7 @@ pub struct Settings {
     pub max_age: Duration,
     /// `Cache-Control` of every document, from `max_age`.
     pub cache_control: HeaderValue,
-    pub hubs: Vec<String>,
+    pub hubs: Vec<Url>,
     /// The authority of `tag:` entry ids.
     tag_host: String,
 }
@@ -204,7 +205,7 @@ impl Settings {
             max_age: config.publish.max_age,
             cache_control: HeaderValue::from_str(&format!("public, max-age={}", config.publish.max_age.as_secs()))
                 .expect("digits are a valid header"),
-            hubs: config.publish.hubs.iter().map(|h| h.to_string()).collect(),
+            hubs: config.publish.hubs.clone(),
             tag_host: config.server.base_url.host_str().unwrap_or("localhost").to_string(),
         }
     }

@@ -56,7 +56,7 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     if let Some(next) = &page.next_url {
         links.push(link("next", next, None));
     }
-    links.extend(s.hubs.iter().map(|h| link("hub", h, None)));
+    links.extend(s.hubs.iter().map(|h| link("hub", h.as_str(), None)));
     let mut atom = AtomExtension::default();
     atom.set_links(links);
     let channel = rss::Channel {
