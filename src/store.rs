@@ -76,14 +76,10 @@ impl Cursor {
     }
 
     pub fn from_hex(s: &str) -> Option<Cursor> {
-        if !s.len().is_multiple_of(2) || s.len() > 128 {
+        if s.len() > 128 {
             return None;
         }
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-            .collect::<Option<Vec<u8>>>()
-            .map(Cursor)
+        crate::model::unhex(s).map(Cursor)
     }
 }
 
@@ -140,6 +136,24 @@ struct Counts {
     items: u64,
 }
 
+impl Counts {
+    /// Stories then items, each a big-endian u64.
+    fn to_bytes(self) -> [u8; 16] {
+        let mut v = [0; 16];
+        v[..8].copy_from_slice(&self.stories.to_be_bytes());
+        v[8..].copy_from_slice(&self.items.to_be_bytes());
+        v
+    }
+
+    /// What `to_bytes` wrote; zero counts for anything else.
+    fn from_bytes(v: &[u8]) -> Counts {
+        let Ok(v) = <[u8; 16]>::try_from(v) else { return Counts::default() };
+        let (stories, items) = v.split_at(8);
+        let word = |b: &[u8]| u64::from_be_bytes(b.try_into().expect("8 bytes"));
+        Counts { stories: word(stories), items: word(items) }
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
@@ -175,13 +189,7 @@ impl Store {
                 }
             }
         }
-        let counts = match data.get(COUNTS_KEY)? {
-            Some(v) if v.len() == 16 => Counts {
-                stories: u64::from_be_bytes(v[..8].try_into().expect("8 bytes")),
-                items: u64::from_be_bytes(v[8..].try_into().expect("8 bytes")),
-            },
-            _ => Counts::default(),
-        };
+        let counts = data.get(COUNTS_KEY)?.map(|v| Counts::from_bytes(&v)).unwrap_or_default();
         Ok(Store { path: path.to_path_buf(), db, data, counts: Arc::new(Mutex::new(counts)) })
     }
 
@@ -355,9 +363,7 @@ impl Store {
             b.insert(k.as_slice(), v.as_slice());
         }
         if next != *counts {
-            let mut v = next.stories.to_be_bytes().to_vec();
-            v.extend_from_slice(&next.items.to_be_bytes());
-            b.insert(COUNTS_KEY, v);
+            b.insert(COUNTS_KEY, &next.to_bytes());
         }
         self.data.apply_batch(b)?;
         *counts = next;
@@ -424,9 +430,7 @@ impl Store {
             stories: counts.stories.saturating_sub(doomed.len() as u64),
             items: counts.items.saturating_sub(items_gone),
         };
-        let mut v = next.stories.to_be_bytes().to_vec();
-        v.extend_from_slice(&next.items.to_be_bytes());
-        b.insert(COUNTS_KEY, v);
+        b.insert(COUNTS_KEY, &next.to_bytes());
         self.data.apply_batch(b)?;
         *counts = next;
         Ok(doomed.len())
@@ -524,10 +528,9 @@ impl Store {
     fn recount(&self) -> Result<(), StoreError> {
         let stories = self.data.scan_prefix(STORY).count() as u64;
         let items = self.data.scan_prefix(ITEM).count() as u64;
-        let mut v = stories.to_be_bytes().to_vec();
-        v.extend_from_slice(&items.to_be_bytes());
-        self.data.insert(COUNTS_KEY, v)?;
-        *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = Counts { stories, items };
+        let counts = Counts { stories, items };
+        self.data.insert(COUNTS_KEY, &counts.to_bytes())?;
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
         Ok(())
     }
 

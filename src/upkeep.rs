@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::model::hex;
+use crate::model::{hex, unhex};
 use crate::store::{Store, StoreError, SCHEMA_VERSION};
 
 #[derive(Debug, thiserror::Error)]
@@ -130,11 +130,4 @@ pub fn import(store: &Store, file: &Path) -> Result<u64, UpkeepError> {
     let n = store.load_records(records)?;
     store.flush_blocking()?;
     Ok(n)
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }

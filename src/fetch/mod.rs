@@ -9,7 +9,7 @@
 
 pub mod charset;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -45,14 +45,11 @@ pub struct Response {
     pub moved_to: Option<Url>,
     /// The body, decoded to UTF-8.
     pub text: String,
-    /// The encoding the body came in.
-    pub encoding: &'static str,
     /// Bytes received, after decompression.
     pub bytes: usize,
     pub validators: Validators,
     /// How long the server asks clients to wait (Cache-Control max-age, Expires).
     pub cache_for: Option<Duration>,
-    pub elapsed: Duration,
 }
 
 /// Why a fetch failed. Each message reads on its own after "source X (URL): ".
@@ -109,6 +106,15 @@ impl FetchError {
         match self {
             FetchError::Status { retry_after, .. } => *retry_after,
             _ => None,
+        }
+    }
+
+    /// A response that is not a success, with its reason phrase.
+    fn from_status(status: StatusCode, retry_after: Option<Duration>) -> FetchError {
+        FetchError::Status {
+            status: status.as_u16(),
+            reason: status.canonical_reason().map(str::to_string),
+            retry_after,
         }
     }
 
@@ -175,7 +181,6 @@ impl Fetcher {
     }
 
     async fn get_inner(&self, url: &Url, validators: Option<&Validators>) -> Result<Fetched, FetchError> {
-        let started = Instant::now();
         let mut current = url.clone();
         let mut seen = vec![current.clone()];
         // A source moves only when every hop of the chain is permanent.
@@ -229,11 +234,7 @@ impl Fetcher {
             let retry_after = matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)
                 .then(|| retry_after(&headers, Utc::now()))
                 .flatten();
-            return Err(FetchError::Status {
-                status: status.as_u16(),
-                reason: status.canonical_reason().map(str::to_string),
-                retry_after,
-            });
+            return Err(FetchError::from_status(status, retry_after));
         }
         let mut body = Vec::new();
         let mut stream = resp.bytes_stream();
@@ -251,14 +252,12 @@ impl Fetcher {
             url: current,
             moved_to,
             text: decoded.text,
-            encoding: decoded.encoding,
             bytes: body.len(),
             validators: Validators {
                 etag: header_str(&headers, header::ETAG),
                 last_modified: header_str(&headers, header::LAST_MODIFIED),
             },
             cache_for,
-            elapsed: started.elapsed(),
         })))
     }
 }
@@ -283,11 +282,7 @@ impl Fetcher {
         if status.is_success() {
             Ok(())
         } else {
-            Err(FetchError::Status {
-                status: status.as_u16(),
-                reason: status.canonical_reason().map(str::to_string),
-                retry_after: None,
-            })
+            Err(FetchError::from_status(status, None))
         }
     }
 }
