@@ -484,12 +484,8 @@ impl Engine {
         };
         let css = sel.clone();
         let page_url = page.url.clone();
-        match off_workers(move || parse::html::article(&page.text, &css)).await {
-            Ok(Ok(article)) => Some((article, page_url)),
-            Ok(Err(e)) => {
-                warn!(source = %source.id, url = %url, "article not read: {e}");
-                None
-            }
+        match off_workers(move || parse::html::article(&page.text, &css)).await.and_then(|r| Ok(r?)) {
+            Ok(article) => Some((article, page_url)),
             Err(e) => {
                 warn!(source = %source.id, url = %url, "article not read: {e}");
                 None
@@ -804,15 +800,18 @@ mod systemd {
         let _ = sd_notify::notify(states);
     }
 
-    /// READY=1, with a STATUS= line an operator sees in `systemctl status`.
+    /// The STATUS= line an operator sees in `systemctl status`.
+    fn status_line(engine: &Engine) -> String {
+        format!("{} sources, {} stories", engine.config().sources.len(), engine.store.story_count())
+    }
+
+    /// READY=1, with the status line.
     pub fn ready(engine: &Engine) {
-        let status = format!("{} sources, {} stories", engine.config().sources.len(), engine.store.story_count());
-        send(&[NotifyState::Ready, NotifyState::Status(&status)]);
+        send(&[NotifyState::Ready, NotifyState::Status(&status_line(engine))]);
     }
 
     pub fn status(engine: &Engine) {
-        let status = format!("{} sources, {} stories", engine.config().sources.len(), engine.store.story_count());
-        send(&[NotifyState::Status(&status)]);
+        send(&[NotifyState::Status(&status_line(engine))]);
     }
 
     pub fn reloading() {
