@@ -325,14 +325,12 @@ impl Engine {
         let source_id = source.id.clone();
         let mut updated = health.clone();
         let (outcome, updated) = tokio::task::spawn_blocking(move || {
-            let new_dates = doc_items.iter().map(|i| (i.store_key(), i.date())).collect::<Vec<_>>();
             // Everything that needs no lock first, on this source's own thread.
             let prepared = dedupe::prepare(&engine.store, doc_items)?;
             let _one_at_a_time = engine.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
             let mut batch = Batch::default();
             let outcome = dedupe::ingest_prepared(&engine.store, prepared, now, &mut batch)?;
-            updated
-                .record_new_items(new_dates.into_iter().filter(|(k, _)| outcome.new_keys.contains(k)).map(|(_, d)| d));
+            updated.record_new_items(outcome.new_dates.iter().copied());
             updated.validators = validators;
             updated.items_total += outcome.new_items as u64;
             updated.last_new = outcome.new_items as u64;

@@ -14,7 +14,7 @@
 //! never decodes a whole article. Ingest must run one source at a time (the daemon
 //! holds a lock), so that two sources carrying the same story cannot race.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -50,8 +50,8 @@ pub struct Outcome {
     pub merged_items: usize,
     /// The feed documents whose content changed.
     pub touched: BTreeSet<Scope>,
-    /// The store keys of the new items.
-    pub new_keys: HashSet<String>,
+    /// The dates of the new items.
+    pub new_dates: Vec<DateTime<Utc>>,
 }
 
 /// A story changed by this batch: as stored before, its member items, and the
@@ -117,7 +117,7 @@ pub fn ingest_prepared(
             }
             None => {
                 out.new_items += 1;
-                out.new_keys.insert(key.clone());
+                out.new_dates.push(item.date());
                 match find_story(store, &pending, &note, &prefixes)? {
                     Some(id) => {
                         out.merged_items += 1;
