@@ -75,10 +75,10 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
     let summary =
         raw.summary.as_deref().map(|h| text::strip_summary_prefix(&html::sanitize(h, base))).filter(|h| !h.is_empty());
     let content = raw.content.as_deref().map(|h| html::sanitize(h, base)).filter(|h| !h.is_empty());
+    let body = content.as_deref().or(summary.as_deref()).map(text::html_to_text).unwrap_or_default();
     let mut title = raw.title.as_deref().map(text::title).unwrap_or_default();
     if title.is_empty() {
         // JSON Feed and some RSS items carry no title: show the start of the text.
-        let body = content.as_deref().or(summary.as_deref()).map(text::html_to_text).unwrap_or_default();
         title = body.chars().take(100).collect();
     }
     if title.is_empty() && link.is_none() {
@@ -93,8 +93,9 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         .and_then(|c| link::absolute(c, base))
         .map(|c| link::canonical(&c))
         .or(link_key.clone());
-    let identity = match raw.guid.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
-        Some(g) => Identity::Guid(text::collapse(g.chars())),
+    let guid = raw.guid.as_deref().map(|g| text::collapse(g.chars())).filter(|g| !g.is_empty());
+    let identity = match &guid {
+        Some(g) => Identity::Guid(g.clone()),
         None => match &link_key {
             Some(c) => Identity::Link(c.clone()),
             None => Identity::Hash(content_hash(&title, content.as_deref().or(summary.as_deref()))),
@@ -104,13 +105,12 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
     let published = raw.published.and_then(plausible);
     let updated = raw.updated.and_then(plausible);
     let authors: Vec<String> = raw.authors.iter().map(|a| text::clean(a)).filter(|a| !a.is_empty()).collect();
-    let body = content.as_deref().or(summary.as_deref()).map(text::html_to_text).unwrap_or_default();
     let (agency, agency_name, evidence) =
         attribute(&authors, &body, &title, published.or(updated).unwrap_or(cx.now), cx);
     Some(Item {
         source: cx.source.id.clone(),
         identity,
-        guid: raw.guid.map(|g| g.trim().to_string()).filter(|g| !g.is_empty()),
+        guid,
         title,
         link: link.map(|l| l.to_string()),
         canonical_url,

@@ -156,7 +156,8 @@ pub fn strip_summary_prefix(html: &str) -> String {
     format!("{}{}", &html[..start], after.trim_start())
 }
 
-/// NFC, with XML-illegal control characters removed and whitespace collapsed.
+/// Control characters removed and whitespace (and zero-width spaces) collapsed;
+/// no NFC: callers that need it normalize first.
 pub fn collapse(chars: impl Iterator<Item = char>) -> String {
     let mut out = String::new();
     let mut space = false;
