@@ -163,16 +163,32 @@ pub struct Store {
     counts: Arc<Mutex<Counts>>,
 }
 
+/// How long opening waits for a lock that a store closed by this process may
+/// still hold; another process's lock is reported after it.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether sled could not open because another holder has the store's file lock.
+/// sled says so only in the message.
+fn is_lock_held(e: &std::io::Error) -> bool {
+    e.to_string().contains("could not acquire lock")
+}
+
 impl Store {
     /// Opens (or creates) the store; `cache_capacity` bounds sled's page cache.
     pub fn open(path: &Path, cache_capacity: u64) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_capacity)
-            .mode(sled::Mode::LowSpace)
-            .open()
-            .map_err(open_err)?;
+        let config = sled::Config::new().path(path).cache_capacity(cache_capacity).mode(sled::Mode::LowSpace);
+        // A store just closed in this process stays locked until sled's flusher
+        // thread lets go of it, moments later (recover and compact reopen at once).
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        let db = loop {
+            match config.open() {
+                Err(sled::Error::Io(e)) if is_lock_held(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                r => break r.map_err(open_err)?,
+            }
+        };
         let data = db.open_tree("loa").map_err(open_err)?;
         match data.get(SCHEMA_KEY)? {
             None => {
