@@ -178,6 +178,8 @@ impl Registry {
                 self.agencies.len() - 1
             }
         };
+        // A replaced agency's old names and aliases no longer denote it.
+        self.by_name.retain(|_, i| *i != idx);
         let a = &self.agencies[idx];
         self.by_slug.insert(a.slug.clone(), idx);
         for name in std::iter::once(&a.name).chain(&a.aliases) {
@@ -187,6 +189,7 @@ impl Registry {
             }
             self.by_name.insert(key, idx);
         }
+        self.abbreviations.retain(|key, _| self.by_name.contains_key(key));
     }
 
     /// The agency a body's name denotes on `date`: a known one (followed to its
@@ -243,9 +246,14 @@ impl Registry {
         self.by_slug.contains_key(slug)
     }
 
-    /// The agency a name or alias denotes, whatever its case, form or tone placement.
+    /// The agency a name or alias denotes, whatever its case, form or tone
+    /// placement; an abbreviation only as written (`TU`, not the name `Tú`).
     pub fn find(&self, name: &str) -> Option<&Agency> {
-        self.by_name.get(&slug(name)).map(|&i| &self.agencies[i])
+        let key = slug(name);
+        if self.abbreviations.get(&key).is_some_and(|abbr| abbr != name.trim()) {
+            return None;
+        }
+        self.by_name.get(&key).map(|&i| &self.agencies[i])
     }
 
     /// The display name of a slug: the registry's name, else the slug itself.
@@ -333,6 +341,10 @@ mod tests {
         assert_eq!(reg.resolve("Nguyễn Hiếu", d), None);
         assert_eq!(reg.resolve("Ảnh: Nguyễn Diễm", d), None);
         assert_eq!(reg.resolve("Cổng TTĐT tỉnh", d), None);
+        assert_eq!(reg.resolve("TU", d).unwrap().0, "tinh-uy");
+        for person in ["Tú", "Tư", "tu"] {
+            assert_eq!(reg.resolve(person, d), None, "{person} is a name, not the abbreviation TU");
+        }
     }
 
     #[test]
@@ -369,5 +381,7 @@ mod tests {
         });
         assert_eq!(reg.name_of("tinh-uy"), "Tỉnh ủy Vĩnh Long");
         assert_eq!(reg.iter().filter(|a| a.slug == "tinh-uy").count(), 1);
+        assert!(reg.find("TU").is_none(), "an alias the override dropped no longer matches");
+        assert_eq!(reg.find("Tỉnh ủy Vĩnh Long").unwrap().slug, "tinh-uy");
     }
 }
