@@ -41,8 +41,9 @@ pub fn compact(path: &Path, cache: u64) -> Result<(u64, u64), UpkeepError> {
         let old = Store::open(path, cache)?;
         before = old.size_on_disk()?;
         let new = Store::open(&fresh, cache)?;
-        let records = old.records().collect::<Result<Vec<_>, _>>()?;
-        new.load_records(records)?;
+        if let (_, Some(e)) = copy_records(&old, &new)? {
+            return Err(e.into());
+        }
         new.flush_blocking()?;
         after = new.size_on_disk()?;
     }
@@ -70,25 +71,23 @@ pub fn recover(path: &Path, cache: u64) -> Result<Recovered, UpkeepError> {
     let moved_to = beside(path, "damaged");
     std::fs::rename(path, &moved_to).map_err(io(path))?;
     let fresh = Store::open(path, cache)?;
-    let mut copied = Vec::new();
-    let mut stopped = None;
-    match Store::open(&moved_to, cache) {
-        Err(e) => stopped = Some(format!("the damaged store cannot be opened at all: {e}")),
+    let (records, stopped) = match Store::open(&moved_to, cache) {
+        Err(e) => (0, Some(format!("the damaged store cannot be opened at all: {e}"))),
         Ok(old) => {
-            for r in old.records() {
-                match r {
-                    Ok(kv) => copied.push(kv),
-                    Err(e) => {
-                        stopped = Some(e.to_string());
-                        break;
-                    }
-                }
-            }
+            let (n, stopped) = copy_records(&old, &fresh)?;
+            (n, stopped.map(|e| e.to_string()))
         }
-    }
-    let records = fresh.load_records(copied)?;
+    };
     fresh.flush_blocking()?;
     Ok(Recovered { moved_to, records, stories: fresh.story_count(), stopped })
+}
+
+/// Streams every record `from` can read into `to`, stopping at the first read
+/// error, which it returns beside the count: a write error is an `Err`.
+fn copy_records(from: &Store, to: &Store) -> Result<(u64, Option<StoreError>), StoreError> {
+    let mut stopped = None;
+    let n = to.load_records(from.records().map_while(|r| r.map_err(|e| stopped = Some(e)).ok()))?;
+    Ok((n, stopped))
 }
 
 /// Writes every record as JSON lines: a header, then `{"k": hex, "v": hex}`.
