@@ -280,7 +280,7 @@ pub fn slug(text: &str) -> String {
     for c in text.nfd() {
         let c = match c {
             'đ' | 'Đ' => 'd',
-            c if is_combining_mark(c) => continue,
+            c if crate::normalize::text::is_combining_mark(c) => continue,
             c => c,
         };
         if c.is_ascii_alphanumeric() {
@@ -301,10 +301,6 @@ pub fn slug(text: &str) -> String {
 fn parse_month(s: &str) -> Option<(i32, u32)> {
     let (y, m) = s.split_once('-')?;
     Some((y.parse().ok()?, m.get(..2).unwrap_or(m).parse().ok()?))
-}
-
-fn is_combining_mark(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}')
 }
 
 #[cfg(test)]

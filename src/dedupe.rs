@@ -19,6 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{Item, Member, Story, StoryId};
+use crate::normalize::text::{is_combining_mark, TONES};
 use crate::store::{lookup_key, Batch, Scope, Store, StoreError, StoredItem};
 
 /// Copies of one story are looked for within this distance in time.
@@ -233,8 +234,8 @@ fn folded_words(text: &str) -> Vec<String> {
     };
     let mut push = |c: char, word: &mut String, tone: &mut Option<char>| match c {
         // The five tone marks: grave, acute, tilde, hook above, dot below.
-        '\u{0300}' | '\u{0301}' | '\u{0303}' | '\u{0309}' | '\u{0323}' => *tone = Some(c),
-        c if c.is_alphanumeric() || is_mark(c) => word.extend(c.to_lowercase()),
+        c if TONES.contains(&c) => *tone = Some(c),
+        c if c.is_alphanumeric() || is_combining_mark(c) => word.extend(c.to_lowercase()),
         _ => flush(word, tone),
     };
     for c in text.chars() {
@@ -246,10 +247,6 @@ fn folded_words(text: &str) -> Vec<String> {
     }
     flush(&mut word, &mut tone);
     words
-}
-
-fn is_mark(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036F}')
 }
 
 /// What dedupe needs to know of an item to compare it with another: kept in the

@@ -178,7 +178,7 @@ fn tokenize(text: &str) -> Vec<Tok> {
         } else if c.is_alphabetic() {
             let mut end = start + c.len_utf8();
             while let Some(&(j, d)) = chars.peek() {
-                if !d.is_alphabetic() && !is_mark(d) {
+                if !d.is_alphabetic() && !super::text::is_combining_mark(d) {
                     break;
                 }
                 end = j + d.len_utf8();
@@ -192,10 +192,6 @@ fn tokenize(text: &str) -> Vec<Tok> {
     // ISO's "2022-08-05T10:15": the 'T' is its own word; drop it where it separates.
     toks.retain(|t| !matches!(t, Tok::Word(w) if w == "t"));
     toks
-}
-
-fn is_mark(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036F}')
 }
 
 /// `+0700`, `+07:00`, `+7`, `-03:30` at the start of `toks`; returns seconds east

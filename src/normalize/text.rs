@@ -82,7 +82,14 @@ pub fn unify_tones(text: &str) -> String {
     out
 }
 
-const TONES: [char; 5] = ['\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}'];
+/// The five Vietnamese tone marks, as combining characters (NFD).
+pub const TONES: [char; 5] = ['\u{0300}', '\u{0301}', '\u{0303}', '\u{0309}', '\u{0323}'];
+
+/// A combining mark of the Unicode blocks text in the wild uses (NFD tones and
+/// vowel marks, and their rarer extensions).
+pub fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}')
+}
 
 fn move_tone(word: &mut [char]) {
     let n = word.len();
