@@ -6,6 +6,8 @@
 //! is cut out of the content here, by the usual class names, so the feed carries
 //! the article alone. Nothing is fetched or stored here.
 
+use std::sync::LazyLock;
+
 use scraper::{ElementRef, Html, Selector};
 
 use crate::config::{ArticleSelectors, HtmlSelectors};
@@ -44,6 +46,16 @@ pub struct Article {
 const BOILERPLATE: &str = "script, style, noscript, form, nav, .news-tools, .tools, .share, .sharing, .social, \
     .addthis_toolbox, .view-count, .views, .luot-xem, .print, .related, .related-news, .tin-lien-quan, .other-news, \
     .tags, .comment, .comments, .fb-comments, .breadcrumb";
+
+/// The selectors of loa's own, compiled once.
+static FURNITURE: LazyLock<Selector> = LazyLock::new(|| fixed(BOILERPLATE));
+static PAGE_TITLE: LazyLock<Selector> = LazyLock::new(|| fixed("title"));
+static CANONICAL: LazyLock<Selector> = LazyLock::new(|| fixed("link[rel=canonical]"));
+static LINK: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
+
+fn fixed(css: &str) -> Selector {
+    Selector::parse(css).expect("loa's own selectors are valid")
+}
 
 /// The entries of a listing page. A listing where the item selector matches
 /// nothing, or where no item has both a link and a title, is selector drift: the
@@ -85,20 +97,18 @@ pub fn listing(html: &str, sel: &HtmlSelectors) -> Result<Listing, ParseError> {
             sel.item, sel.link, sel.title
         )));
     }
-    let title = selector("title")?;
-    let title = doc.select(&title).next().map(element_text).filter(|t| !t.is_empty());
+    let title = doc.select(&PAGE_TITLE).next().map(element_text).filter(|t| !t.is_empty());
     Ok(Listing { title, entries })
 }
 
 /// What the article selectors find on an article page.
 pub fn article(html: &str, sel: &ArticleSelectors) -> Result<Article, ParseError> {
     let doc = Html::parse_document(html);
-    let canonical = selector("link[rel=canonical]")?;
     let content = selector(&sel.content)?;
     let date = sel.date.as_deref().map(selector).transpose()?;
     let byline = sel.byline.as_deref().map(selector).transpose()?;
     Ok(Article {
-        canonical: doc.select(&canonical).find_map(|l| l.attr("href")).map(str::to_string),
+        canonical: doc.select(&CANONICAL).find_map(|l| l.attr("href")).map(str::to_string),
         content: doc.select(&content).next().map(without_boilerplate),
         date: date.as_ref().and_then(|d| doc.select(d).next()).map(element_text).filter(|s| !s.is_empty()),
         byline: byline.as_ref().and_then(|b| doc.select(b).next()).map(element_text).filter(|s| !s.is_empty()),
@@ -119,8 +129,7 @@ fn href_of(el: ElementRef<'_>) -> Option<&str> {
     if let Some(h) = el.attr("href") {
         return Some(h);
     }
-    let a = Selector::parse("a[href]").ok()?;
-    el.select(&a).next().and_then(|a| a.attr("href"))
+    el.select(&LINK).next().and_then(|a| a.attr("href"))
 }
 
 /// Text with whitespace collapsed (entities are already decoded by the parser).
@@ -131,11 +140,9 @@ fn element_text(el: ElementRef<'_>) -> String {
 /// The inner HTML of the content element, less the furniture inside it.
 fn without_boilerplate(el: ElementRef<'_>) -> String {
     let mut html = el.inner_html();
-    if let Ok(furniture) = Selector::parse(BOILERPLATE) {
-        for part in el.select(&furniture) {
-            // A subtree serialises the same alone as inside its parent.
-            html = html.replacen(&part.html(), "", 1);
-        }
+    for part in el.select(&FURNITURE) {
+        // A subtree serialises the same alone as inside its parent.
+        html = html.replacen(&part.html(), "", 1);
     }
     html
 }
