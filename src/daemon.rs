@@ -50,8 +50,6 @@ pub struct PollReport {
     pub bytes: usize,
     /// How long the poll took.
     pub elapsed: Duration,
-    /// When it ended (Unix seconds, by the clock the poll was given).
-    pub finished_at: i64,
     /// The wait until the next poll; `None` when the source is not polled again.
     pub next_in: Option<Duration>,
 }
@@ -301,7 +299,6 @@ impl Engine {
             warn!(source = %source.id, "cannot record the source's health: {e}");
         }
         report.elapsed = started.elapsed();
-        report.finished_at = now.timestamp();
         self.metrics.record_poll(&report);
         log(&report);
         report

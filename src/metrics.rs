@@ -29,8 +29,6 @@ struct Inner {
     items_new: u64,
     items_updated: u64,
     items_merged: u64,
-    /// Unix seconds of each source's last successful poll.
-    last_success: BTreeMap<String, i64>,
 }
 
 /// What the store says at the moment of rendering.
@@ -38,6 +36,10 @@ pub struct StoreFigures {
     pub stories: usize,
     pub items: usize,
     pub size_on_disk: u64,
+    /// Each configured source's last successful poll, in Unix seconds, from its
+    /// stored health: it survives a restart, and a source removed from the
+    /// config drops out.
+    pub last_success: Vec<(String, i64)>,
 }
 
 impl Metrics {
@@ -58,9 +60,6 @@ impl Metrics {
         }
         m.duration_sum += secs;
         m.duration_count += 1;
-        if r.error.is_none() {
-            m.last_success.insert(r.source.clone(), r.finished_at);
-        }
     }
 
     pub fn record_ingest(&self, o: &Outcome) {
@@ -113,7 +112,7 @@ impl Metrics {
             "gauge",
             "When each source was last polled successfully.",
         );
-        for (source, t) in &m.last_success {
+        for (source, t) in &store.last_success {
             let _ = writeln!(out, "loa_source_last_success_timestamp_seconds{{source=\"{}\"}} {t}", escape(source));
         }
         out

@@ -358,6 +358,10 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         stories: state.store.story_count(),
         items: state.store.item_count(),
         size_on_disk: state.store.size_on_disk().unwrap_or(0),
+        last_success: source_statuses(&state.config(), &state.store)
+            .into_iter()
+            .filter_map(|s| Some((s.id, s.last_success?.timestamp())))
+            .collect(),
     };
     let body = state.metrics.render(&figures);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()

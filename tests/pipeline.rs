@@ -267,5 +267,20 @@ async fn failing_sources_are_reported_and_isolated() {
     let entries = read_back(&http.get(format!("{base}/feed.atom")).send().await.unwrap().bytes().await.unwrap());
     assert_eq!(entries.len(), 14, "the healthy sources' items are published");
     assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+
+    let metrics = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    for line in [
+        "loa_polls_total{result=\"ok\"} 3",
+        "loa_polls_total{result=\"http_status\"} 1",
+        "loa_polls_total{result=\"timeout\"} 1",
+        "loa_stories ",
+        "loa_poll_duration_seconds_count 6",
+    ] {
+        assert!(metrics.lines().any(|l| l.starts_with(line)), "{line} in:\n{metrics}");
+    }
+    let last_success: Vec<&str> =
+        metrics.lines().filter(|l| l.starts_with("loa_source_last_success_timestamp_seconds{")).collect();
+    assert_eq!(last_success.len(), 3, "the three healthy sources, from their stored health: {last_success:?}");
+    assert!(last_success.iter().any(|l| l.contains("source=\"tinhuy\"")));
     stop.cancel();
 }
