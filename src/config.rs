@@ -29,7 +29,7 @@ pub struct Config {
     pub sources: Vec<Source>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Where `/status` and `/metrics` are served instead, when the public address
@@ -71,7 +71,7 @@ pub struct PollConfig {
     pub timezone: FixedOffset,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublishConfig {
     pub title: String,
     /// Entries per feed document.

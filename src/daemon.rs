@@ -717,24 +717,24 @@ fn reload(engine: &Arc<Engine>, path: &std::path::Path, loops: &mut Loops, stop:
         }
     };
     let old = engine.config();
+    // What the listeners, the store, the fetcher, the limits and the publisher
+    // were built from at start; the rest of the config applies at once.
     for (section, same) in [
-        ("[server]", old.server.listen == new.server.listen && old.server.base_url == new.server.base_url),
-        ("[store]", old.store.path == new.store.path && old.store.cache_capacity == new.store.cache_capacity),
+        ("[server]", old.server == new.server),
+        (
+            "[store] path and cache",
+            old.store.path == new.store.path && old.store.cache_capacity == new.store.cache_capacity,
+        ),
         (
             "[poll] limits",
             old.poll.timeout == new.poll.timeout
                 && old.poll.max_body == new.poll.max_body
                 && old.poll.user_agent == new.poll.user_agent
                 && old.poll.concurrency == new.poll.concurrency
-                && old.poll.per_host == new.poll.per_host,
+                && old.poll.per_host == new.poll.per_host
+                && old.poll.host_spacing == new.poll.host_spacing,
         ),
-        (
-            "[publish]",
-            old.publish.title == new.publish.title
-                && old.publish.limit == new.publish.limit
-                && old.publish.hubs == new.publish.hubs
-                && old.publish.max_age == new.publish.max_age,
-        ),
+        ("[publish]", old.publish == new.publish),
     ] {
         if !same {
             warn!("{section} changed: it takes effect at the next restart");
