@@ -297,10 +297,14 @@ pub fn slug(text: &str) -> String {
     out
 }
 
-/// `2025-03` → (2025, 3).
-fn parse_month(s: &str) -> Option<(i32, u32)> {
+/// `2025-03` → (2025, 3); `None` for anything else.
+pub fn parse_month(s: &str) -> Option<(i32, u32)> {
     let (y, m) = s.split_once('-')?;
-    Some((y.parse().ok()?, m.get(..2).unwrap_or(m).parse().ok()?))
+    if y.len() != 4 || m.len() != 2 {
+        return None;
+    }
+    let (y, m) = (y.parse().ok()?, m.parse().ok()?);
+    (1..=12).contains(&m).then_some((y, m))
 }
 
 #[cfg(test)]
@@ -340,6 +344,19 @@ mod tests {
         assert_eq!(reg.resolve("TU", d).unwrap().0, "tinh-uy");
         for person in ["Tú", "Tư", "tu"] {
             assert_eq!(reg.resolve(person, d), None, "{person} is a name, not the abbreviation TU");
+        }
+    }
+
+    #[test]
+    fn builtin_end_months_are_months() {
+        for a in Registry::builtin().iter() {
+            if let Some(until) = &a.until {
+                assert!(parse_month(until).is_some(), "{}: until = {until:?}", a.slug);
+            }
+        }
+        assert_eq!(parse_month("2025-03"), Some((2025, 3)));
+        for bad in ["2025-13", "2025-3", "2025-03-15", "25-03", "March 2025"] {
+            assert_eq!(parse_month(bad), None, "{bad}");
         }
     }
 

@@ -357,11 +357,8 @@ impl Cx<'_> {
             Some(i) if i.is_str() => self.string(t, "successor").into_iter().collect(),
             _ => self.string_list(t, "successor"),
         };
-        let until = self.parsed(t, "until", "a month such as \"2025-03\"", |s| {
-            let (y, m) = s.split_once('-')?;
-            (y.len() == 4 && y.parse::<i32>().is_ok() && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)))
-                .then(|| s.to_string())
-        });
+        let until =
+            self.parsed(t, "until", "a month such as \"2025-03\"", |s| agency::parse_month(s).map(|_| s.to_string()));
         Some(Agency { slug: slug?, name: name?, aliases, successors, until })
     }
 
