@@ -297,10 +297,10 @@ pub fn slug(text: &str) -> String {
     out
 }
 
-/// `2025-03` → (2025, 3); `None` for anything else.
+/// `2025-03` (or `2025-3`) → (2025, 3); `None` for anything else.
 pub fn parse_month(s: &str) -> Option<(i32, u32)> {
     let (y, m) = s.split_once('-')?;
-    if y.len() != 4 || m.len() != 2 {
+    if y.len() != 4 || !(1..=2).contains(&m.len()) {
         return None;
     }
     let (y, m) = (y.parse().ok()?, m.parse().ok()?);
@@ -355,7 +355,8 @@ mod tests {
             }
         }
         assert_eq!(parse_month("2025-03"), Some((2025, 3)));
-        for bad in ["2025-13", "2025-3", "2025-03-15", "25-03", "March 2025"] {
+        assert_eq!(parse_month("2025-3"), Some((2025, 3)));
+        for bad in ["2025-13", "2025-00", "2025-03-15", "25-03", "March 2025"] {
             assert_eq!(parse_month(bad), None, "{bad}");
         }
     }
