@@ -142,6 +142,12 @@ impl Engine {
     /// Renders what the polls changed, off the async workers, and tells the
     /// WebSub hubs which feeds changed (in the background: never waited for).
     pub async fn render_pending(self: &Arc<Self>) {
+        // Durable first, then published: one flush covers every poll whose
+        // changes this render gathers.
+        if let Err(e) = self.store.flush().await {
+            warn!("cannot flush the store, so the feeds are not re-rendered: {e}");
+            return;
+        }
         let engine = self.clone();
         let changed = match tokio::task::spawn_blocking(move || engine.publisher.render_pending(&engine.store)).await {
             Ok(Ok(changed)) => changed,
@@ -346,8 +352,7 @@ impl Engine {
         if outcome.touched.is_empty() {
             return Ok(ttl);
         }
-        // Durable first, then published (by `render_pending`, soon after).
-        self.store.flush().await?;
+        // Published by `render_pending` soon after, which flushes first.
         self.publisher.mark_dirty(outcome.touched);
         self.changed.notify_one();
         Ok(ttl)
