@@ -136,11 +136,11 @@ pub fn ingest_prepared(
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => {
                 let before = store.story(&story_id)?;
-                let members = match &before {
-                    Some(s) => member_items(store, s)?,
-                    None => Vec::new(),
+                // A story not stored yet has neither members nor notes to read.
+                let (members, notes) = match &before {
+                    Some(s) => (member_items(store, s)?, stored_notes(store, &story_id)?),
+                    None => (Vec::new(), Vec::new()),
                 };
-                let notes = stored_notes(store, &story_id)?;
                 v.insert(Pending { before, members, notes })
             }
         };

@@ -166,7 +166,8 @@ pub fn strip_summary_prefix(html: &str) -> String {
 /// Control characters removed and whitespace (and zero-width spaces) collapsed;
 /// no NFC: callers that need it normalize first.
 pub fn collapse(chars: impl Iterator<Item = char>) -> String {
-    let mut out = String::new();
+    // A `Chars` promises at least a quarter of its bytes: room for all of them.
+    let mut out = String::with_capacity(chars.size_hint().0.saturating_mul(4));
     let mut space = false;
     for c in chars {
         if c.is_whitespace() || c == '\u{200B}' || c == '\u{FEFF}' {
