@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Parse and ingest on a generated corpus of realistic Vietnamese feeds: raw feed-rs,
-# loa's whole ingest path, and Python's feedparser on the same files.
+# loa's reading alone (decode, parse, normalize), loa's whole ingest path, and
+# Python's feedparser on the same files.
 #
 #   bench/ingest-peers.sh [FEEDS=334] [ITEMS=30] [RUNS=5]     (about 10 000 items)
 #
@@ -32,6 +33,8 @@ while read -r name items secs; do
 done < <(cat "$WORK/rust.txt" "$WORK/py.txt")
 raw=$(awk '$1=="feed_rs_parse" {print $3}' "$WORK/rust.txt")
 loa=$(awk '$1=="loa_ingest" {print $3}' "$WORK/rust.txt")
+read=$(awk '$1=="loa_read" {print $3}' "$WORK/rust.txt")
 fp=$(awk '$1=="feedparser" {print $3}' "$WORK/py.txt")
 printf 'loa ingest / raw feed-rs parse: %.3f x\n' "$(echo "$raw / $loa" | bc -l)"
 printf 'loa ingest / feedparser parse:  %.1f x\n' "$(echo "$fp / $loa" | bc -l)"
+printf 'loa read (no store) / raw feed-rs parse: %.3f x\n' "$(echo "$raw / $read" | bc -l)"

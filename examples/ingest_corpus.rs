@@ -1,5 +1,6 @@
-//! Items per second on a corpus of feed files: raw feed-rs parsing, and loa's whole
-//! ingest path (decode, parse, normalize, identity, story lookup, commit to sled).
+//! Items per second on a corpus of feed files: raw feed-rs parsing, loa's reading
+//! (decode, parse, normalize) and loa's whole ingest path (reading, then identity,
+//! story lookup and commit to sled).
 //!
 //!   cargo run --release --example ingest_corpus -- DIR [RUNS=5]
 //!
@@ -46,6 +47,35 @@ fn main() {
     }
     let config = Config::parse(&text, "corpus.toml").unwrap();
     let now = chrono::Utc::now();
+    // What loa does before dedupe and the store: decode, parse, normalize.
+    let read = median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let n: usize = config
+                    .sources
+                    .iter()
+                    .zip(&files)
+                    .map(|(source, (_, bytes))| {
+                        let text = loa::fetch::charset::to_utf8(bytes, None).unwrap().text;
+                        let doc = loa::normalize::read_document(
+                            &text,
+                            &source.url,
+                            source,
+                            &config.agencies,
+                            config.poll.timezone,
+                            now,
+                        )
+                        .unwrap();
+                        doc.items.len()
+                    })
+                    .sum();
+                assert_eq!(n, items);
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    );
+    println!("loa_read {items} {read:.4}");
     let ingest = median(
         (0..runs)
             .map(|_| {
