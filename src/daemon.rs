@@ -321,7 +321,7 @@ impl Engine {
         report: &mut PollReport,
     ) -> Result<Option<Duration>, PollError> {
         let validators = resp.validators.clone();
-        let (doc_items, ttl) = self.read(source, resp.text, resp.url, now).await?;
+        let normalize::Document { items: doc_items, ttl, .. } = self.read(source, resp.text, resp.url, now).await?;
         report.seen = doc_items.len();
 
         let engine = self.clone();
@@ -360,26 +360,25 @@ impl Engine {
 
     /// Reads a fetched document of a source into items, as a poll does, without
     /// storing them: feeds through feed-rs, HTML listings through their selectors
-    /// (fetching articles). Also returns the wait the document asks for (`<ttl>`).
+    /// (fetching articles).
     pub async fn read(
         self: &Arc<Self>,
         source: &Source,
         text: String,
         url: Url,
         now: DateTime<Utc>,
-    ) -> Result<(Vec<Item>, Option<Duration>), PollError> {
+    ) -> Result<normalize::Document, PollError> {
         match &source.kind {
             SourceKind::Feed => {
                 let engine = self.clone();
                 let src = source.clone();
-                let doc = off_workers(move || {
+                Ok(off_workers(move || {
                     let c = engine.config();
                     normalize::read_document(&text, &url, &src, &c.agencies, c.poll.timezone, now)
                 })
-                .await??;
-                Ok((doc.items, doc.ttl))
+                .await??)
             }
-            SourceKind::Html(sel) => Ok((self.read_listing(source, sel, text, url, now).await?, None)),
+            SourceKind::Html(sel) => self.read_listing(source, sel, text, url, now).await,
         }
     }
 
@@ -393,13 +392,13 @@ impl Engine {
         text: String,
         url: Url,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Item>, PollError> {
+    ) -> Result<normalize::Document, PollError> {
         let css = sel.clone();
         let listing = off_workers(move || parse::html::listing(&text, &css)).await??;
-        let page_title = listing.title.clone();
-        let reads =
-            listing.entries.into_iter().map(|e| self.read_entry(source, sel, &url, page_title.as_deref(), e, now));
-        Ok(futures_util::future::join_all(reads).await.into_iter().flatten().collect())
+        let title = listing.title;
+        let reads = listing.entries.into_iter().map(|e| self.read_entry(source, sel, &url, title.as_deref(), e, now));
+        let items = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
+        Ok(normalize::Document { title, ttl: None, items })
     }
 
     async fn read_entry(

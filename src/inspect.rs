@@ -120,8 +120,8 @@ async fn read_as_source(
     config.store.path = dir.path().join("store");
     config.store.cache_capacity = 1 << 20;
     let engine = std::sync::Arc::new(Engine::new(config).map_err(|e| format!("{e:#}"))?);
-    let (items, _) = engine.read(source, text, url, Utc::now()).await.map_err(|e| e.to_string())?;
-    Ok((None, items))
+    let doc = engine.read(source, text, url, Utc::now()).await.map_err(|e| e.to_string())?;
+    Ok((doc.title, doc.items))
 }
 
 /// The document's text and the URL it is read at: a file read for a configured

@@ -127,6 +127,8 @@ async fn inspect_previews_what_a_source_extracts() {
     let r = loa::inspect::inspect(listing.to_str().unwrap(), &config, config.source("danvan")).await;
     assert!(r.ok, "{:?}", r.error);
     assert_eq!(r.items.len(), 5);
+    let title = r.feed.as_ref().and_then(|f| f.title.as_deref());
+    assert_eq!(title, Some("Tin hoạt động - Ban Dân vận Tỉnh ủy Bến Tre"), "the page's own title, not \"(untitled)\"");
     assert_eq!(r.items[0].published.as_deref(), Some("2022-08-05T03:15:00Z"));
     assert!(r.items[1].evidence.contains("Ngọc Trâm (Ban Dân vận Tỉnh ủy)"), "{}", r.items[1].evidence);
     assert!(!dir.path().join("db").exists(), "inspect never writes the configured store");
