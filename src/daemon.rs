@@ -84,6 +84,9 @@ pub struct Engine {
     pub metrics: Arc<Metrics>,
     /// Woken when a poll leaves scopes to render.
     changed: tokio::sync::Notify,
+    /// WebSub pings still being sent: a one-shot `loa fetch` and a stopping daemon
+    /// wait a moment for them instead of dropping them.
+    pings: std::sync::Mutex<tokio::task::JoinSet<()>>,
 }
 
 impl Engine {
@@ -103,6 +106,7 @@ impl Engine {
             publisher: Arc::new(publisher),
             config: Arc::new(std::sync::RwLock::new(Arc::new(config))),
             ingest_lock: std::sync::Mutex::new(()),
+            pings: Default::default(),
         })
     }
 
@@ -164,7 +168,18 @@ impl Engine {
         // The hubs the feeds name, as rendered: a reload does not change them.
         let hubs = &self.publisher.settings().hubs;
         if !changed.is_empty() && !hubs.is_empty() {
-            tokio::spawn(notify_hubs(self.fetcher.clone(), hubs.clone(), changed));
+            let mut pings = self.pings.lock().unwrap_or_else(|e| e.into_inner());
+            // Finished pings are let go of here, so the set holds only those in flight.
+            while pings.try_join_next().is_some() {}
+            pings.spawn(notify_hubs(self.fetcher.clone(), hubs.clone(), changed));
+        }
+    }
+
+    /// Waits up to `limit` for the WebSub pings still being sent.
+    pub async fn settle_pings(&self, limit: Duration) {
+        let mut pings = std::mem::take(&mut *self.pings.lock().unwrap_or_else(|e| e.into_inner()));
+        if tokio::time::timeout(limit, async { while pings.join_next().await.is_some() {} }).await.is_err() {
+            warn!("{} WebSub pings were still being sent after {limit:?} and were given up", pings.len());
         }
     }
 
@@ -496,26 +511,41 @@ impl Engine {
 /// Pings every hub for every changed feed URL, retrying each failed ping with a
 /// growing wait (1, 4, 16 s) before giving up on it.
 async fn notify_hubs(fetcher: Fetcher, hubs: Vec<Url>, topics: Vec<String>) {
-    for hub in &hubs {
-        for topic in &topics {
-            let mut wait = Duration::from_secs(1);
-            for attempt in 1..=4 {
-                match fetcher.ping_hub(hub, topic).await {
-                    Ok(()) => break,
-                    Err(e) if attempt == 4 => warn!(hub = %hub, topic = %topic, "WebSub ping failed, giving up: {e}"),
-                    Err(e) => {
-                        warn!(hub = %hub, topic = %topic, "WebSub ping failed, retrying in {wait:?}: {e}");
-                        tokio::time::sleep(wait).await;
-                        wait *= 4;
+    use futures_util::StreamExt;
+    let pings: Vec<(Url, String)> =
+        hubs.iter().flat_map(|hub| topics.iter().map(|topic| (hub.clone(), topic.clone()))).collect();
+    // A render can change a hundred documents: a few pings at a time, not one by one.
+    futures_util::stream::iter(pings)
+        .for_each_concurrent(PINGS_AT_ONCE, |(hub, topic)| {
+            let fetcher = fetcher.clone();
+            async move {
+                let mut wait = Duration::from_secs(1);
+                for attempt in 1..=4 {
+                    match fetcher.ping_hub(&hub, &topic).await {
+                        Ok(()) => break,
+                        Err(e) if attempt == 4 => {
+                            warn!(hub = %hub, topic = %topic, "WebSub ping failed, giving up: {e}")
+                        }
+                        Err(e) => {
+                            warn!(hub = %hub, topic = %topic, "WebSub ping failed, retrying in {wait:?}: {e}");
+                            tokio::time::sleep(wait).await;
+                            wait *= 4;
+                        }
                     }
                 }
             }
-        }
-    }
+        })
+        .await;
 }
+
+/// WebSub pings in flight at once, across hubs.
+const PINGS_AT_ONCE: usize = 8;
 
 /// How often retention runs.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// How long a one-shot `loa fetch` waits for its WebSub pings (with their retries).
+pub const PING_GRACE: Duration = Duration::from_secs(30);
 
 /// How long a change waits for others before the feeds are rendered.
 pub const RENDER_DELAY: Duration = Duration::from_millis(200);
@@ -674,6 +704,7 @@ pub async fn run(
     if let Some(admin) = admin {
         let _ = tokio::time::timeout(STOP_GRACE * 2, admin).await;
     }
+    engine.settle_pings(STOP_GRACE / 2).await;
     engine.store.flush().await.context("cannot flush the store on shutdown")?;
     info!("stopped; the store is flushed");
     Ok(())

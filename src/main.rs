@@ -173,6 +173,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                     println!("{}", r.line());
                 }
                 engine.store.flush().await?;
+                engine.settle_pings(loa::daemon::PING_GRACE).await;
                 Ok::<_, anyhow::Error>(reports.iter().any(|r| r.error.is_some()))
             })?;
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
