@@ -55,21 +55,25 @@ pub struct Outcome {
     pub new_dates: Vec<DateTime<Utc>>,
 }
 
-/// A story changed by this batch: as stored before, its member items, and the
-/// notes of its members.
+/// A story changed by this batch: as stored before, its member items, the notes
+/// of its members, and the excerpts of the members this batch brings.
 struct Pending {
     before: Option<Story>,
     members: Vec<Item>,
     notes: Vec<Note>,
+    excerpts: HashMap<String, String>,
 }
 
-/// An item read off the ingest lock: re-polls already dropped, its fingerprint,
-/// its stored record and its dedupe note computed by the source's own thread.
+/// An item read off the ingest lock: re-polls already dropped, and what the rest
+/// needs of it (fingerprint, stored record, dedupe note, excerpt) computed by the
+/// source's own thread, so that the section run one source at a time stays short.
 pub struct Prepared {
     item: Item,
     fingerprint: String,
     prev: Option<StoredItem>,
     note: Note,
+    encoded_note: Vec<u8>,
+    excerpt: String,
 }
 
 /// Drops the items stored unchanged and computes what ingest needs of the rest.
@@ -86,7 +90,9 @@ pub fn prepare(store: &Store, items: Vec<Item>) -> Result<Vec<Prepared>, StoreEr
             item.first_seen = p.item.first_seen;
         }
         let note = Note::of(&item);
-        out.push(Prepared { item, fingerprint, prev, note });
+        let encoded_note = note.encode();
+        let excerpt = excerpt(&item);
+        out.push(Prepared { item, fingerprint, prev, note, encoded_note, excerpt });
     }
     Ok(out)
 }
@@ -107,7 +113,7 @@ pub fn ingest_prepared(
     let mut out = Outcome::default();
     // Stories changed earlier in this batch, so later items see them.
     let mut pending: HashMap<StoryId, Pending> = HashMap::new();
-    for Prepared { item, fingerprint, prev, note } in items {
+    for Prepared { item, fingerprint, prev, note, encoded_note, excerpt } in items {
         let key = item.store_key();
         let prefixes = note.lookup_prefixes();
         let is_new = prev.is_none();
@@ -131,7 +137,7 @@ pub fn ingest_prepared(
         for p in &prefixes {
             batch.put_key(lookup_key(p, item.date(), &story_id));
         }
-        batch.put_member_note(&story_id, &key, note.encode());
+        batch.put_member_note(&story_id, &key, encoded_note);
         let entry = match pending.entry(story_id.clone()) {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => {
@@ -141,7 +147,7 @@ pub fn ingest_prepared(
                     Some(s) => (member_items(store, s)?, stored_notes(store, &story_id)?),
                     None => (Vec::new(), Vec::new()),
                 };
-                v.insert(Pending { before, members, notes })
+                v.insert(Pending { before, members, notes, excerpts: HashMap::new() })
             }
         };
         match entry.members.iter_mut().find(|m| m.store_key() == key) {
@@ -150,10 +156,11 @@ pub fn ingest_prepared(
         }
         entry.notes.retain(|n| n.item_key != key);
         entry.notes.push(note);
+        entry.excerpts.insert(key, excerpt);
         batch.put_item(is_new, StoredItem { item, story: story_id, fingerprint });
     }
     for (id, p) in pending {
-        let story = compose(id, &p.members, p.before.as_ref(), now);
+        let story = compose(id, &p.members, p.before.as_ref(), &p.excerpts, now);
         for slug in p.before.iter().flat_map(|b| b.agencies()).chain(story.agencies()) {
             out.touched.insert(Scope::Agency(slug.to_string()));
         }
@@ -491,11 +498,25 @@ fn excerpt(item: &Item) -> String {
 
 /// Builds a story from its member items. The primary is the copy on the credited
 /// agency's own site if there is one, else the earliest; the story is dated by its
-/// earliest copy.
-fn compose(id: StoryId, members: &[Item], before: Option<&Story>, now: DateTime<Utc>) -> Story {
+/// earliest copy. `excerpts` holds those of the members just read, by item key.
+fn compose(
+    id: StoryId,
+    members: &[Item],
+    before: Option<&Story>,
+    excerpts: &HashMap<String, String>,
+    now: DateTime<Utc>,
+) -> Story {
     let mut order: Vec<&Item> = members.iter().collect();
     order.sort_by_key(|i| (!i.from_own_site(), i.date(), i.store_key()));
     let primary = order[0];
+    let primary_key = primary.store_key();
+    // A primary this batch did not touch keeps the excerpt stored with the story.
+    let kept = before.filter(|b| !b.excerpt.is_empty() && b.members.first().is_some_and(|m| m.item_key == primary_key));
+    let excerpt = match (excerpts.get(&primary_key), kept) {
+        (Some(e), _) => e.clone(),
+        (None, Some(b)) => b.excerpt.clone(),
+        (None, None) => excerpt(primary),
+    };
     let published = members.iter().map(Item::date).min().unwrap_or(now);
     let mut updated = order.iter().map(|i| i.updated.unwrap_or_else(|| i.date())).max().unwrap_or(now);
     if let Some(b) = before {
@@ -509,7 +530,7 @@ fn compose(id: StoryId, members: &[Item], before: Option<&Story>, now: DateTime<
         id,
         title: primary.title.clone(),
         link: primary.link.clone(),
-        excerpt: excerpt(primary),
+        excerpt,
         published,
         updated: updated.max(published),
         authors: primary.authors.clone(),
@@ -571,6 +592,33 @@ mod tests {
         let c = Note::of(&item("c", "Khác hẳn", OTHER, "2022-08-03T09:30:00Z"));
         let same = a.minhash.iter().zip(c.minhash).filter(|(x, y)| **x == *y).count();
         assert!(same < 3, "{same}");
+    }
+
+    #[test]
+    fn the_excerpt_follows_the_primary_through_joins_and_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let now = Utc::now();
+        let title = "Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên";
+        let run = |items: Vec<Item>| {
+            let mut batch = Batch::default();
+            let out = ingest(&store, items, now, &mut batch).unwrap();
+            store.commit(&batch).unwrap();
+            out
+        };
+        let first = item("a", title, BODY, "2022-08-03T08:30:00Z");
+        run(vec![first.clone()]);
+        let story = || store.latest(&Scope::All, 1).unwrap().remove(0);
+        assert!(story().excerpt.starts_with("Sáng 03/8/2022"), "{}", story().excerpt);
+        // A later copy joins: the earlier one stays primary, and so does its excerpt.
+        let copy = item("b", title, &BODY.replace("Sáng 03/8/2022", "Hôm 03/8/2022"), "2022-08-03T10:00:00Z");
+        assert_eq!(run(vec![copy]).merged_items, 1);
+        assert_eq!(story().members.len(), 2);
+        assert!(story().excerpt.starts_with("Sáng 03/8/2022"), "{}", story().excerpt);
+        // The primary is edited: the excerpt follows the edit.
+        let edited = Item { summary: Some(BODY.replace("Sáng 03/8/2022", "Chiều 03/8/2022")), ..first };
+        assert_eq!(run(vec![edited]).updated_items, 1);
+        assert!(story().excerpt.starts_with("Chiều 03/8/2022"), "{}", story().excerpt);
     }
 
     #[test]
