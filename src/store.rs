@@ -356,16 +356,21 @@ impl Store {
             b.insert(prefixed(ITEM, stored.item.store_key().as_bytes()), encode(stored)?);
         }
         for (before, story) in &batch.stories {
-            match before {
-                Some(old) => {
-                    for k in index_keys(old) {
-                        b.remove(k);
-                    }
+            // Most changes keep a story's date and agencies, so its index entries
+            // stay as they are: only those that differ are moved.
+            let old = match before {
+                Some(old) => index_keys(old),
+                None => {
+                    next.stories += 1;
+                    Vec::new()
                 }
-                None => next.stories += 1,
+            };
+            let new = index_keys(story);
+            for k in old.iter().filter(|k| !new.contains(k)) {
+                b.remove(k.as_slice());
             }
-            for k in index_keys(story) {
-                b.insert(k, &[]);
+            for k in new.iter().filter(|k| !old.contains(k)) {
+                b.insert(k.as_slice(), &[]);
             }
             b.insert(prefixed(STORY, story.id.0.as_bytes()), encode(story)?);
         }
