@@ -93,7 +93,9 @@ pub fn is_combining_mark(c: char) -> bool {
 
 fn move_tone(word: &mut [char]) {
     let n = word.len();
-    if n < 2 {
+    // Only a bare `o` or `u` before the last letter can start an open pair: most
+    // words stop here, before any decomposing.
+    if n < 2 || !matches!(word[n - 2], 'o' | 'O' | 'u' | 'U') {
         return;
     }
     // Split the last two letters into base and tone.
@@ -187,7 +189,9 @@ pub fn collapse(chars: impl Iterator<Item = char>) -> String {
 
 /// Removes characters XML 1.0 forbids, keeping tabs and newlines.
 pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().any(is_xml_illegal) {
+    // Bytes first: every illegal character is an ASCII control or starts EF BF.
+    let suspect = text.bytes().any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    if suspect && text.chars().any(is_xml_illegal) {
         text.chars().filter(|c| !is_xml_illegal(*c)).collect::<String>().into()
     } else {
         text.into()
