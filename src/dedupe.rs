@@ -268,10 +268,11 @@ struct Note {
     title_words: u16,
     /// Words in the body.
     words: u32,
-    /// Hashes of the body's words, sorted, without repeats.
-    unigrams: Vec<u64>,
+    /// Hashes of the body's words, sorted, without repeats. 32 bits are plenty
+    /// for sets of a few hundred, and halve what every stored member costs.
+    unigrams: Vec<u32>,
     /// Hashes of the body's word pairs, sorted, without repeats.
-    bigrams: Vec<u64>,
+    bigrams: Vec<u32>,
     minhash: [u32; MINHASH],
 }
 
@@ -289,11 +290,6 @@ impl Note {
                 *slot = (*slot).min(v);
             }
         }
-        let sorted = |mut v: Vec<u64>| {
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
         Note {
             item_key: item.store_key(),
             source: item.source.clone(),
@@ -301,8 +297,8 @@ impl Note {
             title: if key.is_empty() { 0 } else { hash64(key.as_bytes()) },
             title_words: key.split(' ').filter(|w| !w.is_empty()).count().min(u16::MAX as usize) as u16,
             words: words.len().min(u32::MAX as usize) as u32,
-            unigrams: sorted(word_hashes),
-            bigrams: sorted(pair_hashes),
+            unigrams: short_set(word_hashes.into_iter()),
+            bigrams: short_set(pair_hashes.into_iter()),
             minhash,
         }
     }
@@ -347,7 +343,9 @@ impl Note {
     }
 
     fn encode(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(64 + 8 * (self.unigrams.len() + self.bigrams.len()));
+        let mut b = Vec::with_capacity(72 + 4 * (self.unigrams.len() + self.bigrams.len()));
+        // No note of the first format starts so: its first field is a length.
+        b.extend_from_slice(&COMPACT_NOTE);
         for s in [&self.item_key, &self.source] {
             b.extend_from_slice(&(s.len() as u32).to_le_bytes());
             b.extend_from_slice(s.as_bytes());
@@ -371,6 +369,12 @@ impl Note {
     /// `None` for a note this build cannot read: the candidate is then skipped,
     /// which can only miss a merge, never make a wrong one.
     fn decode(b: &[u8]) -> Option<Note> {
+        // Notes stored before the compact format hold 64-bit hashes: their low
+        // halves are what a compact note keeps, so old and new notes compare.
+        let (b, wide) = match b.strip_prefix(&COMPACT_NOTE) {
+            Some(rest) => (rest, false),
+            None => (b, true),
+        };
         let mut r = Reader(b);
         let item_key = r.string()?;
         let source = r.string()?;
@@ -382,9 +386,14 @@ impl Note {
         for m in &mut minhash {
             *m = u32::from_le_bytes(r.take()?);
         }
-        let mut set = || -> Option<Vec<u64>> {
+        let mut set = || -> Option<Vec<u32>> {
             let n = u32::from_le_bytes(r.take()?) as usize;
-            (0..n.min(1 << 20)).map(|_| r.take().map(u64::from_le_bytes)).collect()
+            if wide {
+                let hashes: Option<Vec<u64>> = (0..n.min(1 << 20)).map(|_| r.take().map(u64::from_le_bytes)).collect();
+                Some(short_set(hashes?.into_iter()))
+            } else {
+                (0..n.min(1 << 20)).map(|_| r.take().map(u32::from_le_bytes)).collect()
+            }
         };
         let unigrams = set()?;
         let bigrams = set()?;
@@ -436,7 +445,18 @@ fn splitmix(mut z: u64) -> u64 {
 }
 
 /// Jaccard similarity of two sorted sets.
-fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+/// Marks a note in the compact format (32-bit word hashes).
+const COMPACT_NOTE: [u8; 5] = [0xFF, 0xFF, 0xFF, 0xFF, 2];
+
+/// 64-bit hashes as a sorted set of their low 32 bits.
+fn short_set(hashes: impl Iterator<Item = u64>) -> Vec<u32> {
+    let mut v: Vec<u32> = hashes.map(|h| h as u32).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     let common = intersection(a, b);
     let union = a.len() + b.len() - common;
     if union == 0 {
@@ -447,7 +467,7 @@ fn jaccard(a: &[u64], b: &[u64]) -> f64 {
 
 /// How much of the smaller sorted set the larger one contains: a summary is
 /// contained in its article even when their Jaccard is low.
-fn containment(a: &[u64], b: &[u64]) -> f64 {
+fn containment(a: &[u32], b: &[u32]) -> f64 {
     let smaller = a.len().min(b.len());
     if smaller == 0 {
         return 0.0;
@@ -455,7 +475,7 @@ fn containment(a: &[u64], b: &[u64]) -> f64 {
     intersection(a, b) as f64 / smaller as f64
 }
 
-fn intersection(a: &[u64], b: &[u64]) -> usize {
+fn intersection(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -619,6 +639,38 @@ mod tests {
         let edited = Item { summary: Some(BODY.replace("Sáng 03/8/2022", "Chiều 03/8/2022")), ..first };
         assert_eq!(run(vec![edited]).updated_items, 1);
         assert!(story().excerpt.starts_with("Chiều 03/8/2022"), "{}", story().excerpt);
+    }
+
+    #[test]
+    fn notes_of_the_first_format_still_compare() {
+        let body = item("a", "Hội nghị báo cáo viên tháng 8", BODY, "2022-08-03T08:30:00Z");
+        let note = Note::of(&body);
+        // The first format, as stored before compact notes: 64-bit word hashes.
+        let words = folded_words(&strip_tags(BODY));
+        let hashes: Vec<u64> = words.iter().map(|w| hash64(w.as_bytes())).collect();
+        let pairs: Vec<u64> = hashes.windows(2).map(|w| w[0] ^ w[1].rotate_left(29)).collect();
+        let mut old = Vec::new();
+        for s in [&note.item_key, &note.source] {
+            old.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            old.extend_from_slice(s.as_bytes());
+        }
+        old.extend_from_slice(&note.date_ms.to_le_bytes());
+        old.extend_from_slice(&note.title.to_le_bytes());
+        old.extend_from_slice(&note.title_words.to_le_bytes());
+        old.extend_from_slice(&note.words.to_le_bytes());
+        for m in note.minhash {
+            old.extend_from_slice(&m.to_le_bytes());
+        }
+        for mut set in [hashes, pairs] {
+            set.sort_unstable();
+            set.dedup();
+            old.extend_from_slice(&(set.len() as u32).to_le_bytes());
+            for h in set {
+                old.extend_from_slice(&h.to_le_bytes());
+            }
+        }
+        assert_eq!(Note::decode(&old), Some(note.clone()));
+        assert!(note.encode().len() < old.len() * 2 / 3, "{} vs {}", note.encode().len(), old.len());
     }
 
     #[test]
