@@ -24,6 +24,8 @@ use crate::store::{lookup_key, Batch, Scope, Store, StoreError, StoredItem};
 
 /// Copies of one story are looked for within this distance in time.
 pub const WINDOW_DAYS: i64 = 4;
+/// A member's lookup key stands in for those of copies dated this close to it.
+const KEY_SLACK_MS: i64 = 86_400_000;
 /// A title this short ("Thông báo") is not enough on its own to merge.
 const MIN_TITLE_WORDS: u16 = 4;
 /// Bodies shorter than this are not compared.
@@ -62,6 +64,8 @@ struct Pending {
     members: Vec<Item>,
     notes: Vec<Note>,
     excerpts: HashMap<String, String>,
+    /// The lookup keys the story has in the store: (prefix, member's date).
+    keys: Vec<(Vec<u8>, i64)>,
 }
 
 /// An item read off the ingest lock: re-polls already dropped, and what the rest
@@ -113,7 +117,7 @@ pub fn ingest_prepared(
     let mut out = Outcome::default();
     // Stories changed earlier in this batch, so later items see them.
     let mut pending: HashMap<StoryId, Pending> = HashMap::new();
-    for Prepared { item, fingerprint, prev, note, encoded_note, excerpt } in items {
+    for Prepared { item, fingerprint, prev, mut note, mut encoded_note, excerpt } in items {
         let key = item.store_key();
         let prefixes = note.lookup_prefixes();
         let is_new = prev.is_none();
@@ -125,7 +129,7 @@ pub fn ingest_prepared(
             None => {
                 out.new_items += 1;
                 out.new_dates.push(item.date());
-                match find_story(store, &pending, &note, &prefixes)? {
+                match find_story(store, &pending, &note, prefixes.iter().map(|(_, p)| p))? {
                     Some(id) => {
                         out.merged_items += 1;
                         id
@@ -134,10 +138,6 @@ pub fn ingest_prepared(
                 }
             }
         };
-        for p in &prefixes {
-            batch.put_key(lookup_key(p, item.date(), &story_id));
-        }
-        batch.put_member_note(&story_id, &key, encoded_note);
         let entry = match pending.entry(story_id.clone()) {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => {
@@ -147,9 +147,24 @@ pub fn ingest_prepared(
                     Some(s) => (member_items(store, s)?, stored_notes(store, &story_id)?),
                     None => (Vec::new(), Vec::new()),
                 };
-                v.insert(Pending { before, members, notes, excerpts: HashMap::new() })
+                let keys = notes.iter().flat_map(Note::written_keys).collect();
+                v.insert(Pending { before, members, notes, excerpts: HashMap::new(), keys })
             }
         };
+        // A copy dated close to a member already keyed under the same prefix adds
+        // nothing a lookup could not find through that member's key: lookups reach
+        // KEY_SLACK further than the merge window for this reason. Reposts mostly
+        // share their title and body, so most merges write no lookup key at all.
+        for (bit, p) in prefixes {
+            let covered = entry.keys.iter().any(|(q, at)| *q == p && (at - note.date_ms).abs() <= KEY_SLACK_MS);
+            if !covered {
+                batch.put_key(lookup_key(&p, item.date(), &story_id));
+                note.keyed |= bit;
+                entry.keys.push((p, note.date_ms));
+            }
+        }
+        encoded_note[KEYED_AT] = note.keyed;
+        batch.put_member_note(&story_id, &key, encoded_note);
         match entry.members.iter_mut().find(|m| m.store_key() == key) {
             Some(m) => *m = item.clone(),
             None => entry.members.push(item.clone()),
@@ -171,14 +186,15 @@ pub fn ingest_prepared(
 }
 
 /// The story another site's copy of the item noted in `note` belongs to, if any.
-fn find_story(
+fn find_story<'a>(
     store: &Store,
     pending: &HashMap<StoryId, Pending>,
     note: &Note,
-    prefixes: &[Vec<u8>],
+    prefixes: impl Iterator<Item = &'a Vec<u8>>,
 ) -> Result<Option<StoryId>, StoreError> {
     let date = DateTime::<Utc>::from_timestamp_millis(note.date_ms).unwrap_or_default();
-    let (from, to) = (date - Duration::days(WINDOW_DAYS), date + Duration::days(WINDOW_DAYS));
+    let reach = Duration::days(WINDOW_DAYS) + Duration::milliseconds(KEY_SLACK_MS);
+    let (from, to) = (date - reach, date + reach);
     // The title lookup first: most copies share their title, and a hit spares the
     // four body lookups.
     let mut checked: Vec<StoryId> = Vec::new();
@@ -274,6 +290,8 @@ struct Note {
     /// Hashes of the body's word pairs, sorted, without repeats.
     bigrams: Vec<u32>,
     minhash: [u32; MINHASH],
+    /// Which of `lookup_prefixes` the member was keyed under (bit per prefix).
+    keyed: u8,
 }
 
 impl Note {
@@ -300,6 +318,7 @@ impl Note {
             unigrams: short_set(word_hashes.into_iter()),
             bigrams: short_set(pair_hashes.into_iter()),
             minhash,
+            keyed: 0,
         }
     }
 
@@ -319,14 +338,15 @@ impl Note {
         both_long && jaccard(&self.bigrams, &other.bigrams) >= SAME_BODY
     }
 
-    /// The prefixes this item is looked up under: its title key, and each band of
-    /// its body's MinHash when the body is long enough to compare.
-    fn lookup_prefixes(&self) -> Vec<Vec<u8>> {
+    /// The prefixes this item is looked up under, each with its bit in `keyed`:
+    /// its title key, and each band of its body's MinHash when the body is long
+    /// enough to compare.
+    fn lookup_prefixes(&self) -> Vec<(u8, Vec<u8>)> {
         let mut out = Vec::new();
         if self.title != 0 {
             let mut p = b"T".to_vec();
             p.extend_from_slice(&self.title.to_be_bytes());
-            out.push(p);
+            out.push((1, p));
         }
         if self.words >= MIN_BODY_WORDS {
             for (band, rows) in self.minhash.chunks(ROWS).enumerate() {
@@ -336,16 +356,22 @@ impl Note {
                 }
                 let mut p = vec![b'B', band as u8];
                 p.extend_from_slice(&hash64(&bytes).to_be_bytes());
-                out.push(p);
+                out.push((2 << band, p));
             }
         }
         out
+    }
+
+    /// The lookup keys stored for this member: (prefix, date).
+    fn written_keys(&self) -> impl Iterator<Item = (Vec<u8>, i64)> + '_ {
+        self.lookup_prefixes().into_iter().filter(|(bit, _)| self.keyed & bit != 0).map(|(_, p)| (p, self.date_ms))
     }
 
     fn encode(&self) -> Vec<u8> {
         let mut b = Vec::with_capacity(72 + 4 * (self.unigrams.len() + self.bigrams.len()));
         // No note of the first format starts so: its first field is a length.
         b.extend_from_slice(&COMPACT_NOTE);
+        b.push(self.keyed);
         for s in [&self.item_key, &self.source] {
             b.extend_from_slice(&(s.len() as u32).to_le_bytes());
             b.extend_from_slice(s.as_bytes());
@@ -371,9 +397,11 @@ impl Note {
     fn decode(b: &[u8]) -> Option<Note> {
         // Notes stored before the compact format hold 64-bit hashes: their low
         // halves are what a compact note keeps, so old and new notes compare.
-        let (b, wide) = match b.strip_prefix(&COMPACT_NOTE) {
-            Some(rest) => (rest, false),
-            None => (b, true),
+        // They were keyed under every prefix.
+        let (b, wide, keyed) = match b.strip_prefix(&COMPACT_NOTE) {
+            Some([keyed, rest @ ..]) => (rest, false, *keyed),
+            Some([]) => return None,
+            None => (b, true, u8::MAX),
         };
         let mut r = Reader(b);
         let item_key = r.string()?;
@@ -397,7 +425,7 @@ impl Note {
         };
         let unigrams = set()?;
         let bigrams = set()?;
-        Some(Note { item_key, source, date_ms, title, title_words, words, unigrams, bigrams, minhash })
+        Some(Note { item_key, source, date_ms, title, title_words, words, unigrams, bigrams, minhash, keyed })
     }
 }
 
@@ -445,8 +473,10 @@ fn splitmix(mut z: u64) -> u64 {
 }
 
 /// Jaccard similarity of two sorted sets.
-/// Marks a note in the compact format (32-bit word hashes).
+/// Marks a note in the compact format (32-bit word hashes), which then goes on
+/// with its `keyed` byte.
 const COMPACT_NOTE: [u8; 5] = [0xFF, 0xFF, 0xFF, 0xFF, 2];
+const KEYED_AT: usize = COMPACT_NOTE.len();
 
 /// 64-bit hashes as a sorted set of their low 32 bits.
 fn short_set(hashes: impl Iterator<Item = u64>) -> Vec<u32> {
@@ -642,6 +672,36 @@ mod tests {
     }
 
     #[test]
+    fn a_close_copy_writes_no_lookup_keys_and_later_copies_still_find_the_story() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let now = Utc::now();
+        let title = "Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên";
+        let run = |items: Vec<Item>| {
+            let mut batch = Batch::default();
+            let out = ingest(&store, items, now, &mut batch).unwrap();
+            store.commit(&batch).unwrap();
+            out
+        };
+        run(vec![item("a", title, BODY, "2022-08-03T08:00:00Z")]);
+        // Half a day later, another site's copy: it joins, and the founder's keys
+        // stand in for its own.
+        let b = item("b", title, BODY, "2022-08-03T20:00:00Z");
+        assert_eq!(run(vec![b.clone()]).merged_items, 1);
+        let at = b.date();
+        let ms = Duration::milliseconds(1);
+        for (_, prefix) in Note::of(&b).lookup_prefixes() {
+            assert!(store.keyed(&prefix, at - ms, at + ms).unwrap().is_empty(), "no key of its own");
+        }
+        // Four and a half days after the founder, four after the copy: within the
+        // merge window of the copy only, it must still find the story.
+        let c = item("c", title, BODY, "2022-08-07T20:00:00Z");
+        assert_eq!(run(vec![c]).merged_items, 1);
+        assert_eq!(store.story_count(), 1);
+        assert_eq!(store.latest(&Scope::All, 1).unwrap()[0].members.len(), 3);
+    }
+
+    #[test]
     fn notes_of_the_first_format_still_compare() {
         let body = item("a", "Hội nghị báo cáo viên tháng 8", BODY, "2022-08-03T08:30:00Z");
         let note = Note::of(&body);
@@ -669,7 +729,8 @@ mod tests {
                 old.extend_from_slice(&h.to_le_bytes());
             }
         }
-        assert_eq!(Note::decode(&old), Some(note.clone()));
+        // Keyed under every prefix, as members always were then.
+        assert_eq!(Note::decode(&old), Some(Note { keyed: u8::MAX, ..note.clone() }));
         assert!(note.encode().len() < old.len() * 2 / 3, "{} vs {}", note.encode().len(), old.len());
     }
 
