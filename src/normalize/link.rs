@@ -29,12 +29,34 @@ pub fn site_base(home: &str) -> Option<Url> {
     (matches!(u.scheme(), "http" | "https") && !local).then_some(u)
 }
 
+/// Fragments that only point into a page or track the reader: `#top`, `#comments`,
+/// `#xtor=RSS-8`. Any other fragment may be what tells items apart (a changelog's
+/// `#v2.1`, a comment's `#comment-12`, a script-routed portal's `#/tin/123`).
+const NOISE_FRAGMENTS: &[&str] = &[
+    "top",
+    "more",
+    "comments",
+    "respond",
+    "content",
+    "main",
+    "main-content",
+    "maincontent",
+    "article",
+    "readmore",
+    "read-more",
+    "continue",
+    "disqus_thread",
+];
+
 /// The form used for identity: absolute, scheme and host lower-cased (the url
-/// crate does that), no fragment, tracking parameters removed, every other query
-/// parameter kept in order (SharePoint's `ItemID` *is* the article).
+/// crate does that), no fragment that is only noise, tracking parameters removed,
+/// every other query parameter kept in order (SharePoint's `ItemID` *is* the
+/// article).
 pub fn canonical(url: &Url) -> String {
     let mut u = url.clone();
-    u.set_fragment(None);
+    if u.fragment().is_some_and(is_noise_fragment) {
+        u.set_fragment(None);
+    }
     if u.query().is_some() {
         let kept: Vec<(String, String)> =
             u.query_pairs().filter(|(k, _)| !is_tracking(k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
@@ -50,6 +72,11 @@ pub fn canonical(url: &Url) -> String {
         }
     }
     u.to_string()
+}
+
+fn is_noise_fragment(fragment: &str) -> bool {
+    let f = fragment.trim().to_ascii_lowercase();
+    f.is_empty() || f.contains('=') || NOISE_FRAGMENTS.contains(&f.as_str())
 }
 
 fn is_tracking(key: &str) -> bool {
@@ -73,6 +100,14 @@ mod tests {
         let mixed = Url::parse("https://a.vn/x.aspx?ItemID=1&fbclid=abc").unwrap();
         assert_eq!(canonical(&mixed), "https://a.vn/x.aspx?ItemID=1");
         assert_eq!(absolute("javascript:void(0)", &base), None);
+        // Fragments: noise goes, anything that can tell items apart stays.
+        let frag = |s: &str| canonical(&Url::parse(s).unwrap());
+        assert_eq!(frag("https://a.vn/tin.html#"), "https://a.vn/tin.html");
+        assert_eq!(frag("https://a.vn/tin.html#Comments"), "https://a.vn/tin.html");
+        assert_eq!(frag("https://a.vn/tin.html#xtor=RSS-8"), "https://a.vn/tin.html");
+        assert_ne!(frag("https://a.vn/changelog#v2.1"), frag("https://a.vn/changelog#v2.0"));
+        assert_eq!(frag("https://a.vn/bai-viet#comment-12"), "https://a.vn/bai-viet#comment-12");
+        assert_eq!(frag("https://a.vn/#/tin-tuc/123"), "https://a.vn/#/tin-tuc/123");
         assert_eq!(site_base("https://bentre.dcs.vn/").unwrap().as_str(), "https://bentre.dcs.vn/");
         assert_eq!(site_base("http://localhost/"), None);
         assert_eq!(site_base("/relative"), None);
