@@ -36,5 +36,4 @@ for run in $(seq 1 "$RUNS"); do
     HOME="$WORK" measure "newsboat cold (run $run)" newsboat -u "$WORK/urls" -c "$WORK/newsboat.db" -C "$WORK/newsboat.conf" -x reload
     HOME="$WORK" measure "newsboat again (run $run)" newsboat -u "$WORK/urls" -c "$WORK/newsboat.db" -C "$WORK/newsboat.conf" -x reload
 done
-echo "stories: $(curl -s -o /dev/null -w '' http://127.0.0.1:1/ 2>/dev/null; true)" >/dev/null
 rm -rf "$WORK"
