@@ -1,5 +1,5 @@
 //! Plain text as readers should see it: one decoding of stray entities, NFC,
-//! no control characters, single spaces.
+//! no control characters, no markup in titles, single spaces.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -24,10 +24,17 @@ pub fn clean(text: &str) -> String {
     }
 }
 
-/// Cleans a title, then removes what content systems glue onto titles: a leaked
-/// `null` before it, a "New"/"Mới" badge after it.
+/// Cleans a title, then removes what content systems glue onto titles: markup
+/// (Atom `type="html"`, tags in CDATA, escaped tags), a leaked `null` before it, a
+/// "New"/"Mới" badge after it.
 pub fn title(text: &str) -> String {
-    let mut t = unify_tones(&clean(text));
+    let mut t = clean(text);
+    // After `clean`, so escaped tags (`&lt;i&gt;`) go too; `strip_tags` keeps a `<`
+    // that opens no tag ("a < b", "<3").
+    if t.contains('<') {
+        t = collapse(strip_tags(&t).chars());
+    }
+    let mut t = unify_tones(&t);
     for prefix in ["null ", "NULL ", "null", "undefined "] {
         if let Some(rest) = t.strip_prefix(prefix) {
             // "nullPhó Bí thư…": only when what follows starts a word.
@@ -207,22 +214,45 @@ pub fn html_to_text(html: &str) -> String {
     clean(&strip_tags(html))
 }
 
-/// HTML with its tags replaced by spaces; entities and spacing left as they are.
+/// HTML with its tags taken out: an inline tag leaves nothing, so "H<sub>2</sub>O"
+/// stays one word, any other tag a space. A `<` that opens no tag (not followed by a
+/// letter, `/`, `!` or `?`, or never closed) is text, as in HTML. Entities and
+/// spacing are left as they are.
 pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let after = &rest[lt + 1..];
+        if !after.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
+            out.push('<');
+            rest = after;
+            continue;
         }
+        let Some(gt) = after.find('>') else {
+            // Nothing closes it, nor any later `<`: the rest is text.
+            out.push_str(&rest[lt..]);
+            return out;
+        };
+        if !is_inline(&after[..gt]) {
+            out.push(' ');
+        }
+        rest = &after[gt + 1..];
     }
+    out.push_str(rest);
     out
+}
+
+/// Whether a tag (its text between `<` and `>`) is one of the inline elements that
+/// sit inside words.
+fn is_inline(tag: &str) -> bool {
+    const INLINE: &[&str] = &[
+        "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd",
+        "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    ];
+    let name = tag.strip_prefix('/').unwrap_or(tag);
+    let name = &name[..name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len())];
+    INLINE.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
@@ -264,6 +294,22 @@ mod tests {
     #[test]
     fn html_to_text_drops_tags() {
         assert_eq!(html_to_text("<p>Xin <b>chào</b></p><p>bạn</p>"), "Xin chào bạn");
+        assert_eq!(html_to_text("H<sub>2</sub>O<br>x<br/>y"), "H2O x y");
+        assert_eq!(strip_tags("a < b, <3, x<y"), "a < b, <3, x<y");
+        assert_eq!(strip_tags(&"<".repeat(100_000)).len(), 100_000);
+    }
+
+    #[test]
+    fn titles_are_plain_text() {
+        assert_eq!(title("Gene regulation in <i>E. coli</i>"), "Gene regulation in E. coli");
+        assert_eq!(title("Study of &lt;em&gt;Homo&lt;/em&gt; fossils"), "Study of Homo fossils");
+        assert_eq!(
+            title("<![CDATA[x]]>H<sub>2</sub>O <b>và</b> <span class=\"a\">CO<sub>2</sub></span>"),
+            "H2O và CO2"
+        );
+        assert_eq!(title("Tom &amp; Jerry &lt;3"), "Tom & Jerry <3");
+        assert_eq!(title("a < b và b > c"), "a < b và b > c");
+        assert_eq!(title("1 <2 và x<y"), "1 <2 và x<y");
     }
 
     #[test]
