@@ -2,7 +2,8 @@
 //!
 //! An explicit ammonia policy: no script, style, event attributes or
 //! `javascript:`/`data:` links; iframes only from YouTube; images, links and tables
-//! kept; relative URLs made absolute against the item's page first.
+//! kept; relative URLs made absolute against the item's page first. Control
+//! characters are read as the text does (`text::plain_chars`): C1 as Windows-1252.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -24,7 +25,10 @@ thread_local! {
 /// Sanitizes HTML; `base` resolves relative links and images.
 pub fn sanitize(html: &str, base: &Url) -> String {
     BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
-    let cleaned = POLICY.with(|p| p.clean(html).to_string());
+    // html5ever reads `&#146;` as Windows-1252 but keeps a raw U+0092 (what the XML
+    // parser makes of the same reference): both must read alike.
+    let html = super::text::plain_chars(html);
+    let cleaned = POLICY.with(|p| p.clean(&html).to_string());
     super::text::xml_safe(cleaned.trim()).into_owned()
 }
 
@@ -85,5 +89,12 @@ mod tests {
         assert!(out.contains(r#"href="https://bentre.dcs.vn/tin/rel.html""#), "{out}");
         assert!(out.contains("youtube.com/embed/abc"), "{out}");
         assert!(out.contains(r#"rel="noopener noreferrer""#), "{out}");
+    }
+
+    #[test]
+    fn c1_controls_read_as_windows_1252() {
+        let base = Url::parse("https://bentre.dcs.vn/").unwrap();
+        assert_eq!(sanitize("<p>Don\u{92}t &#146;x&#146; \u{93}y\u{94}</p>", &base), "<p>Don’t ’x’ “y”</p>");
+        assert_eq!(sanitize("<p>Unit\u{1F}separator</p>", &base), "<p>Unit separator</p>");
     }
 }

@@ -1,5 +1,6 @@
 //! Plain text as readers should see it: one decoding of stray entities, NFC,
-//! no control characters, no markup in titles, single spaces.
+//! no control characters (Windows-1252's C1 range read as Windows-1252), no
+//! markup in titles, single spaces.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -18,9 +19,45 @@ pub fn clean(text: &str) -> String {
     };
     // Most text arrives in NFC already; checking is much cheaper than recomposing.
     if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
-        collapse(text.chars())
+        collapse(text.chars().map(plain_char))
     } else {
-        collapse(text.nfc())
+        collapse(text.nfc().map(plain_char))
+    }
+}
+
+/// Windows-1252's characters at 0x80–0x9F, where Latin-1 has C1 controls; a space
+/// where Windows-1252 has none either.
+const WINDOWS_1252: [char; 32] = [
+    '€', ' ', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', ' ', 'Ž', ' ', //
+    ' ', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', ' ', 'ž', 'Ÿ',
+];
+
+/// A character as text should hold it. A C1 control is a Windows-1252 byte that
+/// went through Latin-1 (`&#146;`, old CMSs): it is read as Windows-1252, as HTML5
+/// reads `&#146;`. Any other control stands between words, so it becomes a space
+/// rather than gluing them. Tabs and line breaks stay.
+fn plain_char(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' => c,
+        '\u{80}'..='\u{9F}' => WINDOWS_1252[c as usize - 0x80],
+        c if c.is_control() => ' ',
+        c => c,
+    }
+}
+
+/// `text` with every character through `plain_char`; borrowed when nothing changes.
+pub fn plain_chars(text: &str) -> std::borrow::Cow<'_, str> {
+    // Bytes first: a control is an ASCII byte below 0x20 or 0x7F, or C2 80–C2 9F.
+    let b = text.as_bytes();
+    let suspect = b.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || c == 0x7F
+            || (c == 0xC2 && b.get(i + 1).is_some_and(|&next| next < 0xA0))
+    });
+    if suspect {
+        text.chars().map(plain_char).collect::<String>().into()
+    } else {
+        text.into()
     }
 }
 
@@ -310,6 +347,17 @@ mod tests {
         assert_eq!(title("Tom &amp; Jerry &lt;3"), "Tom & Jerry <3");
         assert_eq!(title("a < b và b > c"), "a < b và b > c");
         assert_eq!(title("1 <2 và x<y"), "1 <2 và x<y");
+    }
+
+    #[test]
+    fn c1_controls_are_windows_1252_and_other_controls_spaces() {
+        assert_eq!(clean("Don&#146;t stop &#150; &#147;quoted&#148;"), "Don’t stop – “quoted”");
+        assert_eq!(clean("Price: &#128;10 &#133;"), "Price: €10 …");
+        assert_eq!(clean("Don\u{92}t \u{85}"), "Don’t …");
+        assert_eq!(clean("Unit\u{1F}separator\u{7F}x\u{0}y"), "Unit separator x y");
+        assert_eq!(plain_chars("a\u{96}b\u{1}"), "a–b ");
+        assert_eq!(plain_chars("Việt\tNam\n"), "Việt\tNam\n");
+        assert!(matches!(plain_chars("Việt Nam ©"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
