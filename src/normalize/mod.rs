@@ -63,7 +63,7 @@ pub fn read_document(
     };
     let items = feed.items.into_iter().filter_map(|raw| item(raw, &cx)).collect();
     let ttl = feed.ttl.map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60));
-    Ok(Document { title: feed.title, ttl, items })
+    Ok(Document { title: document_title(cx.document_title), ttl, items })
 }
 
 /// Normalizes one raw item; `None` for an entry with nothing to show.
@@ -126,7 +126,7 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         evidence,
         source_agency: cx.source.agency.clone(),
         source_url: cx.document_url.to_string(),
-        source_title: cx.document_title.map(text::clean).filter(|t| !t.is_empty()),
+        source_title: document_title(cx.document_title),
         listing: None,
     })
 }
@@ -173,6 +173,11 @@ fn attribute(
         let name = reg.name_of(&slug).to_string();
         (slug, name, Evidence::SourceDefault)
     })
+}
+
+/// A document's title, cleaned as item titles are.
+fn document_title(raw: Option<&str>) -> Option<String> {
+    raw.map(text::title).filter(|t| !t.is_empty())
 }
 
 fn content_hash(title: &str, body: Option<&str>) -> String {
@@ -251,6 +256,17 @@ mod tests {
         assert_eq!(items[1].title, "Thường trực HĐND tỉnh giám sát công tác chuẩn bị năm học mới 2022 - 2023");
         assert_eq!(items[3].title, "Sở NN&PTNT triển khai kế hoạch phòng, chống hạn mặn mùa khô 2022 - 2023");
         assert_eq!(items[4].date().to_rfc3339(), "2022-08-01T03:20:00+00:00", "A5 falls back to updated");
+    }
+
+    #[test]
+    fn document_titles_are_cleaned_as_item_titles() {
+        let src = source();
+        let rss = r#"<rss version="2.0"><channel><title>Caf&amp;eacute; &lt;b&gt;news&lt;/b&gt;</title>
+            <item><title>x</title><link>https://a.vn/1</link></item></channel></rss>"#;
+        let offset = chrono::FixedOffset::east_opt(25200).unwrap();
+        let doc = read_document(rss, &src.url, &src, &Registry::builtin(), offset, Utc::now()).unwrap();
+        assert_eq!(doc.title.as_deref(), Some("Café news"));
+        assert_eq!(doc.items[0].source_title.as_deref(), Some("Café news"));
     }
 
     #[test]
