@@ -34,7 +34,8 @@ pub struct RawItem {
     /// The page's own `rel=canonical`, when it names one (HTML sources).
     pub canonical: Option<String>,
     pub title: Option<String>,
-    /// As published: possibly relative.
+    /// The entry's page as published (possibly relative): its alternate link, else
+    /// its guid/id when that is a permalink; never an enclosure or comments link.
     pub link: Option<String>,
     /// HTML.
     pub summary: Option<String>,
@@ -99,23 +100,36 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
         other => ParseError::Malformed(other.to_string()),
     })?;
     let home = feed.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| l.href.clone());
+    // feed-rs does not keep a guid's isPermaLink; the text tells, for the whole
+    // document.
+    let marks = Marks { guids_are_links: !disowns_permalinks(&body) };
     Ok(RawFeed {
         title: feed.title.map(|t| t.content),
         home,
         ttl: feed.ttl,
-        items: feed.entries.into_iter().map(raw_item).collect(),
+        items: feed.entries.into_iter().map(|e| raw_item(e, &marks)).collect(),
     })
 }
 
-fn raw_item(e: feed_rs::model::Entry) -> RawItem {
+/// What the document's text says about all its entries.
+struct Marks {
+    /// No guid is marked `isPermaLink="false"`: a guid that is an http(s) URL is
+    /// the entry's page.
+    guids_are_links: bool,
+}
+
+fn raw_item(e: feed_rs::model::Entry, marks: &Marks) -> RawItem {
+    let guid = Some(e.id).filter(|id| !id.trim().is_empty());
+    // Only the page itself: RSS `<link>`, an Atom link with rel="alternate" (the
+    // default), never an enclosure, comments, replies, self, via or related.
     let link = e
         .links
         .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(e.links.first())
-        .map(|l| l.href.clone());
+        .find(|l| l.target.is_none() && l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .map(|l| l.href.clone())
+        .or_else(|| guid.clone().filter(|g| marks.guids_are_links && is_web_url(g)));
     RawItem {
-        guid: Some(e.id).filter(|id| !id.trim().is_empty()),
+        guid,
         canonical: None,
         title: e.title.map(|t| t.content),
         link,
@@ -131,6 +145,22 @@ fn raw_item(e: feed_rs::model::Entry) -> RawItem {
             .filter(|c| !c.trim().is_empty())
             .collect(),
     }
+}
+
+/// An absolute http(s) URL.
+fn is_web_url(s: &str) -> bool {
+    url::Url::parse(s.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// Whether any guid is marked `isPermaLink="false"` (any case, either quote).
+fn disowns_permalinks(body: &str) -> bool {
+    const ATTR: &[u8] = b"ispermalink";
+    body.as_bytes().windows(ATTR.len()).enumerate().any(|(i, w)| {
+        w.eq_ignore_ascii_case(ATTR) && {
+            let value = body[i + ATTR.len()..].trim_start().strip_prefix('=').unwrap_or("").trim_start();
+            value.get(1..6).is_some_and(|v| v.eq_ignore_ascii_case("false"))
+        }
+    })
 }
 
 /// Recognises the documents that portals serve on a feed URL when they fail.
@@ -164,6 +194,31 @@ mod tests {
             feed.items[2].link.as_deref(),
             Some("/tin-hoat-dong/uy-ban-kiem-tra-tinh-uy-to-chuc-ky-hop-thu-18-25860.html")
         );
+    }
+
+    #[test]
+    fn links_are_the_page_or_a_permalink_guid() {
+        let links = |doc: &str| -> Vec<Option<String>> {
+            parse_feed(doc, vn()).unwrap().items.into_iter().map(|i| i.link).collect()
+        };
+        let rss = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>a</title><guid>https://a.vn/1</guid></item>
+            <item><title>b</title><guid isPermaLink="true">https://a.vn/2</guid><comments>https://a.vn/2#c</comments></item>
+            <item><title>c</title><comments>https://a.vn/3#c</comments></item>
+            <item><title>d</title><guid>urn:a:4</guid></item>
+            <item><title>e</title><comments>https://a.vn/5#c</comments><link>/5</link><guid>https://a.vn/x</guid></item>
+            </channel></rss>"#;
+        let want = [Some("https://a.vn/1"), Some("https://a.vn/2"), None, None, Some("/5")];
+        assert_eq!(links(rss), want.map(|l| l.map(String::from)));
+        let disowned = rss.replace("<guid>https://a.vn/1", "<guid isPermaLink='False'>https://a.vn/1");
+        assert_eq!(links(&disowned)[..2], [None, None]);
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id>
+            <entry><id>https://p.vn/ep/1</id><title>1</title>
+              <link rel="enclosure" href="https://cdn.vn/1.mp3"/><link rel="replies" href="https://p.vn/ep/1#c"/></entry>
+            <entry><id>urn:p:2</id><title>2</title><link rel="self" href="https://p.vn/2.xml"/><link rel="via" href="https://v.vn/"/></entry>
+            <entry><id>urn:p:3</id><title>3</title><link rel="related" href="https://r.vn/"/><link href="https://p.vn/3"/></entry>
+            </feed>"#;
+        assert_eq!(links(atom), [Some("https://p.vn/ep/1".to_string()), None, Some("https://p.vn/3".to_string())]);
     }
 
     #[test]
