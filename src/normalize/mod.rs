@@ -29,6 +29,8 @@ pub struct Context<'a> {
     /// are relative to the site, which is not always where the feed is served.
     pub home: Option<&'a str>,
     pub document_title: Option<&'a str>,
+    /// The document's own authors, as published: those of an item that names none.
+    pub authors: &'a [String],
     /// The time of this poll: the first-seen time of new items.
     pub now: DateTime<Utc>,
     pub registry: &'a Registry,
@@ -58,6 +60,7 @@ pub fn read_document(
         document_url,
         document_title: feed.title.as_deref(),
         home: feed.home.as_deref(),
+        authors: &feed.authors,
         now,
         registry,
     };
@@ -104,9 +107,16 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
     let plausible = |d: DateTime<Utc>| (d <= cx.now + Duration::days(1)).then_some(d);
     let published = raw.published.and_then(plausible);
     let updated = raw.updated.and_then(plausible);
-    let authors: Vec<String> = raw.authors.iter().map(|a| text::clean(a)).filter(|a| !a.is_empty()).collect();
+    let own_authors: Vec<String> = raw.authors.iter().filter_map(|a| byline::author(a)).collect();
+    // A document's authors are shown on its items but credit no agency: they name
+    // the site (a portal's `<author>` is the portal), which the source already does.
     let (agency, agency_name, evidence) =
-        attribute(&authors, &body, &title, published.or(updated).unwrap_or(cx.now), cx);
+        attribute(&own_authors, &body, &title, published.or(updated).unwrap_or(cx.now), cx);
+    let authors = if own_authors.is_empty() {
+        cx.authors.iter().filter_map(|a| byline::author(a)).collect()
+    } else {
+        own_authors
+    };
     Some(Item {
         source: cx.source.id.clone(),
         identity,
@@ -221,6 +231,7 @@ mod tests {
             document_url: &src.url,
             document_title: feed.title.as_deref(),
             home: feed.home.as_deref(),
+            authors: &feed.authors,
             now: "2022-08-06T00:00:00Z".parse().unwrap(),
             registry: &Registry::builtin(),
         };
@@ -270,6 +281,23 @@ mod tests {
     }
 
     #[test]
+    fn document_authors_are_shown_but_credit_nothing() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Sở Y tế</title><id>urn:x</id>
+            <author><name>Sở Y tế</name><email>soyte@bentre.gov.vn</email></author>
+            <entry><id>urn:x:1</id><title>Tiêm chủng mở rộng</title><link href="https://a.vn/1"/></entry>
+            <entry><id>urn:x:2</id><title>Khám bệnh</title><link href="https://a.vn/2"/>
+              <author><name>Ban Dân vận Tỉnh ủy</name></author></entry></feed>"#;
+        let items = items(atom);
+        assert_eq!(items[0].authors, ["Sở Y tế"]);
+        assert_eq!((items[0].agency.as_str(), &items[0].evidence), ("tinh-uy", &Evidence::SourceDefault));
+        assert_eq!(items[1].authors, ["Ban Dân vận Tỉnh ủy"]);
+        assert_eq!(items[1].agency, "ban-dan-van-tinh-uy");
+        let rss = r#"<rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://a.vn/1</link>
+            <author>redazione@ilgiornale-web.it (Angela Leucci)</author></item></channel></rss>"#;
+        assert_eq!(super::tests::items(rss)[0].authors, ["Angela Leucci"]);
+    }
+
+    #[test]
     fn future_dates_fall_back_to_first_seen() {
         let src = source();
         let registry = Registry::builtin();
@@ -278,6 +306,7 @@ mod tests {
             document_url: &src.url,
             document_title: None,
             home: None,
+            authors: &[],
             now: "2022-08-06T00:00:00Z".parse().unwrap(),
             registry: &registry,
         };

@@ -23,6 +23,9 @@ pub struct RawFeed {
     pub home: Option<String>,
     /// RSS `<ttl>`: how many minutes the publisher asks readers to wait.
     pub ttl: Option<u32>,
+    /// The document's own authors (Atom `<feed><author>`, `<itunes:author>` of the
+    /// channel): those of every entry that names none (RFC 4287 §4.2.1).
+    pub authors: Vec<String>,
     pub items: Vec<RawItem>,
 }
 
@@ -100,13 +103,17 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
         other => ParseError::Malformed(other.to_string()),
     })?;
     let home = feed.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| l.href.clone());
-    // feed-rs does not keep a guid's isPermaLink; the text tells, for the whole
-    // document.
-    let marks = Marks { guids_are_links: !disowns_permalinks(&body) };
+    // feed-rs keeps neither a guid's isPermaLink nor where a media credit came
+    // from; the text tells, for the whole document.
+    let marks = Marks {
+        guids_are_links: !disowns_permalinks(&body),
+        credits_are_authors: !body.contains(":credit") && !body.contains("<credit"),
+    };
     Ok(RawFeed {
         title: feed.title.map(|t| t.content),
         home,
         ttl: feed.ttl,
+        authors: names(feed.authors),
         items: feed.entries.into_iter().map(|e| raw_item(e, &marks)).collect(),
     })
 }
@@ -116,6 +123,8 @@ struct Marks {
     /// No guid is marked `isPermaLink="false"`: a guid that is an http(s) URL is
     /// the entry's page.
     guids_are_links: bool,
+    /// No `<media:credit>`: every media credit is an `<itunes:author>`.
+    credits_are_authors: bool,
 }
 
 fn raw_item(e: feed_rs::model::Entry, marks: &Marks) -> RawItem {
@@ -128,6 +137,10 @@ fn raw_item(e: feed_rs::model::Entry, marks: &Marks) -> RawItem {
         .find(|l| l.target.is_none() && l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .map(|l| l.href.clone())
         .or_else(|| guid.clone().filter(|g| marks.guids_are_links && is_web_url(g)));
+    let mut authors = names(e.authors);
+    if authors.is_empty() && marks.credits_are_authors {
+        authors = e.media.iter().flat_map(|m| &m.credits).map(|c| c.entity.clone()).collect();
+    }
     RawItem {
         guid,
         canonical: None,
@@ -137,7 +150,7 @@ fn raw_item(e: feed_rs::model::Entry, marks: &Marks) -> RawItem {
         content: e.content.and_then(|c| c.body),
         published: e.published,
         updated: e.updated,
-        authors: e.authors.into_iter().filter_map(|p| p.name).filter(|n| !n.trim().is_empty()).collect(),
+        authors,
         categories: e
             .categories
             .into_iter()
@@ -145,6 +158,10 @@ fn raw_item(e: feed_rs::model::Entry, marks: &Marks) -> RawItem {
             .filter(|c| !c.trim().is_empty())
             .collect(),
     }
+}
+
+fn names(people: Vec<feed_rs::model::Person>) -> Vec<String> {
+    people.into_iter().filter_map(|p| p.name).filter(|n| !n.trim().is_empty()).collect()
 }
 
 /// An absolute http(s) URL.
@@ -219,6 +236,27 @@ mod tests {
             <entry><id>urn:p:3</id><title>3</title><link rel="related" href="https://r.vn/"/><link href="https://p.vn/3"/></entry>
             </feed>"#;
         assert_eq!(links(atom), [Some("https://p.vn/ep/1".to_string()), None, Some("https://p.vn/3".to_string())]);
+    }
+
+    #[test]
+    fn authors_of_the_document_and_of_itunes() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id>
+            <author><name>Jane Blogger</name></author>
+            <entry><id>urn:1</id><title>1</title><link href="https://s.vn/1"/></entry></feed>"#;
+        let feed = parse_feed(atom, vn()).unwrap();
+        assert_eq!(feed.authors, ["Jane Blogger"]);
+        assert!(feed.items[0].authors.is_empty(), "normalize decides what entries take");
+        let rss = r#"<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>t</title>
+            <itunes:author>Show</itunes:author>
+            <item><title>1</title><link>https://a.vn/1</link><itunes:author>Host</itunes:author><itunes:summary>s</itunes:summary></item>
+            <item><title>2</title><link>https://a.vn/2</link><author>Ed</author><itunes:author>Host</itunes:author></item>
+            </channel></rss>"#;
+        let feed = parse_feed(rss, vn()).unwrap();
+        assert_eq!(feed.authors, ["Show"]);
+        assert_eq!(feed.items[0].authors, ["Host"]);
+        assert_eq!(feed.items[1].authors, ["Ed"]);
+        let credited = rss.replace("<item><title>1</title>", r#"<item xmlns:media="http://search.yahoo.com/mrss/"><title>1</title><media:credit role="photographer">Ảnh: TTXVN</media:credit>"#);
+        assert!(parse_feed(&credited, vn()).unwrap().items[0].authors.is_empty(), "a photo credit is no author");
     }
 
     #[test]
