@@ -66,9 +66,8 @@ pub fn plain_chars(text: &str) -> std::borrow::Cow<'_, str> {
 /// "New"/"Mới" badge after it.
 pub fn title(text: &str) -> String {
     let mut t = clean(text);
-    // After `clean`, so escaped tags (`&lt;i&gt;`) go too; `strip_tags` keeps a `<`
-    // that opens no tag ("a < b", "<3").
-    if t.contains('<') {
+    // After `clean`, so escaped tags (`&lt;i&gt;`) go too.
+    if has_markup(&t) {
         t = collapse(strip_tags(&t).chars());
     }
     let mut t = unify_tones(&t);
@@ -251,16 +250,41 @@ pub fn html_to_text(html: &str) -> String {
     clean(&strip_tags(html))
 }
 
-/// HTML with its tags taken out: an inline tag leaves nothing, so "H<sub>2</sub>O"
-/// stays one word, any other tag a space. A `<` that opens no tag (not followed by a
-/// letter, `/`, `!` or `?`, or never closed) is text, as in HTML. Entities and
-/// spacing are left as they are.
+/// Whether a title holds HTML rather than a literal `<`: a tag of an element titles
+/// carry (`<i>`, `</b>`, `<br/>`), a comment or a CDATA section. "a < b", "<3",
+/// "Vec<T>" and "Name <email>" are text.
+fn has_markup(text: &str) -> bool {
+    const TITLE_TAGS: &[&str] = &[
+        "a", "abbr", "b", "big", "br", "cite", "code", "del", "dfn", "div", "em", "font", "h1", "h2", "h3", "h4", "h5",
+        "h6", "hr", "i", "img", "ins", "kbd", "mark", "p", "q", "s", "small", "span", "strike", "strong", "sub", "sup",
+        "tt", "u", "var", "wbr",
+    ];
+    text.match_indices('<').any(|(i, _)| {
+        let after = &text[i + 1..];
+        let name = after.strip_prefix('/').unwrap_or(after);
+        let (name, rest) = name.split_at(name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len()));
+        after.starts_with("!--")
+            || after.starts_with("![CDATA[")
+            || (rest.starts_with(['>', '/', ' ', '\t', '\n'])
+                && TITLE_TAGS.iter().any(|t| t.eq_ignore_ascii_case(name)))
+    })
+}
+
+/// HTML with its tags taken out: an inline tag or a comment leaves nothing, so
+/// "H<sub>2</sub>O" stays one word, any other tag a space. A `<` that opens no tag
+/// (not followed by a letter, `/`, `!` or `?`, or never closed) is text, as in HTML;
+/// a CDATA section (titles wrapped twice by a CMS) keeps its text and markup.
+/// Entities and spacing are left as they are.
 pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         out.push_str(&rest[..lt]);
         let after = &rest[lt + 1..];
+        if let Some(inner) = after.strip_prefix("![CDATA[") {
+            rest = inner;
+            continue;
+        }
         if !after.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
             out.push('<');
             rest = after;
@@ -269,7 +293,8 @@ pub fn strip_tags(html: &str) -> String {
         let Some(gt) = after.find('>') else {
             // Nothing closes it, nor any later `<`: the rest is text.
             out.push_str(&rest[lt..]);
-            return out;
+            rest = "";
+            break;
         };
         if !is_inline(&after[..gt]) {
             out.push(' ');
@@ -277,12 +302,19 @@ pub fn strip_tags(html: &str) -> String {
         rest = &after[gt + 1..];
     }
     out.push_str(rest);
+    // The end of a CDATA section; never in sanitized HTML, where `>` is escaped.
+    if out.contains("]]>") {
+        out = out.replace("]]>", "");
+    }
     out
 }
 
 /// Whether a tag (its text between `<` and `>`) is one of the inline elements that
-/// sit inside words.
+/// sit inside words, or a comment.
 fn is_inline(tag: &str) -> bool {
+    if tag.starts_with('!') {
+        return true;
+    }
     const INLINE: &[&str] = &[
         "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd",
         "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
@@ -340,13 +372,14 @@ mod tests {
     fn titles_are_plain_text() {
         assert_eq!(title("Gene regulation in <i>E. coli</i>"), "Gene regulation in E. coli");
         assert_eq!(title("Study of &lt;em&gt;Homo&lt;/em&gt; fossils"), "Study of Homo fossils");
-        assert_eq!(
-            title("<![CDATA[x]]>H<sub>2</sub>O <b>và</b> <span class=\"a\">CO<sub>2</sub></span>"),
-            "H2O và CO2"
-        );
+        assert_eq!(title("H<sub>2</sub>O <b>và</b> <span class=\"a\">CO<sub>2</sub></span>"), "H2O và CO2");
         assert_eq!(title("Tom &amp; Jerry &lt;3"), "Tom & Jerry <3");
         assert_eq!(title("a < b và b > c"), "a < b và b > c");
         assert_eq!(title("1 <2 và x<y"), "1 <2 và x<y");
+        assert_eq!(title("Vec<T> và Name <email>"), "Vec<T> và Name <email>");
+        assert_eq!(title("&lt;![CDATA[Tin <b>mới</b>]]&gt;"), "Tin mới");
+        assert_eq!(title("<![CDATA[Tin]]> <b"), "Tin <b");
+        assert_eq!(title("Tin<!-- x -->mới<br/>hôm nay"), "Tinmới hôm nay");
     }
 
     #[test]
