@@ -290,8 +290,8 @@ pub fn strip_tags(html: &str) -> String {
             rest = after;
             continue;
         }
-        let Some(gt) = after.find('>') else {
-            // Nothing closes it, nor any later `<`: the rest is text.
+        let Some(gt) = tag_end(after) else {
+            // Nothing closes it: the rest is text.
             out.push_str(&rest[lt..]);
             rest = "";
             break;
@@ -307,6 +307,30 @@ pub fn strip_tags(html: &str) -> String {
         out = out.replace("]]>", "");
     }
     out
+}
+
+/// Where the tag that `tag` starts (just after its `<`) ends: the first `>` outside
+/// a quoted attribute value, so `alt="a<br>b"` stays within its tag.
+fn tag_end(tag: &str) -> Option<usize> {
+    let b = tag.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'>' => return Some(i),
+            // A quote opens a value only right after `=`, as in HTML: `href=x"` is no quote.
+            b'=' if !tag.starts_with('!') => {
+                i += 1;
+                while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+                    i += 1;
+                }
+                if let Some(&quote @ (b'"' | b'\'')) = b.get(i) {
+                    i += 1 + tag[i + 1..].find(char::from(quote))? + 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Whether a tag (its text between `<` and `>`) is one of the inline elements that
@@ -365,6 +389,7 @@ mod tests {
         assert_eq!(html_to_text("<p>Xin <b>chào</b></p><p>bạn</p>"), "Xin chào bạn");
         assert_eq!(html_to_text("H<sub>2</sub>O<br>x<br/>y"), "H2O x y");
         assert_eq!(strip_tags("a < b, <3, x<y"), "a < b, <3, x<y");
+        assert_eq!(strip_tags(r#"cat<img alt="a<br>b" src=x>dog <a href=x">y</a><a href=>z</a>"#), "cat dog yz");
         assert_eq!(strip_tags(&"<".repeat(100_000)).len(), 100_000);
     }
 
