@@ -463,6 +463,7 @@ impl Engine {
                 document_url: &page_url,
                 document_title: title.as_deref(),
                 home: None,
+                authors: &[],
                 now,
                 registry: &config.agencies,
             };

@@ -80,6 +80,7 @@ async fn ingest() -> (Arc<Engine>, HashMap<String, StoredItem>, Value, tempfile:
             document_url: &source.url,
             document_title: feed.title.as_deref(),
             home: feed.home.as_deref(),
+            authors: &feed.authors,
             now: chrono::Utc::now(),
             registry: &engine.config().agencies,
         };

@@ -1,19 +1,28 @@
 //! Dates as provincial portals write them, read into UTC.
 //!
 //! One tolerant reader instead of a list of formats: it finds a date part
-//! (`05/08/2022`, `2022-08-05`, `5 Aug 2022`, `ngày 5 tháng 8 năm 2022`), a time part
-//! (`10:15`, `3:15:00.250 PM`) and a zone (`+0700`, `+07:00`, `GMT+7`, `Z`, `ICT`),
-//! and ignores the rest (weekdays in either language, "lúc", "Cập nhật", brackets).
-//! Numeric dates are day first, as Vietnamese write them, unless that is impossible
-//! or the time is in the US AM/PM form. A date without a zone is in the configured
-//! offset.
+//! (`05/08/2022`, `2022-08-05`, `5 Aug 2022`, `06 févr. 2025`, `ngày 5 tháng 8 năm
+//! 2022`, `20250106T100000Z`), a time part (`10:15`, `3:15:00.250 PM`) and a zone
+//! (`+0700`, `+07:00`, `GMT+7`, `Z`, `ICT`, `CET`), and ignores the rest (weekdays in
+//! any language, "lúc", "Cập nhật", brackets). Numeric dates are day first, as
+//! Vietnamese write them, unless that is impossible or the time is in the US AM/PM
+//! form.
+//!
+//! A date without a zone is in the configured offset: Vietnamese portals mostly
+//! write none and mean local time. A zone *name* we do not know (three to five
+//! capitals right after a date's time, `6 Jan 2025 10:00:00 XYZT`) is read as UTC,
+//! as RFC 2822 §4.3 asks and feedparser does: whoever names a zone is not writing
+//! local Vietnamese time by omission, and a portal writing ours writes ICT or
+//! GMT+7, which are known.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
+    /// A number and how many digits it was written with.
     Num(u32, usize),
-    Word(String),
+    /// A word, lower-cased, and whether it was written in capitals.
+    Word(String, bool),
     Sym(char),
 }
 
@@ -32,6 +41,8 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
     let mut time: Option<(u32, u32, u32, u32)> = None; // h, m, s, nanos
     let mut meridiem: Option<(bool, bool)> = None; // (pm, english)
     let mut offset: Option<i32> = None;
+    // Where a zone name may follow: just after the time (and its AM/PM).
+    let mut zone_at: Option<usize> = None;
     let mut i = 0;
     while i < toks.len() {
         let rest = &toks[i..];
@@ -52,8 +63,23 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
                     continue;
                 }
             }
+            // 20250106T100000Z, ISO 8601's basic format (its 'T' is dropped), or
+            // 20250106 alone: a lone number of eight digits elsewhere is no date.
+            if let [Tok::Num(ymd, 8), more @ ..] = rest {
+                let clock = basic_time(more);
+                if clock.is_some() || toks.len() == 1 {
+                    date = Some(((ymd / 10_000) as i32, ymd % 100, ymd / 100 % 100, false));
+                    i += 1;
+                    if let Some((hms, used)) = clock {
+                        time = Some(hms);
+                        i += used;
+                        zone_at = Some(i);
+                    }
+                    continue;
+                }
+            }
             // 5 Aug 2022
-            if let [Tok::Num(d, _), Tok::Word(mon), Tok::Num(y, yl), ..] = rest {
+            if let [Tok::Num(d, _), Tok::Word(mon, _), Tok::Num(y, yl), ..] = rest {
                 if let Some(m) = month_name(mon) {
                     if *yl == 4 || *yl == 2 {
                         date = Some((full_year(*y, *yl), *d, m, false));
@@ -63,7 +89,7 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
                 }
             }
             // Aug 5, 2022 and Aug 5 2022
-            if let [Tok::Word(mon), Tok::Num(d, 1 | 2), more @ ..] = rest {
+            if let [Tok::Word(mon, _), Tok::Num(d, 1 | 2), more @ ..] = rest {
                 let year = match more {
                     [Tok::Sym(','), Tok::Num(y, 4), ..] => Some((*y, 4)),
                     [Tok::Num(y, 4), ..] => Some((*y, 3)),
@@ -76,7 +102,7 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
                 }
             }
             // (ngày) 5 tháng 8 năm 2022
-            if let [Tok::Num(d, _), Tok::Word(th), Tok::Num(m, _), Tok::Word(nam), Tok::Num(y, 4), ..] = rest {
+            if let [Tok::Num(d, _), Tok::Word(th, _), Tok::Num(m, _), Tok::Word(nam, _), Tok::Num(y, 4), ..] = rest {
                 if th == "tháng" && nam == "năm" {
                     date = Some((*y as i32, *d, *m, false));
                     i += 5;
@@ -100,18 +126,23 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
                 }
                 time = Some((*h, *m, s, nanos));
                 i += used;
+                zone_at = Some(i);
                 continue;
             }
         }
         match &rest[0] {
-            Tok::Word(w) if time.is_some() && meridiem.is_none() && matches!(w.as_str(), "am" | "pm" | "a" | "p") => {
+            Tok::Word(w, _)
+                if time.is_some() && meridiem.is_none() && matches!(w.as_str(), "am" | "pm" | "a" | "p") =>
+            {
                 meridiem = Some((w.starts_with('p'), true));
+                zone_at = Some(i + 1);
             }
             // .NET's vi-VN culture: SA (sáng) and CH (chiều).
-            Tok::Word(w) if time.is_some() && meridiem.is_none() && matches!(w.as_str(), "sa" | "ch") => {
+            Tok::Word(w, _) if time.is_some() && meridiem.is_none() && matches!(w.as_str(), "sa" | "ch") => {
                 meridiem = Some((w == "ch", false));
+                zone_at = Some(i + 1);
             }
-            Tok::Word(w) if offset.is_none() && matches!(w.as_str(), "gmt" | "utc" | "ut" | "z") => {
+            Tok::Word(w, _) if offset.is_none() && matches!(w.as_str(), "gmt" | "utc" | "ut" | "z") => {
                 // GMT alone, or GMT+7 / UTC+07:00
                 if let Some((o, used)) = signed_offset(&toks[i + 1..]) {
                     offset = Some(o);
@@ -120,7 +151,18 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
                     offset = Some(0);
                 }
             }
-            Tok::Word(w) if offset.is_none() && named_zone(w).is_some() => offset = named_zone(w),
+            Tok::Word(w, _) if offset.is_none() && named_zone(w).is_some() => offset = named_zone(w),
+            // An unknown zone name where RFC 822 puts the zone, after the date and
+            // time: UTC (see the module's doc).
+            Tok::Word(w, true)
+                if offset.is_none()
+                    && date.is_some()
+                    && zone_at == Some(i)
+                    && (3..=5).contains(&w.len())
+                    && w.is_ascii() =>
+            {
+                offset = Some(0)
+            }
             Tok::Sym('+' | '-') if time.is_some() && offset.is_none() => {
                 if let Some((o, used)) = signed_offset(rest) {
                     offset = Some(o);
@@ -184,13 +226,16 @@ fn tokenize(text: &str) -> Vec<Tok> {
                 end = j + d.len_utf8();
                 chars.next();
             }
-            toks.push(Tok::Word(text[start..end].to_lowercase()));
+            let word = &text[start..end];
+            toks.push(Tok::Word(word.to_lowercase(), !word.chars().any(char::is_lowercase)));
+        } else if c == '.' && matches!(toks.last(), Some(Tok::Word(w, _)) if month_name(w).is_some()) {
+            // "janv.", "Aug.": the dot of an abbreviated month.
         } else if !c.is_whitespace() {
             toks.push(Tok::Sym(c));
         }
     }
     // ISO's "2022-08-05T10:15": the 'T' is its own word; drop it where it separates.
-    toks.retain(|t| !matches!(t, Tok::Word(w) if w == "t"));
+    toks.retain(|t| !matches!(t, Tok::Word(w, _) if w == "t"));
     toks
 }
 
@@ -214,21 +259,91 @@ fn signed_offset(toks: &[Tok]) -> Option<(i32, usize)> {
     }
 }
 
-fn named_zone(w: &str) -> Option<i32> {
-    let h = match w {
-        "ict" => 7,
-        "edt" => -4,
-        "est" | "cdt" => -5,
-        "cst" | "mdt" => -6,
-        "mst" | "pdt" => -7,
-        "pst" => -8,
+/// `100000`, `1000` (and `100000.250`) after a basic-format date; the time and the
+/// number of tokens used.
+fn basic_time(toks: &[Tok]) -> Option<((u32, u32, u32, u32), usize)> {
+    let (hms, used) = match toks {
+        [Tok::Num(hms, 6), ..] => (*hms, 1),
+        [Tok::Num(hm, 4), ..] => (hm * 100, 1),
         _ => return None,
     };
-    Some(h * 3600)
+    let nanos = match &toks[used..] {
+        [Tok::Sym('.' | ','), Tok::Num(frac, fl), ..] => Some(fraction_nanos(*frac, *fl)),
+        _ => None,
+    };
+    let time = (hms / 10_000, hms / 100 % 100, hms % 100, nanos.unwrap_or(0));
+    Some((time, used + if nanos.is_some() { 2 } else { 0 }))
 }
 
+/// Seconds east of UTC of the zone names feeds use. Where a name is ambiguous the
+/// reading of most feeds wins: `CST` is US Central, `IST` India, `BST` British.
+fn named_zone(w: &str) -> Option<i32> {
+    let minutes = match w {
+        "hst" => -10 * 60,
+        "akst" => -9 * 60,
+        "akdt" | "pst" => -8 * 60,
+        "mst" | "pdt" => -7 * 60,
+        "cst" | "mdt" => -6 * 60,
+        "est" | "cdt" => -5 * 60,
+        "ast" | "edt" => -4 * 60,
+        "adt" | "brt" => -3 * 60,
+        "nst" => -(3 * 60 + 30),
+        "wet" => 0,
+        "west" | "bst" | "cet" | "met" => 60,
+        "cest" | "mest" | "eet" | "sast" => 2 * 60,
+        "eest" | "msk" => 3 * 60,
+        "pkt" => 5 * 60,
+        "ist" => 5 * 60 + 30,
+        "ict" | "wib" => 7 * 60,
+        "hkt" | "sgt" | "pht" | "myt" | "awst" | "wita" => 8 * 60,
+        "jst" | "kst" => 9 * 60,
+        "acst" => 9 * 60 + 30,
+        "aest" => 10 * 60,
+        "acdt" => 10 * 60 + 30,
+        "aedt" => 11 * 60,
+        "nzst" => 12 * 60,
+        "nzdt" => 13 * 60,
+        _ => return None,
+    };
+    Some(minutes * 60)
+}
+
+/// The month an English name or prefix ("Aug", "August", "Sept") or a common
+/// German, French, Spanish, Dutch, Portuguese, Italian or Russian name or
+/// abbreviation denotes.
 fn month_name(w: &str) -> Option<u32> {
     const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    // Those English prefixes do not cover; exact words only, so no longer word
+    // that merely starts like one is a month.
+    const OTHERS: [&[&str]; 12] = [
+        &["ene", "enero", "janv", "janvier", "gen", "gennaio", "jän", "jänner", "янв", "января", "январь"],
+        &["févr", "fevr", "fév", "fev", "février", "fevereiro", "febrero", "фев", "февраля", "февраль"],
+        &["mär", "märz", "mrt", "мар", "марта", "март"],
+        &["avr", "avril", "abr", "abril", "апр", "апреля", "апрель"],
+        &["mai", "mei", "maio", "mag", "maggio", "мая", "май"],
+        &["juin", "giu", "giugno", "июн", "июня", "июнь"],
+        &["juil", "juillet", "lug", "luglio", "июл", "июля", "июль"],
+        &["août", "aout", "ago", "agosto", "авг", "августа", "август"],
+        &["set", "setembro", "settembre", "septiembre", "сен", "сент", "сентября", "сентябрь"],
+        &["okt", "oktober", "out", "outubro", "ott", "ottobre", "окт", "октября", "октябрь"],
+        &["ноя", "нояб", "ноября", "ноябрь"],
+        &[
+            "dez",
+            "dezember",
+            "dezembro",
+            "déc",
+            "décembre",
+            "dic",
+            "diciembre",
+            "dicembre",
+            "дек",
+            "декабря",
+            "декабрь",
+        ],
+    ];
+    if let Some(m) = OTHERS.iter().position(|names| names.contains(&w)) {
+        return Some(m as u32 + 1);
+    }
     if w.len() < 3 {
         return None;
     }
@@ -300,6 +415,56 @@ mod tests {
         // Impossible as day-first: read month-first.
         assert_eq!(at("08/25/2022 10:15"), "2022-08-25T03:15:00Z");
         assert_eq!(at("12/5/2022 1:00:00 PM"), "2022-12-05T06:00:00Z");
+    }
+
+    #[test]
+    fn zone_names() {
+        for (s, utc) in [
+            ("Mon, 06 Jan 2025 10:00:00 CET", "2025-01-06T09:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 CEST", "2025-01-06T08:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 BST", "2025-01-06T09:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 JST", "2025-01-06T01:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 IST", "2025-01-06T04:30:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 AEST", "2025-01-06T00:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 NZDT", "2025-01-05T21:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 ICT", "2025-01-06T03:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 +0100 (CET)", "2025-01-06T09:00:00Z"),
+            ("Jan 6, 2025 10:00 AM EST", "2025-01-06T15:00:00Z"),
+            // Unknown names are UTC; no zone at all is the configured offset.
+            ("Mon, 06 Jan 2025 10:00:00 XYZT", "2025-01-06T10:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 PM XYZ", "2025-01-06T22:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00", "2025-01-06T03:00:00Z"),
+            ("10:00 NGAY 06/01/2025", "2025-01-06T03:00:00Z"),
+            ("10:00 ngày 06/01/2025", "2025-01-06T03:00:00Z"),
+            ("10:00 VN 06/01/2025", "2025-01-06T03:00:00Z"),
+        ] {
+            assert_eq!(at(s), utc, "{s}");
+        }
+    }
+
+    #[test]
+    fn basic_iso_and_localized_months() {
+        assert_eq!(at("20250106T100000Z"), "2025-01-06T10:00:00Z");
+        assert_eq!(at("20250106T1000+0100"), "2025-01-06T09:00:00Z");
+        assert_eq!(at("20250106T100000.5Z"), "2025-01-06T10:00:00Z");
+        assert_eq!(at("20250106"), "2025-01-05T17:00:00Z");
+        assert_eq!(parse("Tin số 20250106 của tỉnh", vn()), None);
+        for (s, utc) in [
+            ("Do, 06 Mär 2025 10:00:00 +0100", "2025-03-06T09:00:00Z"),
+            ("Mi, 01 Okt 2025 10:00:00 +0200", "2025-10-01T08:00:00Z"),
+            ("Fr, 05 Dez 2025 10:00:00 +0100", "2025-12-05T09:00:00Z"),
+            ("lun., 06 janv. 2025 10:00:00 +0100", "2025-01-06T09:00:00Z"),
+            ("jeu., 06 févr. 2025 10:00:00 +0100", "2025-02-06T09:00:00Z"),
+            ("lun, 06 ene 2025 10:00:00 +0100", "2025-01-06T09:00:00Z"),
+            ("mar, 06 may 2025 10:00:00 +0200", "2025-05-06T08:00:00Z"),
+            ("ma, 06 mrt 2025 10:00:00 +0100", "2025-03-06T09:00:00Z"),
+            ("Seg, 06 Fev 2025 10:00:00 -0300", "2025-02-06T13:00:00Z"),
+            ("Пн, 06 янв 2025 10:00:00 +0300", "2025-01-06T07:00:00Z"),
+            ("Thu, 06 Sept 2025 10:00:00 +0100", "2025-09-06T09:00:00Z"),
+            ("Aug. 5, 2022 10:15", "2022-08-05T03:15:00Z"),
+        ] {
+            assert_eq!(at(s), utc, "{s}");
+        }
     }
 
     #[test]

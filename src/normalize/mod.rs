@@ -29,6 +29,8 @@ pub struct Context<'a> {
     /// are relative to the site, which is not always where the feed is served.
     pub home: Option<&'a str>,
     pub document_title: Option<&'a str>,
+    /// The document's own authors, as published: those of an item that names none.
+    pub authors: &'a [String],
     /// The time of this poll: the first-seen time of new items.
     pub now: DateTime<Utc>,
     pub registry: &'a Registry,
@@ -58,12 +60,13 @@ pub fn read_document(
         document_url,
         document_title: feed.title.as_deref(),
         home: feed.home.as_deref(),
+        authors: &feed.authors,
         now,
         registry,
     };
     let items = feed.items.into_iter().filter_map(|raw| item(raw, &cx)).collect();
     let ttl = feed.ttl.map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60));
-    Ok(Document { title: feed.title, ttl, items })
+    Ok(Document { title: document_title(cx.document_title), ttl, items })
 }
 
 /// Normalizes one raw item; `None` for an entry with nothing to show.
@@ -104,9 +107,16 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
     let plausible = |d: DateTime<Utc>| (d <= cx.now + Duration::days(1)).then_some(d);
     let published = raw.published.and_then(plausible);
     let updated = raw.updated.and_then(plausible);
-    let authors: Vec<String> = raw.authors.iter().map(|a| text::clean(a)).filter(|a| !a.is_empty()).collect();
+    let own_authors: Vec<String> = raw.authors.iter().filter_map(|a| byline::author(a)).collect();
+    // A document's authors are shown on its items but credit no agency: they name
+    // the site (a portal's `<author>` is the portal), which the source already does.
     let (agency, agency_name, evidence) =
-        attribute(&authors, &body, &title, published.or(updated).unwrap_or(cx.now), cx);
+        attribute(&own_authors, &body, &title, published.or(updated).unwrap_or(cx.now), cx);
+    let authors = if own_authors.is_empty() {
+        cx.authors.iter().filter_map(|a| byline::author(a)).collect()
+    } else {
+        own_authors
+    };
     Some(Item {
         source: cx.source.id.clone(),
         identity,
@@ -126,7 +136,7 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         evidence,
         source_agency: cx.source.agency.clone(),
         source_url: cx.document_url.to_string(),
-        source_title: cx.document_title.map(text::clean).filter(|t| !t.is_empty()),
+        source_title: document_title(cx.document_title),
         listing: None,
     })
 }
@@ -175,6 +185,11 @@ fn attribute(
     })
 }
 
+/// A document's title, cleaned as item titles are.
+fn document_title(raw: Option<&str>) -> Option<String> {
+    raw.map(text::title).filter(|t| !t.is_empty())
+}
+
 fn content_hash(title: &str, body: Option<&str>) -> String {
     let mut h = Sha256::new();
     h.update(title.as_bytes());
@@ -216,6 +231,7 @@ mod tests {
             document_url: &src.url,
             document_title: feed.title.as_deref(),
             home: feed.home.as_deref(),
+            authors: &feed.authors,
             now: "2022-08-06T00:00:00Z".parse().unwrap(),
             registry: &Registry::builtin(),
         };
@@ -254,6 +270,34 @@ mod tests {
     }
 
     #[test]
+    fn document_titles_are_cleaned_as_item_titles() {
+        let src = source();
+        let rss = r#"<rss version="2.0"><channel><title>Caf&amp;eacute; &lt;b&gt;news&lt;/b&gt;</title>
+            <item><title>x</title><link>https://a.vn/1</link></item></channel></rss>"#;
+        let offset = chrono::FixedOffset::east_opt(25200).unwrap();
+        let doc = read_document(rss, &src.url, &src, &Registry::builtin(), offset, Utc::now()).unwrap();
+        assert_eq!(doc.title.as_deref(), Some("Café news"));
+        assert_eq!(doc.items[0].source_title.as_deref(), Some("Café news"));
+    }
+
+    #[test]
+    fn document_authors_are_shown_but_credit_nothing() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Sở Y tế</title><id>urn:x</id>
+            <author><name>Sở Y tế</name><email>soyte@bentre.gov.vn</email></author>
+            <entry><id>urn:x:1</id><title>Tiêm chủng mở rộng</title><link href="https://a.vn/1"/></entry>
+            <entry><id>urn:x:2</id><title>Khám bệnh</title><link href="https://a.vn/2"/>
+              <author><name>Ban Dân vận Tỉnh ủy</name></author></entry></feed>"#;
+        let items = items(atom);
+        assert_eq!(items[0].authors, ["Sở Y tế"]);
+        assert_eq!((items[0].agency.as_str(), &items[0].evidence), ("tinh-uy", &Evidence::SourceDefault));
+        assert_eq!(items[1].authors, ["Ban Dân vận Tỉnh ủy"]);
+        assert_eq!(items[1].agency, "ban-dan-van-tinh-uy");
+        let rss = r#"<rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://a.vn/1</link>
+            <author>redazione@ilgiornale-web.it (Angela Leucci)</author></item></channel></rss>"#;
+        assert_eq!(super::tests::items(rss)[0].authors, ["Angela Leucci"]);
+    }
+
+    #[test]
     fn future_dates_fall_back_to_first_seen() {
         let src = source();
         let registry = Registry::builtin();
@@ -262,6 +306,7 @@ mod tests {
             document_url: &src.url,
             document_title: None,
             home: None,
+            authors: &[],
             now: "2022-08-06T00:00:00Z".parse().unwrap(),
             registry: &registry,
         };

@@ -1,5 +1,6 @@
 //! Plain text as readers should see it: one decoding of stray entities, NFC,
-//! no control characters, single spaces.
+//! no control characters (Windows-1252's C1 range read as Windows-1252), no
+//! markup in titles, single spaces.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -18,16 +19,58 @@ pub fn clean(text: &str) -> String {
     };
     // Most text arrives in NFC already; checking is much cheaper than recomposing.
     if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
-        collapse(text.chars())
+        collapse(text.chars().map(plain_char))
     } else {
-        collapse(text.nfc())
+        collapse(text.nfc().map(plain_char))
     }
 }
 
-/// Cleans a title, then removes what content systems glue onto titles: a leaked
-/// `null` before it, a "New"/"Mới" badge after it.
+/// Windows-1252's characters at 0x80–0x9F, where Latin-1 has C1 controls; a space
+/// where Windows-1252 has none either.
+const WINDOWS_1252: [char; 32] = [
+    '€', ' ', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', ' ', 'Ž', ' ', //
+    ' ', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', ' ', 'ž', 'Ÿ',
+];
+
+/// A character as text should hold it. A C1 control is a Windows-1252 byte that
+/// went through Latin-1 (`&#146;`, old CMSs): it is read as Windows-1252, as HTML5
+/// reads `&#146;`. Any other control stands between words, so it becomes a space
+/// rather than gluing them. Tabs and line breaks stay.
+fn plain_char(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' => c,
+        '\u{80}'..='\u{9F}' => WINDOWS_1252[c as usize - 0x80],
+        c if c.is_control() => ' ',
+        c => c,
+    }
+}
+
+/// `text` with every character through `plain_char`; borrowed when nothing changes.
+pub fn plain_chars(text: &str) -> std::borrow::Cow<'_, str> {
+    // Bytes first: a control is an ASCII byte below 0x20 or 0x7F, or C2 80–C2 9F.
+    let b = text.as_bytes();
+    let suspect = b.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || c == 0x7F
+            || (c == 0xC2 && b.get(i + 1).is_some_and(|&next| next < 0xA0))
+    });
+    if suspect {
+        text.chars().map(plain_char).collect::<String>().into()
+    } else {
+        text.into()
+    }
+}
+
+/// Cleans a title, then removes what content systems glue onto titles: markup
+/// (Atom `type="html"`, tags in CDATA, escaped tags), a leaked `null` before it, a
+/// "New"/"Mới" badge after it.
 pub fn title(text: &str) -> String {
-    let mut t = unify_tones(&clean(text));
+    let mut t = clean(text);
+    // After `clean`, so escaped tags (`&lt;i&gt;`) go too.
+    if has_markup(&t) {
+        t = collapse(strip_tags(&t).chars());
+    }
+    let mut t = unify_tones(&t);
     for prefix in ["null ", "NULL ", "null", "undefined "] {
         if let Some(rest) = t.strip_prefix(prefix) {
             // "nullPhó Bí thư…": only when what follows starts a word.
@@ -207,22 +250,102 @@ pub fn html_to_text(html: &str) -> String {
     clean(&strip_tags(html))
 }
 
-/// HTML with its tags replaced by spaces; entities and spacing left as they are.
+/// Whether a title holds HTML rather than a literal `<`: a tag of an element titles
+/// carry (`<i>`, `</b>`, `<br/>`), a comment or a CDATA section. "a < b", "<3",
+/// "Vec<T>" and "Name <email>" are text.
+fn has_markup(text: &str) -> bool {
+    const TITLE_TAGS: &[&str] = &[
+        "a", "abbr", "b", "big", "br", "cite", "code", "del", "dfn", "div", "em", "font", "h1", "h2", "h3", "h4", "h5",
+        "h6", "hr", "i", "img", "ins", "kbd", "mark", "p", "q", "s", "small", "span", "strike", "strong", "sub", "sup",
+        "tt", "u", "var", "wbr",
+    ];
+    text.match_indices('<').any(|(i, _)| {
+        let after = &text[i + 1..];
+        let name = after.strip_prefix('/').unwrap_or(after);
+        let (name, rest) = name.split_at(name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len()));
+        after.starts_with("!--")
+            || after.starts_with("![CDATA[")
+            || (rest.starts_with(['>', '/', ' ', '\t', '\n'])
+                && TITLE_TAGS.iter().any(|t| t.eq_ignore_ascii_case(name)))
+    })
+}
+
+/// HTML with its tags taken out: an inline tag or a comment leaves nothing, so
+/// "H<sub>2</sub>O" stays one word, any other tag a space. A `<` that opens no tag
+/// (not followed by a letter, `/`, `!` or `?`, or never closed) is text, as in HTML;
+/// a CDATA section (titles wrapped twice by a CMS) keeps its text and markup.
+/// Entities and spacing are left as they are.
 pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let after = &rest[lt + 1..];
+        if let Some(inner) = after.strip_prefix("![CDATA[") {
+            rest = inner;
+            continue;
         }
+        if !after.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
+            out.push('<');
+            rest = after;
+            continue;
+        }
+        let Some(gt) = tag_end(after) else {
+            // Nothing closes it: the rest is text.
+            out.push_str(&rest[lt..]);
+            rest = "";
+            break;
+        };
+        if !is_inline(&after[..gt]) {
+            out.push(' ');
+        }
+        rest = &after[gt + 1..];
+    }
+    out.push_str(rest);
+    // The end of a CDATA section; never in sanitized HTML, where `>` is escaped.
+    if out.contains("]]>") {
+        out = out.replace("]]>", "");
     }
     out
+}
+
+/// Where the tag that `tag` starts (just after its `<`) ends: the first `>` outside
+/// a quoted attribute value, so `alt="a<br>b"` stays within its tag.
+fn tag_end(tag: &str) -> Option<usize> {
+    let b = tag.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'>' => return Some(i),
+            // A quote opens a value only right after `=`, as in HTML: `href=x"` is no quote.
+            b'=' if !tag.starts_with('!') => {
+                i += 1;
+                while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+                    i += 1;
+                }
+                if let Some(&quote @ (b'"' | b'\'')) = b.get(i) {
+                    i += 1 + tag[i + 1..].find(char::from(quote))? + 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Whether a tag (its text between `<` and `>`) is one of the inline elements that
+/// sit inside words, or a comment.
+fn is_inline(tag: &str) -> bool {
+    if tag.starts_with('!') {
+        return true;
+    }
+    const INLINE: &[&str] = &[
+        "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd",
+        "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    ];
+    let name = tag.strip_prefix('/').unwrap_or(tag);
+    let name = &name[..name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len())];
+    INLINE.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
@@ -264,6 +387,35 @@ mod tests {
     #[test]
     fn html_to_text_drops_tags() {
         assert_eq!(html_to_text("<p>Xin <b>chào</b></p><p>bạn</p>"), "Xin chào bạn");
+        assert_eq!(html_to_text("H<sub>2</sub>O<br>x<br/>y"), "H2O x y");
+        assert_eq!(strip_tags("a < b, <3, x<y"), "a < b, <3, x<y");
+        assert_eq!(strip_tags(r#"cat<img alt="a<br>b" src=x>dog <a href=x">y</a><a href=>z</a>"#), "cat dog yz");
+        assert_eq!(strip_tags(&"<".repeat(100_000)).len(), 100_000);
+    }
+
+    #[test]
+    fn titles_are_plain_text() {
+        assert_eq!(title("Gene regulation in <i>E. coli</i>"), "Gene regulation in E. coli");
+        assert_eq!(title("Study of &lt;em&gt;Homo&lt;/em&gt; fossils"), "Study of Homo fossils");
+        assert_eq!(title("H<sub>2</sub>O <b>và</b> <span class=\"a\">CO<sub>2</sub></span>"), "H2O và CO2");
+        assert_eq!(title("Tom &amp; Jerry &lt;3"), "Tom & Jerry <3");
+        assert_eq!(title("a < b và b > c"), "a < b và b > c");
+        assert_eq!(title("1 <2 và x<y"), "1 <2 và x<y");
+        assert_eq!(title("Vec<T> và Name <email>"), "Vec<T> và Name <email>");
+        assert_eq!(title("&lt;![CDATA[Tin <b>mới</b>]]&gt;"), "Tin mới");
+        assert_eq!(title("<![CDATA[Tin]]> <b"), "Tin <b");
+        assert_eq!(title("Tin<!-- x -->mới<br/>hôm nay"), "Tinmới hôm nay");
+    }
+
+    #[test]
+    fn c1_controls_are_windows_1252_and_other_controls_spaces() {
+        assert_eq!(clean("Don&#146;t stop &#150; &#147;quoted&#148;"), "Don’t stop – “quoted”");
+        assert_eq!(clean("Price: &#128;10 &#133;"), "Price: €10 …");
+        assert_eq!(clean("Don\u{92}t \u{85}"), "Don’t …");
+        assert_eq!(clean("Unit\u{1F}separator\u{7F}x\u{0}y"), "Unit separator x y");
+        assert_eq!(plain_chars("a\u{96}b\u{1}"), "a–b ");
+        assert_eq!(plain_chars("Việt\tNam\n"), "Việt\tNam\n");
+        assert!(matches!(plain_chars("Việt Nam ©"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

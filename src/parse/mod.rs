@@ -23,6 +23,9 @@ pub struct RawFeed {
     pub home: Option<String>,
     /// RSS `<ttl>`: how many minutes the publisher asks readers to wait.
     pub ttl: Option<u32>,
+    /// The document's own authors (Atom `<feed><author>`, `<itunes:author>` of the
+    /// channel): those of every entry that names none (RFC 4287 §4.2.1).
+    pub authors: Vec<String>,
     pub items: Vec<RawItem>,
 }
 
@@ -34,7 +37,8 @@ pub struct RawItem {
     /// The page's own `rel=canonical`, when it names one (HTML sources).
     pub canonical: Option<String>,
     pub title: Option<String>,
-    /// As published: possibly relative.
+    /// The entry's page as published (possibly relative): its alternate link, else
+    /// its guid/id when that is a permalink; never an enclosure or comments link.
     pub link: Option<String>,
     /// HTML.
     pub summary: Option<String>,
@@ -99,23 +103,46 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
         other => ParseError::Malformed(other.to_string()),
     })?;
     let home = feed.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| l.href.clone());
+    // feed-rs keeps neither a guid's isPermaLink nor where a media credit came
+    // from; the text tells, for the whole document.
+    let marks = Marks {
+        guids_are_links: !disowns_permalinks(&body),
+        credits_are_authors: !body.contains(":credit") && !body.contains("<credit"),
+    };
     Ok(RawFeed {
         title: feed.title.map(|t| t.content),
         home,
         ttl: feed.ttl,
-        items: feed.entries.into_iter().map(raw_item).collect(),
+        authors: names(feed.authors),
+        items: feed.entries.into_iter().map(|e| raw_item(e, &marks)).collect(),
     })
 }
 
-fn raw_item(e: feed_rs::model::Entry) -> RawItem {
+/// What the document's text says about all its entries.
+struct Marks {
+    /// No guid is marked `isPermaLink="false"`: a guid that is an http(s) URL is
+    /// the entry's page.
+    guids_are_links: bool,
+    /// No `<media:credit>`: every media credit is an `<itunes:author>`.
+    credits_are_authors: bool,
+}
+
+fn raw_item(e: feed_rs::model::Entry, marks: &Marks) -> RawItem {
+    let guid = Some(e.id).filter(|id| !id.trim().is_empty());
+    // Only the page itself: RSS `<link>`, an Atom link with rel="alternate" (the
+    // default), never an enclosure, comments, replies, self, via or related.
     let link = e
         .links
         .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(e.links.first())
-        .map(|l| l.href.clone());
+        .find(|l| l.target.is_none() && l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .map(|l| l.href.clone())
+        .or_else(|| guid.clone().filter(|g| marks.guids_are_links && is_web_url(g)));
+    let mut authors = names(e.authors);
+    if authors.is_empty() && marks.credits_are_authors {
+        authors = e.media.iter().flat_map(|m| &m.credits).map(|c| c.entity.clone()).collect();
+    }
     RawItem {
-        guid: Some(e.id).filter(|id| !id.trim().is_empty()),
+        guid,
         canonical: None,
         title: e.title.map(|t| t.content),
         link,
@@ -123,7 +150,7 @@ fn raw_item(e: feed_rs::model::Entry) -> RawItem {
         content: e.content.and_then(|c| c.body),
         published: e.published,
         updated: e.updated,
-        authors: e.authors.into_iter().filter_map(|p| p.name).filter(|n| !n.trim().is_empty()).collect(),
+        authors,
         categories: e
             .categories
             .into_iter()
@@ -131,6 +158,26 @@ fn raw_item(e: feed_rs::model::Entry) -> RawItem {
             .filter(|c| !c.trim().is_empty())
             .collect(),
     }
+}
+
+fn names(people: Vec<feed_rs::model::Person>) -> Vec<String> {
+    people.into_iter().filter_map(|p| p.name).filter(|n| !n.trim().is_empty()).collect()
+}
+
+/// An absolute http(s) URL.
+fn is_web_url(s: &str) -> bool {
+    url::Url::parse(s.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// Whether any guid is marked `isPermaLink="false"` (any case, either quote).
+fn disowns_permalinks(body: &str) -> bool {
+    const ATTR: &[u8] = b"ispermalink";
+    body.as_bytes().windows(ATTR.len()).enumerate().any(|(i, w)| {
+        w.eq_ignore_ascii_case(ATTR) && {
+            let value = body[i + ATTR.len()..].trim_start().strip_prefix('=').unwrap_or("").trim_start();
+            value.get(1..6).is_some_and(|v| v.eq_ignore_ascii_case("false"))
+        }
+    })
 }
 
 /// Recognises the documents that portals serve on a feed URL when they fail.
@@ -164,6 +211,52 @@ mod tests {
             feed.items[2].link.as_deref(),
             Some("/tin-hoat-dong/uy-ban-kiem-tra-tinh-uy-to-chuc-ky-hop-thu-18-25860.html")
         );
+    }
+
+    #[test]
+    fn links_are_the_page_or_a_permalink_guid() {
+        let links = |doc: &str| -> Vec<Option<String>> {
+            parse_feed(doc, vn()).unwrap().items.into_iter().map(|i| i.link).collect()
+        };
+        let rss = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>a</title><guid>https://a.vn/1</guid></item>
+            <item><title>b</title><guid isPermaLink="true">https://a.vn/2</guid><comments>https://a.vn/2#c</comments></item>
+            <item><title>c</title><comments>https://a.vn/3#c</comments></item>
+            <item><title>d</title><guid>urn:a:4</guid></item>
+            <item><title>e</title><comments>https://a.vn/5#c</comments><link>/5</link><guid>https://a.vn/x</guid></item>
+            </channel></rss>"#;
+        let want = [Some("https://a.vn/1"), Some("https://a.vn/2"), None, None, Some("/5")];
+        assert_eq!(links(rss), want.map(|l| l.map(String::from)));
+        let disowned = rss.replace("<guid>https://a.vn/1", "<guid isPermaLink='False'>https://a.vn/1");
+        assert_eq!(links(&disowned)[..2], [None, None]);
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id>
+            <entry><id>https://p.vn/ep/1</id><title>1</title>
+              <link rel="enclosure" href="https://cdn.vn/1.mp3"/><link rel="replies" href="https://p.vn/ep/1#c"/></entry>
+            <entry><id>urn:p:2</id><title>2</title><link rel="self" href="https://p.vn/2.xml"/><link rel="via" href="https://v.vn/"/></entry>
+            <entry><id>urn:p:3</id><title>3</title><link rel="related" href="https://r.vn/"/><link href="https://p.vn/3"/></entry>
+            </feed>"#;
+        assert_eq!(links(atom), [Some("https://p.vn/ep/1".to_string()), None, Some("https://p.vn/3".to_string())]);
+    }
+
+    #[test]
+    fn authors_of_the_document_and_of_itunes() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id>
+            <author><name>Jane Blogger</name></author>
+            <entry><id>urn:1</id><title>1</title><link href="https://s.vn/1"/></entry></feed>"#;
+        let feed = parse_feed(atom, vn()).unwrap();
+        assert_eq!(feed.authors, ["Jane Blogger"]);
+        assert!(feed.items[0].authors.is_empty(), "normalize decides what entries take");
+        let rss = r#"<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>t</title>
+            <itunes:author>Show</itunes:author>
+            <item><title>1</title><link>https://a.vn/1</link><itunes:author>Host</itunes:author><itunes:summary>s</itunes:summary></item>
+            <item><title>2</title><link>https://a.vn/2</link><author>Ed</author><itunes:author>Host</itunes:author></item>
+            </channel></rss>"#;
+        let feed = parse_feed(rss, vn()).unwrap();
+        assert_eq!(feed.authors, ["Show"]);
+        assert_eq!(feed.items[0].authors, ["Host"]);
+        assert_eq!(feed.items[1].authors, ["Ed"]);
+        let credited = rss.replace("<item><title>1</title>", r#"<item xmlns:media="http://search.yahoo.com/mrss/"><title>1</title><media:credit role="photographer">Ảnh: TTXVN</media:credit>"#);
+        assert!(parse_feed(&credited, vn()).unwrap().items[0].authors.is_empty(), "a photo credit is no author");
     }
 
     #[test]
