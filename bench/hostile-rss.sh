@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Peak RSS of `loa fetch` while one source serves a gzip bomb (1 GiB of zeros in
 # ~1 MB) and another an endless body, beside a healthy source. Target: < 100 MiB.
+# Then the time to read a valid feed made of what once took quadratic time (a
+# 500 KB title, 2 MB of &nbsp;, 300 000 bare &): a second or two, not minutes.
 #
 #   bench/hostile-rss.sh [RUNS=3]
 source "$(dirname "$0")/lib.sh"
@@ -37,5 +39,9 @@ url = "http://127.0.0.1:$PORT/good"
 agency = "tinh-uy"
 CONF
     measure "bomb + endless (run $run)" "$LOA" fetch -c "$WORK/loa.toml"
+    rm -rf "$WORK/db"
+    printf '[store]\npath = "%s/db"\n[poll]\nmax_body = "10MiB"\n[[source]]\nid = "dense"\nurl = "http://127.0.0.1:%s/dense"\nagency = "tinh-uy"\n' \
+        "$WORK" "$PORT" >"$WORK/dense.toml"
+    measure "dense feed (run $run)" "$LOA" fetch -c "$WORK/dense.toml"
 done
 "$LOA" fetch -c "$WORK/loa.toml" || true

@@ -3,6 +3,8 @@
    /bomb     1 GiB of zeros as a ~1 MB gzip body (Content-Encoding: gzip)
    /endless  a body that never ends
    /good     a small valid RSS feed
+   /dense    a valid feed built to find quadratic paths: a 500 KB title, a 2 MB
+             body of &nbsp;, 300 000 bare & in another
 Usage: hostile_server.py PORT (serves until killed)."""
 import http.server, socketserver, struct, sys, zlib
 
@@ -20,6 +22,14 @@ BOMB = gzip_bomb()
 GOOD = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Tốt</title>'
         '<link>https://good.example.vn/</link><item><title>Tin tốt</title>'
         '<link>https://good.example.vn/1.html</link><guid>1</guid></item></channel></rss>').encode()
+
+DENSE = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Dày</title>'
+         '<link>https://dense.example.vn/</link>'
+         '<item><title>UBND tỉnh ' + 'họp ' * 125000 + '</title><link>https://dense.example.vn/1.html</link></item>'
+         '<item><title>Nbsp</title><link>https://dense.example.vn/2.html</link><description>'
+         + '&amp;nbsp;' * 200000 + '</description></item>'
+         '<item><title>Amp</title><link>https://dense.example.vn/3.html</link><description>'
+         + 'a & ' * 300000 + '</description></item></channel></rss>').encode()
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -45,11 +55,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass
         else:
+            body = DENSE if self.path == "/dense" else GOOD
             self.send_response(200)
             self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("Content-Length", str(len(GOOD)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(GOOD)
+            self.wfile.write(body)
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True

@@ -404,12 +404,11 @@ mod tests {
     fn long_titles_and_authors_cost_little() {
         let reg = Registry::builtin();
         let d: DateTime<Utc> = "2022-08-05T00:00:00Z".parse().unwrap();
-        // 100 000 words: one lookup per word prefix took minutes here.
+        // 100 000 words: one lookup per word prefix took minutes here (timed by
+        // bench/hostile-rss.sh, never by a test).
         let title = format!("UBND tỉnh {}", "họp ".repeat(100_000));
-        let started = std::time::Instant::now();
         assert_eq!(reg.title_prefix(&title, d).unwrap().0.slug, "ubnd-tinh");
         assert_eq!(reg.title_prefix(&"Ban-".repeat(100_000), d), None);
-        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
         // A paragraph in an author field is not a body, whatever its first word.
         assert_eq!(reg.resolve(&"Ban chỉ đạo ".repeat(50), d), None);
         assert!(looks_like_organisation("Ban Chỉ huy Quân sự huyện Giồng Trôm"));
