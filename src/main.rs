@@ -14,6 +14,20 @@ use loa::config::{self, Config};
 use loa::daemon::{self, Engine};
 use loa::store::Store;
 
+/// Prints a line of a command's output. A reader that went away (`loa inspect … |
+/// head`) ends the output, not the command: whatever else it does (flushing the
+/// store after `fetch`) still happens, and nothing panics.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("loa: cannot write the output: {e}");
+            }
+        }
+    }};
+}
+
 #[derive(Parser)]
 #[command(name = "loa", version, about = "Gathers the news of a Vietnamese province and publishes it as clean feeds")]
 struct Cli {
@@ -138,7 +152,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Check => {
             let (path, config) = load()?;
-            println!(
+            say!(
                 "{}: ok, {} sources, {} agencies known",
                 path.display(),
                 config.sources.len(),
@@ -170,7 +184,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 );
                 let reports = engine.cycle(&sources).await;
                 for r in &reports {
-                    println!("{}", r.line());
+                    say!("{}", r.line());
                 }
                 engine.store.flush().await?;
                 engine.settle_pings(loa::daemon::PING_GRACE).await;
@@ -181,9 +195,16 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Sources => {
             let (_, config) = load()?;
             let store = Store::open(&config.store.path, config.store.cache_capacity).map_err(anyhow::Error::from)?;
-            println!(
+            say!(
                 "{:<16} {:<6} {:<19} {:<19} {:<19} {:>6} {:>5} {:>5}  STATE",
-                "SOURCE", "STATUS", "LAST ATTEMPT", "LAST SUCCESS", "NEXT DUE", "ITEMS", "WEEK", "FAILS"
+                "SOURCE",
+                "STATUS",
+                "LAST ATTEMPT",
+                "LAST SUCCESS",
+                "NEXT DUE",
+                "ITEMS",
+                "WEEK",
+                "FAILS"
             );
             let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
                 d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into())
@@ -195,7 +216,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                     (None, None) if s.last_attempt.is_none() => "never polled".into(),
                     (None, None) => "ok".into(),
                 };
-                println!(
+                say!(
                     "{:<16} {:<6} {:<19} {:<19} {:<19} {:>6} {:>5} {:>5}  {}",
                     s.id,
                     s.http_status.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
@@ -231,9 +252,9 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                     let r = loa::inspect::inspect(&input.to_string_lossy(), &config, source.as_ref()).await;
                     all_ok &= r.ok;
                     if json {
-                        println!("{}", serde_json::to_string(&r).unwrap_or_default());
+                        say!("{}", serde_json::to_string(&r).unwrap_or_default());
                     } else {
-                        print!("{}", loa::inspect::render_text(&r));
+                        say!("{}", loa::inspect::render_text(&r).trim_end());
                     }
                 }
                 all_ok
@@ -244,7 +265,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
             let (_, config) = load()?;
             let store = Store::open(&config.store.path, config.store.cache_capacity).map_err(anyhow::Error::from)?;
             let summary = loa::export::export(&config, &store, &out, max_pages).map_err(anyhow::Error::from)?;
-            println!("{}: {} files, {} bytes", out.display(), summary.files, summary.bytes);
+            say!("{}: {} files, {} bytes", out.display(), summary.files, summary.bytes);
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportOpml { opml, agency } => {
@@ -267,12 +288,12 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 .and_then(|_| std::fs::rename(&tmp, &path))
                 .with_context(|| format!("cannot write {}", path.display()))?;
             for (id, url) in &imported.added {
-                println!("added    {id:<24} {url}");
+                say!("added    {id:<24} {url}");
             }
             for (url, why) in &imported.skipped {
-                println!("skipped  {url}: {why}");
+                say!("skipped  {url}: {why}");
             }
-            println!("{}: {} sources added, {} skipped", path.display(), imported.added.len(), imported.skipped.len());
+            say!("{}: {} sources added, {} skipped", path.display(), imported.added.len(), imported.skipped.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Store { action } => {
@@ -283,31 +304,31 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 StoreAction::Verify => {
                     let problems = open()?.verify().map_err(anyhow::Error::from)?;
                     for p in &problems {
-                        println!("{p}");
+                        say!("{p}");
                     }
-                    println!("{}: {} problems", path.display(), problems.len());
+                    say!("{}: {} problems", path.display(), problems.len());
                     return Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
                 }
                 StoreAction::Compact => {
                     let (before, after) = loa::upkeep::compact(path, cache).map_err(anyhow::Error::from)?;
-                    println!("{}: {before} bytes on disk before, {after} after", path.display());
+                    say!("{}: {before} bytes on disk before, {after} after", path.display());
                 }
                 StoreAction::Recover => {
                     let r = loa::upkeep::recover(path, cache).map_err(anyhow::Error::from)?;
-                    println!("the damaged store is now {}", r.moved_to.display());
-                    println!("{}: {} records carried over, {} stories", path.display(), r.records, r.stories);
+                    say!("the damaged store is now {}", r.moved_to.display());
+                    say!("{}: {} records carried over, {} stories", path.display(), r.records, r.stories);
                     if let Some(why) = r.stopped {
-                        println!("copying stopped early: {why}");
+                        say!("copying stopped early: {why}");
                     }
                 }
                 StoreAction::Export { file } => {
                     let n = loa::upkeep::export(&open()?, &file).map_err(anyhow::Error::from)?;
-                    println!("{}: {n} records", file.display());
+                    say!("{}: {n} records", file.display());
                 }
                 StoreAction::Import { file } => {
                     let store = open()?;
                     let n = loa::upkeep::import(&store, &file).map_err(anyhow::Error::from)?;
-                    println!("{}: {n} records imported, {} stories", path.display(), store.story_count());
+                    say!("{}: {n} records imported, {} stories", path.display(), store.story_count());
                 }
             }
             Ok(ExitCode::SUCCESS)

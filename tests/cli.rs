@@ -205,6 +205,32 @@ async fn fetch_delivers_its_websub_pings_before_exiting() {
 }
 
 #[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("loa.toml");
+    std::fs::write(&config, format!("[store]\npath = {:?}\n", dir.path().join("db").display().to_string())).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tinhuy-rss.xml");
+    // As `loa inspect … | head -1`: the reader goes away after the first line.
+    let fixtures: Vec<_> = std::iter::repeat_n(fixture.as_os_str(), 200).collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
+        .arg("inspect")
+        .args(&fixtures)
+        .arg("-c")
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn import_opml_adds_new_feeds_and_keeps_the_config_valid() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("loa.toml");
