@@ -2,8 +2,9 @@
 //!
 //! The parser gets raw bytes, never reqwest's `.text()`, runs under `catch_unwind`
 //! (quick-xml has panicked on hostile input), and tells "not a feed" (an HTML error
-//! page on a feed URL) apart from "a feed with no items". It keeps no state and
-//! writes nothing: identity and cleaning happen in `normalize`.
+//! page on a feed URL, judged by its root element) apart from "a feed with no
+//! items". It keeps no state and writes nothing: identity and cleaning happen in
+//! `normalize`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -11,6 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 pub mod html;
 pub mod repair;
+pub mod scan;
 
 use crate::normalize::date;
 
@@ -133,17 +135,18 @@ fn raw_item(e: feed_rs::model::Entry) -> RawItem {
     }
 }
 
-/// Recognises the documents that portals serve on a feed URL when they fail.
+/// Recognises the documents that portals serve on a feed URL when they fail. An
+/// HTML page is told by its root element: `<body>` or `<html>` further in may be a
+/// feed's content (in CDATA, escaped, or XHTML).
 fn sniff_not_feed(body: &str) -> Option<&'static str> {
-    let head = body.get(..2048).unwrap_or(body);
-    let head = head.to_ascii_lowercase();
-    if head.contains("<html") || head.starts_with("<!doctype html") || head.contains("<body") {
-        Some("an HTML page")
-    } else if !head.starts_with('<') && !head.starts_with('{') {
-        Some("plain text, not XML or JSON")
-    } else {
-        None
+    if body.starts_with('{') {
+        return None;
     }
+    if !body.starts_with('<') {
+        return Some("plain text, not XML or JSON");
+    }
+    let root = scan::root(body)?.local_name();
+    ["html", "head", "body"].iter().any(|h| root.eq_ignore_ascii_case(h)).then_some("an HTML page")
 }
 
 #[cfg(test)]
@@ -187,5 +190,32 @@ mod tests {
     fn empty_channel_is_zero_items_not_an_error() {
         let bytes = std::fs::read_to_string("tests/fixtures/broken/empty-channel.xml").unwrap();
         assert_eq!(parse_feed(&bytes, vn()).unwrap().items.len(), 0);
+    }
+
+    fn rss(items: &str) -> String {
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Tin tức</title>{items}</channel></rss>")
+    }
+
+    #[test]
+    fn html_pages_are_told_by_their_root_element() {
+        let cdata = rss(
+            "<item><title>A</title><description><![CDATA[<html><body><p>x</p></body></html>]]></description></item>",
+        );
+        let xhtml = rss("<item><title>A</title><body xmlns=\"http://www.w3.org/1999/xhtml\"><p>x</p></body></item>");
+        // Byte 2048 falls inside "ộ": the first 2 KB used to be no slice at all, and
+        // then the whole document was searched for "<body".
+        let head = rss("<item><title>");
+        let head = &head[..head.find("</channel>").unwrap()];
+        let pad = "a".repeat(2047 - head.len() - "H".len());
+        let long =
+            rss(&format!("<item><title>{pad}Hội nghị</title></item><item><title>B</title><body>b</body></item>"));
+        assert!(!long.is_char_boundary(2048));
+        let json = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "T",
+                       "items": [{"id": "1", "content_html": "<html><body>x</body></html>"}]}"#;
+        for doc in [cdata, xhtml, long, json.into()] {
+            assert!(!parse_feed(&doc, vn()).unwrap().items.is_empty(), "{doc}");
+        }
+        let page = "<?xml version=\"1.0\"?>\n<!-- cached --><!DOCTYPE html><HTML><body><rss></rss></body></HTML>";
+        assert!(matches!(parse_feed(page, vn()), Err(ParseError::NotAFeed("an HTML page"))));
     }
 }
