@@ -56,8 +56,6 @@ pub enum ParseError {
     Malformed(String),
     #[error("the feed parser crashed on this document (reported as malformed input)")]
     Panicked,
-    #[error("refused: {0}")]
-    Refused(#[from] repair::Refused),
     /// An HTML source's selectors no longer match its pages.
     #[error("selector drift: {0}")]
     SelectorDrift(String),
@@ -69,8 +67,6 @@ impl ParseError {
             ParseError::NotAFeed(_) => "not_a_feed",
             ParseError::Malformed(_) => "malformed",
             ParseError::Panicked => "parser_panic",
-            ParseError::Refused(repair::Refused::ExternalEntities) => "external_entities",
-            ParseError::Refused(repair::Refused::InternalEntities) => "entity_expansion",
             ParseError::SelectorDrift(_) => "selector_drift",
         }
     }
@@ -86,7 +82,7 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
     if let Some(what) = sniff_not_feed(body) {
         return Err(ParseError::NotAFeed(what));
     }
-    let body = if body.starts_with('<') { repair::repair(body)? } else { std::borrow::Cow::Borrowed(body) };
+    let body = if body.starts_with('<') { repair::repair(body) } else { std::borrow::Cow::Borrowed(body) };
     let parser = feed_rs::parser::Builder::new()
         // An empty id tells "the source gave none" from one feed-rs invented.
         .id_generator(|_, _, _| String::new())
@@ -217,5 +213,22 @@ mod tests {
         }
         let page = "<?xml version=\"1.0\"?>\n<!-- cached --><!DOCTYPE html><HTML><body><rss></rss></body></HTML>";
         assert!(matches!(parse_feed(page, vn()), Err(ParseError::NotAFeed("an HTML page"))));
+    }
+
+    #[test]
+    fn declared_entities_are_never_expanded() {
+        let bomb = std::fs::read_to_string("tests/fixtures/broken/xml-bomb.xml").unwrap();
+        let feed = parse_feed(&bomb, vn()).unwrap();
+        assert_eq!(feed.items[0].title.as_deref(), Some("&lol6;"));
+        let xxe = std::fs::read_to_string("tests/fixtures/broken/xxe-external-entity.xml").unwrap();
+        let feed = parse_feed(&xxe, vn()).unwrap();
+        assert_eq!(feed.items[0].title.as_deref(), Some("&xxe;"));
+        assert_eq!(feed.items[0].summary.as_deref(), Some("&remote;"));
+        let declared = "<!DOCTYPE rss [<!ENTITY nbsp \"&#160;\">]><rss version=\"2.0\"><channel><item><title>A&nbsp;B</title></item></channel></rss>";
+        assert_eq!(
+            parse_feed(declared, vn()).unwrap().items[0].title.as_deref(),
+            Some("A&nbsp;B"),
+            "decoded in normalize"
+        );
     }
 }

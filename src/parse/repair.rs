@@ -1,10 +1,15 @@
 //! Mending the XML that portals serve before a strict parser sees it.
 //!
-//! Each repair is for a fault seen in the wild and changes nothing else: whitespace
-//! or a BOM before `<?xml`; a DOCTYPE (dropped; one that declares entities is
-//! refused, since loa never expands or fetches them); `<rss>` without a `version`;
-//! a bare `&` that starts no reference. CDATA sections, comments and processing
-//! instructions are left alone.
+//! Each repair is for a fault seen in the wild and changes nothing else:
+//! - whitespace or a BOM before `<?xml`;
+//! - a DOCTYPE: dropped with its internal subset. Declared entities are never
+//!   expanded or fetched, so a reference to one stays text (`&lol6;` of a
+//!   billion-laughs bomb, `&xxe;` of an XXE probe) and HTML names still decode later;
+//! - a bare `&` that starts no reference;
+//! - `<rss>` without a `version`.
+//!
+//! CDATA sections, comments and processing instructions are left alone. Every
+//! repair is one linear scan of the document.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -14,28 +19,16 @@ use super::scan::{self, Kind};
 /// The longest entity or character reference name looked for after a `&`.
 const MAX_REFERENCE: usize = 32;
 
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Refused {
-    #[error("the document declares external entities (an XXE probe or a broken export); loa never reads them")]
-    ExternalEntities,
-    #[error(
-        "the document declares internal entities (a billion-laughs bomb or a broken export); loa never expands them"
-    )]
-    InternalEntities,
-}
-
-/// The document as a strict XML parser will accept it, or why it is refused.
-pub fn repair(text: &str) -> Result<Cow<'_, str>, Refused> {
-    let text = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    let text = drop_doctype(text)?;
-    let text = match add_rss_version(&text) {
-        Some(t) => Cow::Owned(t),
-        None => text,
-    };
-    Ok(match escape_bare_ampersands(&text) {
-        Some(t) => Cow::Owned(t),
-        None => text,
-    })
+/// The document as a strict XML parser will accept it.
+pub fn repair(text: &str) -> Cow<'_, str> {
+    let mut text = Cow::Borrowed(text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']));
+    let steps: [fn(&str) -> Option<String>; 3] = [drop_doctype, escape_bare_ampersands, add_rss_version];
+    for step in steps {
+        if let Some(mended) = step(&text) {
+            text = Cow::Owned(mended);
+        }
+    }
+    text
 }
 
 /// Replacements in a text, made at once. They never overlap.
@@ -65,47 +58,17 @@ impl Edits {
     }
 }
 
-fn drop_doctype(text: &str) -> Result<Cow<'_, str>, Refused> {
-    let Some(start) = find_outside_markup(text, "<!DOCTYPE").or_else(|| find_outside_markup(text, "<!doctype")) else {
-        return Ok(Cow::Borrowed(text));
-    };
-    // The declaration ends at the first '>' outside its internal subset `[...]`.
-    let body = &text[start..];
-    let mut depth = 0;
-    let mut end = None;
-    for (i, c) in body.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            '>' if depth <= 0 => {
-                end = Some(i + 1);
-                break;
-            }
-            _ => {}
+/// Drops every DOCTYPE before the root element, internal subset and all.
+fn drop_doctype(text: &str) -> Option<String> {
+    let mut edits = Edits::default();
+    for m in scan::markup(text) {
+        match m.kind {
+            Kind::Doctype => edits.replace(m.start..m.end, ""),
+            Kind::Start(_) => break,
+            Kind::End(_) | Kind::Other => {}
         }
     }
-    let end = end.unwrap_or(body.len());
-    let decl = &body[..end];
-    if decl.contains("<!ENTITY") {
-        let external = decl.split("<!ENTITY").skip(1).any(|e| {
-            let e = e.split('>').next().unwrap_or("");
-            e.contains("SYSTEM") || e.contains("PUBLIC")
-        });
-        return Err(if external { Refused::ExternalEntities } else { Refused::InternalEntities });
-    }
-    Ok(Cow::Owned(format!("{}{}", &text[..start], &text[start + end..])))
-}
-
-/// Finds `needle` in the prolog: before the root element, outside comments.
-fn find_outside_markup(text: &str, needle: &str) -> Option<usize> {
-    let at = text.find(needle)?;
-    let before = &text[..at];
-    // Only in the prolog, where no element has opened yet.
-    let opened = before.match_indices('<').any(|(i, _)| {
-        let rest = &before[i + 1..];
-        !(rest.starts_with('?') || rest.starts_with('!'))
-    });
-    (!opened).then_some(at)
+    edits.apply(text)
 }
 
 /// `<rss>` without a version: feed-rs refuses it; RSS 2.0 is what such feeds are.
@@ -166,22 +129,22 @@ mod tests {
     #[test]
     fn repairs() {
         assert_eq!(
-            repair("\u{feff}\r\n\r\n<?xml version=\"1.0\"?><rss/>").unwrap(),
+            repair("\u{feff}\r\n\r\n<?xml version=\"1.0\"?><rss/>"),
             "<?xml version=\"1.0\"?><rss version=\"2.0\"/>"
         );
         assert_eq!(
-            repair("<rss><channel><title>A & B &amp; C &#38; &aacute;</title></channel></rss>").unwrap(),
+            repair("<rss><channel><title>A & B &amp; C &#38; &aacute;</title></channel></rss>"),
             "<rss version=\"2.0\"><channel><title>A &amp; B &amp; C &#38; &aacute;</title></channel></rss>"
         );
         assert_eq!(
-            repair("<rss version=\"0.91\"><![CDATA[a & b]]><!-- x & y --></rss>").unwrap(),
+            repair("<rss version=\"0.91\"><![CDATA[a & b]]><!-- x & y --></rss>"),
             "<rss version=\"0.91\"><![CDATA[a & b]]><!-- x & y --></rss>"
         );
         assert_eq!(
-            repair("<?xml version=\"1.0\"?>\n<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN\" \"http://my.netscape.com/publish/formats/rss-0.91.dtd\">\n<rss version=\"0.91\"/>").unwrap(),
+            repair("<?xml version=\"1.0\"?>\n<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN\" \"http://my.netscape.com/publish/formats/rss-0.91.dtd\">\n<rss version=\"0.91\"/>"),
             "<?xml version=\"1.0\"?>\n\n<rss version=\"0.91\"/>"
         );
-        assert_eq!(repair("<rssfeed/>").unwrap(), "<rssfeed/>");
+        assert_eq!(repair("<rssfeed/>"), "<rssfeed/>");
     }
 
     #[test]
@@ -190,18 +153,26 @@ mod tests {
         // took seconds.
         let doc = format!("<rss version=\"2.0\"><channel><title>{}</title></channel></rss>", "&".repeat(300_000));
         let started = std::time::Instant::now();
-        let mended = repair(&doc).unwrap();
+        let mended = repair(&doc);
         assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
         assert_eq!(mended.matches("&amp;").count(), 300_000);
         let far = format!("<rss version=\"2.0\">&{};</rss>", "a".repeat(40));
-        assert!(repair(&far).unwrap().starts_with("<rss version=\"2.0\">&amp;aaa"), "no name is that long");
+        assert!(repair(&far).starts_with("<rss version=\"2.0\">&amp;aaa"), "no name is that long");
     }
 
     #[test]
-    fn entity_declarations_are_refused() {
+    fn doctypes_are_dropped_and_their_entities_stay_text() {
         let bomb = std::fs::read_to_string("tests/fixtures/broken/xml-bomb.xml").unwrap();
-        assert_eq!(repair(&bomb), Err(Refused::InternalEntities));
+        let mended = repair(&bomb);
+        assert!(!mended.contains("<!DOCTYPE") && !mended.contains("ENTITY") && mended.len() < bomb.len(), "{mended}");
+        assert!(mended.contains("<title>&lol6;</title>"), "{mended}");
         let xxe = std::fs::read_to_string("tests/fixtures/broken/xxe-external-entity.xml").unwrap();
-        assert_eq!(repair(&xxe), Err(Refused::ExternalEntities));
+        let mended = repair(&xxe);
+        assert!(!mended.contains("SYSTEM") && mended.contains("<title>&xxe;</title>"), "{mended}");
+        // The subset ends at its own `]>`, not at one in a quoted value or a comment.
+        assert_eq!(
+            repair("<!DOCTYPE rss [<!ENTITY a \"x]>y\"><!-- ]> ' -->]>\n<rss version=\"2.0\">&a;</rss>"),
+            "\n<rss version=\"2.0\">&a;</rss>"
+        );
     }
 }
