@@ -91,9 +91,7 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
         .build();
     let result = catch_unwind(AssertUnwindSafe(|| parser.parse(body.as_bytes()))).map_err(|_| ParseError::Panicked)?;
     let feed = result.map_err(|e| match e {
-        feed_rs::parser::ParseFeedError::ParseError(feed_rs::parser::ParseErrorKind::NoFeedRoot) => {
-            ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root")
-        }
+        feed_rs::parser::ParseFeedError::ParseError(feed_rs::parser::ParseErrorKind::NoFeedRoot) => no_feed_root(&body),
         other => ParseError::Malformed(other.to_string()),
     })?;
     let home = feed.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| l.href.clone());
@@ -143,6 +141,23 @@ fn sniff_not_feed(body: &str) -> Option<&'static str> {
     }
     let root = scan::root(body)?.local_name();
     ["html", "head", "body"].iter().any(|h| root.eq_ignore_ascii_case(h)).then_some("an HTML page")
+}
+
+/// Why feed-rs found no feed root.
+fn no_feed_root(body: &str) -> ParseError {
+    let Some(root) = scan::root(body) else {
+        return ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root");
+    };
+    match root.local_name() {
+        "rss" if !scan::markup(body).filter_map(|m| m.tag()).any(|t| t.local_name() == "channel") => {
+            ParseError::NotAFeed("an <rss> root with no <channel> in it")
+        }
+        // feed-rs reports a root it could not read as no root.
+        "rss" | "feed" | "entry" | "RDF" => {
+            ParseError::Malformed(format!("feed-rs could not read the root <{}>", root.name))
+        }
+        _ => ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root"),
+    }
 }
 
 #[cfg(test)]
@@ -230,5 +245,25 @@ mod tests {
             Some("A&nbsp;B"),
             "decoded in normalize"
         );
+    }
+
+    #[test]
+    fn old_formats_are_read() {
+        let rss090 = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://channel.netscape.com/rdf/simple/0.9/\">\
+                      <channel><title>Mozilla</title></channel><item><title>Status</title><link>http://www.mozilla.org/status/</link></item></rdf:RDF>";
+        assert_eq!(parse_feed(rss090, vn()).unwrap().items[0].title.as_deref(), Some("Status"));
+        let userland = rss("<item><title>U</title></item>")
+            .replace("<rss version=\"2.0\">", "<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\">");
+        assert_eq!(parse_feed(&userland, vn()).unwrap().items[0].title.as_deref(), Some("U"));
+        let v093 = rss("<item><title>V</title></item>").replace("2.0", "0.93");
+        assert_eq!(parse_feed(&v093, vn()).unwrap().items[0].title.as_deref(), Some("V"));
+    }
+
+    #[test]
+    fn an_rss_root_without_a_channel_says_so() {
+        let err = parse_feed("<rss version=\"2.0\"><item><title>A</title></item></rss>", vn()).unwrap_err();
+        assert_eq!(err.to_string(), "not a feed: the document is an <rss> root with no <channel> in it");
+        let err = parse_feed("<?xml version=\"1.0\"?><opml/>", vn()).unwrap_err();
+        assert_eq!(err.to_string(), "not a feed: the document is XML without an <rss>, <feed> or <rdf:RDF> root");
     }
 }

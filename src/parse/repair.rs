@@ -6,23 +6,30 @@
 //!   expanded or fetched, so a reference to one stays text (`&lol6;` of a
 //!   billion-laughs bomb, `&xxe;` of an XXE probe) and HTML names still decode later;
 //! - a bare `&` that starts no reference;
-//! - `<rss>` without a `version`.
+//! - `<rss>` without a version feed-rs knows (none, 0.93, 2.01…): read as RSS 2.0;
+//!   `<rss>` put in a namespace (Userland's, or Atom's by mistake): its elements are
+//!   RSS's, which have none;
+//! - RSS 0.90's namespace as RSS 1.0's.
 //!
 //! CDATA sections, comments and processing instructions are left alone. Every
-//! repair is one linear scan of the document.
+//! repair is one linear scan of the document (see `scan`).
 
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::scan::{self, Kind};
+use super::scan::{self, Kind, Tag};
 
+const RSS_1: &str = "http://purl.org/rss/1.0/";
+const RSS_090: [&str; 2] = ["http://channel.netscape.com/rdf/simple/0.9/", "http://my.netscape.com/rdf/simple/0.9/"];
+/// The `<rss version>`s feed-rs reads; any other is read as 2.0.
+const RSS_VERSIONS: [&str; 4] = ["2.0", "", "0.91", "0.92"];
 /// The longest entity or character reference name looked for after a `&`.
 const MAX_REFERENCE: usize = 32;
 
 /// The document as a strict XML parser will accept it.
 pub fn repair(text: &str) -> Cow<'_, str> {
     let mut text = Cow::Borrowed(text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']));
-    let steps: [fn(&str) -> Option<String>; 3] = [drop_doctype, escape_bare_ampersands, add_rss_version];
+    let steps: [fn(&str) -> Option<String>; 3] = [drop_doctype, escape_bare_ampersands, modernize];
     for step in steps {
         if let Some(mended) = step(&text) {
             text = Cow::Owned(mended);
@@ -71,17 +78,6 @@ fn drop_doctype(text: &str) -> Option<String> {
     edits.apply(text)
 }
 
-/// `<rss>` without a version: feed-rs refuses it; RSS 2.0 is what such feeds are.
-fn add_rss_version(text: &str) -> Option<String> {
-    let at = text.find("<rss")?;
-    let tag_end = at + text[at..].find('>')?;
-    let tag = &text[at..tag_end];
-    if tag.contains("version") || !(tag.len() == 4 || tag[4..].starts_with(|c: char| c.is_whitespace() || c == '/')) {
-        return None;
-    }
-    Some(format!("{} version=\"2.0\"{}", &text[..at + 4], &text[at + 4..]))
-}
-
 /// Escapes every `&` that starts no character or entity reference, in text and in
 /// tags; never in CDATA sections, comments or processing instructions.
 fn escape_bare_ampersands(text: &str) -> Option<String> {
@@ -120,6 +116,56 @@ fn is_reference(s: &[u8]) -> bool {
         };
     }
     name.first().is_some_and(u8::is_ascii_alphabetic) && name.iter().all(u8::is_ascii_alphanumeric)
+}
+
+/// Old formats as the ones that replaced them, read from the root element.
+fn modernize(text: &str) -> Option<String> {
+    let root = scan::root(text)?;
+    let mut edits = Edits::default();
+    match root.local_name() {
+        "rss" => {
+            known_namespaces(&root, true, &mut edits);
+            match root.attribute("version") {
+                None => {
+                    let after_name = root.name_at + root.name.len();
+                    edits.replace(after_name..after_name, " version=\"2.0\"");
+                }
+                Some(v) if !RSS_VERSIONS.contains(&v.value) => edits.replace(value_span(&v), "2.0"),
+                Some(_) => {}
+            }
+        }
+        _ => known_namespaces(&root, false, &mut edits),
+    }
+    edits.apply(text)
+}
+
+fn value_span(a: &scan::Attribute<'_>) -> Range<usize> {
+    a.value_at..a.value_at + a.value.len()
+}
+
+/// Rewrites the namespaces a tag declares to the ones feed-rs knows them as (RSS
+/// 0.90 → 1.0). On an `<rss>` root, the namespace the root itself is in becomes RSS
+/// 1.0's, which feed-rs reads as plain RSS: RSS 0.9x and 2.0 have no namespace, so
+/// one put there (Userland's, Atom's by mistake) would hide every element.
+fn known_namespaces(tag: &Tag<'_>, rss_root: bool, edits: &mut Edits) {
+    for a in tag.attributes() {
+        let prefix = match a.name.strip_prefix("xmlns") {
+            Some("") => None,
+            Some(p) => match p.strip_prefix(':') {
+                Some(p) => Some(p),
+                None => continue,
+            },
+            None => continue,
+        };
+        let uri = if rss_root && prefix == tag.prefix() && !a.value.is_empty() {
+            Some(RSS_1).filter(|_| a.value != RSS_1)
+        } else {
+            RSS_090.contains(&a.value).then_some(RSS_1)
+        };
+        if let Some(uri) = uri {
+            edits.replace(value_span(&a), uri);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -174,5 +220,22 @@ mod tests {
             repair("<!DOCTYPE rss [<!ENTITY a \"x]>y\"><!-- ]> ' -->]>\n<rss version=\"2.0\">&a;</rss>"),
             "\n<rss version=\"2.0\">&a;</rss>"
         );
+    }
+
+    #[test]
+    fn rss_is_read_whatever_its_version_or_namespace() {
+        assert_eq!(
+            repair("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://channel.netscape.com/rdf/simple/0.9/\"/>"),
+            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\"/>"
+        );
+        assert_eq!(
+            repair("<rss version=\"0.93\" xmlns=\"http://backend.userland.com/rss2\" xmlns:atom=\"http://www.w3.org/2005/Atom\"/>"),
+            "<rss version=\"2.0\" xmlns=\"http://purl.org/rss/1.0/\" xmlns:atom=\"http://www.w3.org/2005/Atom\"/>"
+        );
+        assert_eq!(
+            repair("<r:rss version=\"2.0\" xmlns:r=\"http://backend.userland.com/rss2\"/>"),
+            "<r:rss version=\"2.0\" xmlns:r=\"http://purl.org/rss/1.0/\"/>"
+        );
+        assert_eq!(repair("<rss version=\"2.0\" xmlns=\"\"/>"), "<rss version=\"2.0\" xmlns=\"\"/>");
     }
 }
