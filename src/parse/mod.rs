@@ -248,6 +248,18 @@ mod tests {
     }
 
     #[test]
+    fn atom_titles_with_mime_types_keep_the_feed() {
+        let doc = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title type=\"text/plain\">F</title>\
+                   <entry><id>1</id><title type=\"application/octet-stream\">A</title></entry>\
+                   <entry><id>2</id><title type=\"\">B</title><summary type=\"text/html\">&lt;b&gt;s&lt;/b&gt;</summary></entry></feed>";
+        let feed = parse_feed(doc, vn()).unwrap();
+        assert_eq!(feed.title.as_deref(), Some("F"));
+        let titles: Vec<_> = feed.items.iter().map(|i| i.title.as_deref().unwrap()).collect();
+        assert_eq!(titles, ["A", "B"]);
+        assert_eq!(feed.items[1].summary.as_deref(), Some("<b>s</b>"));
+    }
+
+    #[test]
     fn old_formats_are_read() {
         let rss090 = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://channel.netscape.com/rdf/simple/0.9/\">\
                       <channel><title>Mozilla</title></channel><item><title>Status</title><link>http://www.mozilla.org/status/</link></item></rdf:RDF>";

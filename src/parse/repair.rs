@@ -9,16 +9,20 @@
 //! - `<rss>` without a version feed-rs knows (none, 0.93, 2.01…): read as RSS 2.0;
 //!   `<rss>` put in a namespace (Userland's, or Atom's by mistake): its elements are
 //!   RSS's, which have none;
-//! - RSS 0.90's namespace as RSS 1.0's.
+//! - RSS 0.90's namespace as RSS 1.0's;
+//! - an Atom text construct whose `type` feed-rs refuses (a MIME type, an empty one):
+//!   read as the text, html or xhtml it means.
 //!
 //! CDATA sections, comments and processing instructions are left alone. Every
 //! repair is one linear scan of the document (see `scan`).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::scan::{self, Kind, Tag};
 
+const ATOM: &str = "http://www.w3.org/2005/Atom";
 const RSS_1: &str = "http://purl.org/rss/1.0/";
 const RSS_090: [&str; 2] = ["http://channel.netscape.com/rdf/simple/0.9/", "http://my.netscape.com/rdf/simple/0.9/"];
 /// The `<rss version>`s feed-rs reads; any other is read as 2.0.
@@ -118,9 +122,11 @@ fn is_reference(s: &[u8]) -> bool {
     name.first().is_some_and(u8::is_ascii_alphabetic) && name.iter().all(u8::is_ascii_alphanumeric)
 }
 
-/// Old formats as the ones that replaced them, read from the root element.
+/// Old formats as the ones that replaced them, and Atom text constructs as feed-rs
+/// reads them. Only an Atom document is read past its root element.
 fn modernize(text: &str) -> Option<String> {
-    let root = scan::root(text)?;
+    let mut markup = scan::markup(text);
+    let root = markup.by_ref().find_map(|m| m.tag())?;
     let mut edits = Edits::default();
     match root.local_name() {
         "rss" => {
@@ -132,6 +138,17 @@ fn modernize(text: &str) -> Option<String> {
                 }
                 Some(v) if !RSS_VERSIONS.contains(&v.value) => edits.replace(value_span(&v), "2.0"),
                 Some(_) => {}
+            }
+        }
+        "feed" | "entry" => {
+            let mut atom = AtomWalk::default();
+            atom.start(&root, &mut edits);
+            for m in markup {
+                match m.kind {
+                    Kind::Start(tag) => atom.start(&tag, &mut edits),
+                    Kind::End(_) => atom.end(),
+                    Kind::Doctype | Kind::Other => {}
+                }
             }
         }
         _ => known_namespaces(&root, false, &mut edits),
@@ -165,6 +182,118 @@ fn known_namespaces(tag: &Tag<'_>, rss_root: bool, edits: &mut Edits) {
         if let Some(uri) = uri {
             edits.replace(value_span(&a), uri);
         }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    None,
+    Atom,
+    Other,
+}
+
+impl Ns {
+    fn of(uri: &str) -> Ns {
+        match uri {
+            "" => Ns::None,
+            ATOM => Ns::Atom,
+            _ => Ns::Other,
+        }
+    }
+}
+
+/// An open element of an Atom document.
+struct Scope {
+    default_ns: Ns,
+    /// How many prefixes were declared before it.
+    declared: usize,
+}
+
+/// The walk through an Atom document, with the namespaces in scope.
+#[derive(Default)]
+struct AtomWalk<'a> {
+    scopes: Vec<Scope>,
+    /// Each prefix's namespaces, the innermost last.
+    prefixes: HashMap<&'a str, Vec<Ns>>,
+    declared: Vec<&'a str>,
+}
+
+impl<'a> AtomWalk<'a> {
+    fn start(&mut self, tag: &Tag<'a>, edits: &mut Edits) {
+        known_namespaces(tag, false, edits);
+        let declared = self.declared.len();
+        let mut default_ns = self.scopes.last().map_or(Ns::None, |s| s.default_ns);
+        for a in tag.attributes() {
+            if a.name == "xmlns" {
+                default_ns = Ns::of(a.value);
+            } else if let Some(p) = a.name.strip_prefix("xmlns:") {
+                self.prefixes.entry(p).or_default().push(Ns::of(a.value));
+                self.declared.push(p);
+            }
+        }
+        let ns = match tag.prefix() {
+            None => default_ns,
+            Some(p) => self.prefixes.get(p).and_then(|v| v.last().copied()).unwrap_or(Ns::Other),
+        };
+        // feed-rs reads unqualified elements of an Atom document as Atom's.
+        if matches!(ns, Ns::None | Ns::Atom) {
+            text_construct(tag, edits);
+        }
+        if tag.empty {
+            self.undeclare(declared);
+        } else {
+            self.scopes.push(Scope { default_ns, declared });
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(scope) = self.scopes.pop() {
+            self.undeclare(scope.declared);
+        }
+    }
+
+    fn undeclare(&mut self, declared: usize) {
+        for p in self.declared.drain(declared..) {
+            if let Some(v) = self.prefixes.get_mut(p) {
+                v.pop();
+            }
+        }
+    }
+}
+
+/// Gives an Atom text construct (or `<content>`) the type feed-rs reads it by.
+fn text_construct(tag: &Tag<'_>, edits: &mut Edits) {
+    let content = match tag.local_name() {
+        "title" | "subtitle" | "summary" | "rights" => false,
+        // Content elsewhere (`src`) is a link: its type is a MIME type by right.
+        "content" if tag.attribute("src").is_none() => true,
+        _ => return,
+    };
+    let Some(ty) = tag.attribute("type") else { return };
+    if let Some(new) = atom_type(ty.value, content) {
+        if ty.value != new {
+            edits.replace(value_span(&ty), new);
+        }
+    }
+}
+
+/// The Atom 1.0 type for a text construct (`content`: a `<content>` element) whose
+/// `type` may be a MIME type; `None` to leave it. Title, subtitle, summary and
+/// rights can only be text, html or xhtml; content may be any MIME type feed-rs
+/// reads, so only what it refuses is changed.
+fn atom_type(ty: &str, content: bool) -> Option<&'static str> {
+    let essence = ty.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let e = essence.as_str();
+    let html = matches!(e, "html" | "text/html");
+    let xhtml = matches!(e, "xhtml" | "application/xhtml+xml");
+    let xml = xhtml || e.ends_with("/xml") || e.ends_with("+xml");
+    let mime = e.contains('/');
+    match () {
+        _ if content && xml => Some("xhtml"),
+        _ if content && mime => None,
+        _ if html => Some("html"),
+        _ if xhtml => Some("xhtml"),
+        _ => Some("text"),
     }
 }
 
@@ -237,5 +366,32 @@ mod tests {
             "<r:rss version=\"2.0\" xmlns:r=\"http://purl.org/rss/1.0/\"/>"
         );
         assert_eq!(repair("<rss version=\"2.0\" xmlns=\"\"/>"), "<rss version=\"2.0\" xmlns=\"\"/>");
+    }
+
+    #[test]
+    fn atom_text_constructs_get_a_type_feed_rs_reads() {
+        let doc = concat!(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:media=\"http://search.yahoo.com/mrss/\">",
+            "<title type=\"text/plain\">a</title><subtitle type=\"\">b</subtitle>",
+            "<rights type=\"application/octet-stream\">c</rights><entry>",
+            "<title type=\"application/xhtml+xml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">d</div></title>",
+            "<summary type=\"TEXT/HTML; charset=utf-8\">e</summary><media:title type=\"plain\">f</media:title>",
+            "<content type=\"application/xhtml+xml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><title>g</title></div></content>",
+            "</entry><entry><content type=\"text/plain\">h</content></entry>",
+            "<entry><content type=\"video/mp4\" src=\"v.mp4\"/><summary type=\"html\">i</summary></entry></feed>"
+        );
+        assert_eq!(
+            repair(doc),
+            concat!(
+                "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:media=\"http://search.yahoo.com/mrss/\">",
+                "<title type=\"text\">a</title><subtitle type=\"text\">b</subtitle>",
+                "<rights type=\"text\">c</rights><entry>",
+                "<title type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">d</div></title>",
+                "<summary type=\"html\">e</summary><media:title type=\"plain\">f</media:title>",
+                "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><title>g</title></div></content>",
+                "</entry><entry><content type=\"text/plain\">h</content></entry>",
+                "<entry><content type=\"video/mp4\" src=\"v.mp4\"/><summary type=\"html\">i</summary></entry></feed>"
+            )
+        );
     }
 }
