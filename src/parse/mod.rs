@@ -261,6 +261,16 @@ mod tests {
 
     #[test]
     fn old_formats_are_read() {
+        let atom03 = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title mode=\"escaped\" type=\"text/html\">Old</title>\
+                      <entry><title>First</title><link rel=\"alternate\" type=\"text/html\" href=\"http://o.example.org/1\"/>\
+                      <id>tag:o,2005:1</id><issued>2005-06-01T14:00:00+02:00</issued><modified>2005-06-01T12:30:00Z</modified>\
+                      <content type=\"text/html\" mode=\"escaped\">&lt;p&gt;Hi&lt;/p&gt;</content></entry></feed>";
+        let feed = parse_feed(atom03, vn()).unwrap();
+        let item = &feed.items[0];
+        assert_eq!((feed.title.as_deref(), item.title.as_deref()), (Some("Old"), Some("First")));
+        assert_eq!(item.published.unwrap().to_rfc3339(), "2005-06-01T12:00:00+00:00");
+        assert_eq!(item.updated.unwrap().to_rfc3339(), "2005-06-01T12:30:00+00:00");
+        assert_eq!(item.content.as_deref(), Some("<p>Hi</p>"));
         let rss090 = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://channel.netscape.com/rdf/simple/0.9/\">\
                       <channel><title>Mozilla</title></channel><item><title>Status</title><link>http://www.mozilla.org/status/</link></item></rdf:RDF>";
         assert_eq!(parse_feed(rss090, vn()).unwrap().items[0].title.as_deref(), Some("Status"));

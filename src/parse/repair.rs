@@ -9,7 +9,8 @@
 //! - `<rss>` without a version feed-rs knows (none, 0.93, 2.01…): read as RSS 2.0;
 //!   `<rss>` put in a namespace (Userland's, or Atom's by mistake): its elements are
 //!   RSS's, which have none;
-//! - RSS 0.90's namespace as RSS 1.0's;
+//! - old formats as the ones that replaced them: RSS 0.90's namespace as RSS 1.0's;
+//!   Atom 0.3 as Atom 1.0 (namespace, renamed elements, `mode="escaped"`/`"base64"`);
 //! - an Atom text construct whose `type` feed-rs refuses (a MIME type, an empty one):
 //!   read as the text, html or xhtml it means.
 //!
@@ -20,13 +21,20 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
+use base64::engine::{general_purpose, GeneralPurpose};
+use base64::Engine as _;
+
 use super::scan::{self, Kind, Tag};
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
+const ATOM_03: &str = "http://purl.org/atom/ns#";
 const RSS_1: &str = "http://purl.org/rss/1.0/";
 const RSS_090: [&str; 2] = ["http://channel.netscape.com/rdf/simple/0.9/", "http://my.netscape.com/rdf/simple/0.9/"];
 /// The `<rss version>`s feed-rs reads; any other is read as 2.0.
 const RSS_VERSIONS: [&str; 4] = ["2.0", "", "0.91", "0.92"];
+/// Atom 0.3 elements whose Atom 1.0 names differ.
+const ATOM_03_NAMES: [(&str, &str); 4] =
+    [("issued", "published"), ("modified", "updated"), ("tagline", "subtitle"), ("copyright", "rights")];
 /// The longest entity or character reference name looked for after a `&`.
 const MAX_REFERENCE: usize = 32;
 
@@ -126,7 +134,7 @@ fn is_reference(s: &[u8]) -> bool {
 /// reads them. Only an Atom document is read past its root element.
 fn modernize(text: &str) -> Option<String> {
     let mut markup = scan::markup(text);
-    let root = markup.by_ref().find_map(|m| m.tag())?;
+    let (root, root_end) = markup.by_ref().find_map(|m| Some((m.tag()?, m.end)))?;
     let mut edits = Edits::default();
     match root.local_name() {
         "rss" => {
@@ -142,11 +150,17 @@ fn modernize(text: &str) -> Option<String> {
         }
         "feed" | "entry" => {
             let mut atom = AtomWalk::default();
-            atom.start(&root, &mut edits);
+            atom.start(&root, root_end, &mut edits);
             for m in markup {
+                let base64 = atom.base64.take();
                 match m.kind {
-                    Kind::Start(tag) => atom.start(&tag, &mut edits),
-                    Kind::End(_) => atom.end(),
+                    Kind::Start(tag) => atom.start(&tag, m.end, &mut edits),
+                    Kind::End(name) => {
+                        if let Some(body) = base64 {
+                            decode_base64(text, body..m.start, &mut edits);
+                        }
+                        atom.end(name, m.start, &mut edits);
+                    }
                     Kind::Doctype | Kind::Other => {}
                 }
             }
@@ -160,10 +174,11 @@ fn value_span(a: &scan::Attribute<'_>) -> Range<usize> {
     a.value_at..a.value_at + a.value.len()
 }
 
-/// Rewrites the namespaces a tag declares to the ones feed-rs knows them as (RSS
-/// 0.90 → 1.0). On an `<rss>` root, the namespace the root itself is in becomes RSS
-/// 1.0's, which feed-rs reads as plain RSS: RSS 0.9x and 2.0 have no namespace, so
-/// one put there (Userland's, Atom's by mistake) would hide every element.
+/// Rewrites the namespaces a tag declares to the ones feed-rs knows them as (Atom
+/// 0.3 → 1.0, RSS 0.90 → 1.0). On an `<rss>` root, the namespace the root
+/// itself is in becomes RSS 1.0's, which feed-rs reads as plain RSS: RSS 0.9x and
+/// 2.0 have no namespace, so one put there (Userland's, Atom's by mistake) would
+/// hide every element.
 fn known_namespaces(tag: &Tag<'_>, rss_root: bool, edits: &mut Edits) {
     for a in tag.attributes() {
         let prefix = match a.name.strip_prefix("xmlns") {
@@ -176,6 +191,8 @@ fn known_namespaces(tag: &Tag<'_>, rss_root: bool, edits: &mut Edits) {
         };
         let uri = if rss_root && prefix == tag.prefix() && !a.value.is_empty() {
             Some(RSS_1).filter(|_| a.value != RSS_1)
+        } else if a.value == ATOM_03 {
+            Some(ATOM)
         } else {
             RSS_090.contains(&a.value).then_some(RSS_1)
         };
@@ -189,6 +206,7 @@ fn known_namespaces(tag: &Tag<'_>, rss_root: bool, edits: &mut Edits) {
 enum Ns {
     None,
     Atom,
+    Atom03,
     Other,
 }
 
@@ -197,29 +215,34 @@ impl Ns {
         match uri {
             "" => Ns::None,
             ATOM => Ns::Atom,
+            ATOM_03 => Ns::Atom03,
             _ => Ns::Other,
         }
     }
 }
 
 /// An open element of an Atom document.
-struct Scope {
+struct Scope<'a> {
     default_ns: Ns,
     /// How many prefixes were declared before it.
     declared: usize,
+    /// An Atom 0.3 name and the Atom 1.0 name it was given.
+    renamed: Option<(&'a str, &'static str)>,
 }
 
 /// The walk through an Atom document, with the namespaces in scope.
 #[derive(Default)]
 struct AtomWalk<'a> {
-    scopes: Vec<Scope>,
+    scopes: Vec<Scope<'a>>,
     /// Each prefix's namespaces, the innermost last.
     prefixes: HashMap<&'a str, Vec<Ns>>,
     declared: Vec<&'a str>,
+    /// Where the text of an element in base64 starts, until the next markup.
+    base64: Option<usize>,
 }
 
 impl<'a> AtomWalk<'a> {
-    fn start(&mut self, tag: &Tag<'a>, edits: &mut Edits) {
+    fn start(&mut self, tag: &Tag<'a>, tag_end: usize, edits: &mut Edits) {
         known_namespaces(tag, false, edits);
         let declared = self.declared.len();
         let mut default_ns = self.scopes.last().map_or(Ns::None, |s| s.default_ns);
@@ -235,21 +258,36 @@ impl<'a> AtomWalk<'a> {
             None => default_ns,
             Some(p) => self.prefixes.get(p).and_then(|v| v.last().copied()).unwrap_or(Ns::Other),
         };
+        let old = tag.local_name();
+        let renamed = ATOM_03_NAMES.iter().find(|(o, _)| ns == Ns::Atom03 && *o == old).map(|&(_, new)| (old, new));
+        if let Some((_, new)) = renamed {
+            let name_end = tag.name_at + tag.name.len();
+            edits.replace(name_end - old.len()..name_end, new);
+        }
         // feed-rs reads unqualified elements of an Atom document as Atom's.
-        if matches!(ns, Ns::None | Ns::Atom) {
-            text_construct(tag, edits);
+        if matches!(ns, Ns::None | Ns::Atom | Ns::Atom03) {
+            let local = renamed.map_or(old, |(_, new)| new);
+            if text_construct(tag, local, edits) && !tag.empty {
+                self.base64 = Some(tag_end);
+            }
         }
         if tag.empty {
             self.undeclare(declared);
         } else {
-            self.scopes.push(Scope { default_ns, declared });
+            self.scopes.push(Scope { default_ns, declared, renamed });
         }
     }
 
-    fn end(&mut self) {
-        if let Some(scope) = self.scopes.pop() {
-            self.undeclare(scope.declared);
+    fn end(&mut self, name: &str, at: usize, edits: &mut Edits) {
+        let Some(scope) = self.scopes.pop() else { return };
+        if let Some((old, new)) = scope.renamed {
+            // Only the end tag that matches: a mismatched one is feed-rs's to report.
+            if name.rsplit(':').next() == Some(old) {
+                let name_end = at + 2 + name.len();
+                edits.replace(name_end - old.len()..name_end, new);
+            }
         }
+        self.undeclare(scope.declared);
     }
 
     fn undeclare(&mut self, declared: usize) {
@@ -261,39 +299,60 @@ impl<'a> AtomWalk<'a> {
     }
 }
 
-/// Gives an Atom text construct (or `<content>`) the type feed-rs reads it by.
-fn text_construct(tag: &Tag<'_>, edits: &mut Edits) {
-    let content = match tag.local_name() {
+/// Gives an Atom text construct (or `<content>`) the type feed-rs reads it by; true
+/// when its text is base64 to decode.
+fn text_construct(tag: &Tag<'_>, local: &str, edits: &mut Edits) -> bool {
+    let content = match local {
         "title" | "subtitle" | "summary" | "rights" => false,
         // Content elsewhere (`src`) is a link: its type is a MIME type by right.
         "content" if tag.attribute("src").is_none() => true,
-        _ => return,
+        _ => return false,
     };
-    let Some(ty) = tag.attribute("type") else { return };
-    if let Some(new) = atom_type(ty.value, content) {
+    let ty = tag.attribute("type");
+    let mode = tag.attribute("mode").map(|m| m.value.trim().to_ascii_lowercase());
+    let (new, base64) = atom_type(ty.map(|t| t.value), mode.as_deref(), content);
+    if let (Some(new), Some(ty)) = (new, ty) {
         if ty.value != new {
             edits.replace(value_span(&ty), new);
         }
     }
+    base64
 }
 
 /// The Atom 1.0 type for a text construct (`content`: a `<content>` element) whose
-/// `type` may be a MIME type; `None` to leave it. Title, subtitle, summary and
+/// `type` may be a MIME type and whose Atom 0.3 `mode` may say how it is written:
+/// `None` to leave it; and whether its text is base64. Title, subtitle, summary and
 /// rights can only be text, html or xhtml; content may be any MIME type feed-rs
 /// reads, so only what it refuses is changed.
-fn atom_type(ty: &str, content: bool) -> Option<&'static str> {
-    let essence = ty.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+fn atom_type(ty: Option<&str>, mode: Option<&str>, content: bool) -> (Option<&'static str>, bool) {
+    let essence = ty.map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase()).unwrap_or_default();
     let e = essence.as_str();
     let html = matches!(e, "html" | "text/html");
     let xhtml = matches!(e, "xhtml" | "application/xhtml+xml");
     let xml = xhtml || e.ends_with("/xml") || e.ends_with("+xml");
     let mime = e.contains('/');
-    match () {
-        _ if content && xml => Some("xhtml"),
-        _ if content && mime => None,
-        _ if html => Some("html"),
-        _ if xhtml => Some("xhtml"),
-        _ => Some("text"),
+    let markup = if html || xml { "html" } else { "text" };
+    match mode {
+        // A base64 document of another kind is Atom 1.0 content as it stands.
+        Some("base64") if content && mime && !xml && !e.starts_with("text/") => (None, false),
+        Some("base64") => (Some(markup), true),
+        Some("escaped") => (Some(markup), false),
+        _ if content && xml => (Some("xhtml"), false),
+        _ if content && mime => (None, false),
+        _ if content => (Some(markup), false),
+        _ if html => (Some("html"), false),
+        _ if xhtml => (Some("xhtml"), false),
+        _ => (Some("text"), false),
+    }
+}
+
+/// Replaces base64 text with what it encodes, escaped; left as it is when it is not
+/// base64 of UTF-8 text.
+fn decode_base64(text: &str, span: Range<usize>, edits: &mut Edits) {
+    const BASE64: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, general_purpose::PAD_INDIFFERENT);
+    let encoded: Vec<u8> = text[span.clone()].bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if let Some(decoded) = BASE64.decode(encoded).ok().and_then(|d| String::from_utf8(d).ok()) {
+        edits.replace(span, crate::publish::xml::esc(&decoded));
     }
 }
 
@@ -352,23 +411,6 @@ mod tests {
     }
 
     #[test]
-    fn rss_is_read_whatever_its_version_or_namespace() {
-        assert_eq!(
-            repair("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://channel.netscape.com/rdf/simple/0.9/\"/>"),
-            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\"/>"
-        );
-        assert_eq!(
-            repair("<rss version=\"0.93\" xmlns=\"http://backend.userland.com/rss2\" xmlns:atom=\"http://www.w3.org/2005/Atom\"/>"),
-            "<rss version=\"2.0\" xmlns=\"http://purl.org/rss/1.0/\" xmlns:atom=\"http://www.w3.org/2005/Atom\"/>"
-        );
-        assert_eq!(
-            repair("<r:rss version=\"2.0\" xmlns:r=\"http://backend.userland.com/rss2\"/>"),
-            "<r:rss version=\"2.0\" xmlns:r=\"http://purl.org/rss/1.0/\"/>"
-        );
-        assert_eq!(repair("<rss version=\"2.0\" xmlns=\"\"/>"), "<rss version=\"2.0\" xmlns=\"\"/>");
-    }
-
-    #[test]
     fn atom_text_constructs_get_a_type_feed_rs_reads() {
         let doc = concat!(
             "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:media=\"http://search.yahoo.com/mrss/\">",
@@ -393,5 +435,51 @@ mod tests {
                 "<entry><content type=\"video/mp4\" src=\"v.mp4\"/><summary type=\"html\">i</summary></entry></feed>"
             )
         );
+    }
+
+    #[test]
+    fn atom_03_reads_as_atom_10() {
+        let doc = concat!(
+            "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><tagline mode=\"escaped\" type=\"text/html\">&lt;b&gt;t&lt;/b&gt;</tagline>",
+            "<modified>2005-06-01T12:00:00Z</modified><copyright>c</copyright><entry>",
+            "<title mode=\"base64\" type=\"text/html\">PGI+QSAmIEjhu5lpPC9iPg==</title><issued>2005-06-01T14:00:00+02:00</issued>",
+            "<content type=\"application/xhtml+xml\" mode=\"xml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Hi</p></div></content>",
+            "<summary type=\"text/plain\" mode=\"base64\">bm90IGJhc2U2NA</summary><content type=\"image/png\" mode=\"base64\">iVBO</content>",
+            "</entry></feed>"
+        );
+        assert_eq!(
+            repair(doc),
+            concat!(
+                "<feed version=\"0.3\" xmlns=\"http://www.w3.org/2005/Atom\"><subtitle mode=\"escaped\" type=\"html\">&lt;b&gt;t&lt;/b&gt;</subtitle>",
+                "<updated>2005-06-01T12:00:00Z</updated><rights>c</rights><entry>",
+                "<title mode=\"base64\" type=\"html\">&lt;b&gt;A &amp; Hội&lt;/b&gt;</title><published>2005-06-01T14:00:00+02:00</published>",
+                "<content type=\"xhtml\" mode=\"xml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Hi</p></div></content>",
+                "<summary type=\"text\" mode=\"base64\">not base64</summary><content type=\"image/png\" mode=\"base64\">iVBO</content>",
+                "</entry></feed>"
+            )
+        );
+        // Only Atom 0.3's elements are renamed, not another namespace's.
+        let doc = "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:a=\"http://purl.org/atom/ns#\"><a:issued>x</a:issued><issued>y</issued></feed>";
+        assert_eq!(
+            repair(doc),
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:a=\"http://www.w3.org/2005/Atom\"><a:published>x</a:published><issued>y</issued></feed>"
+        );
+    }
+
+    #[test]
+    fn rss_is_read_whatever_its_version_or_namespace() {
+        assert_eq!(
+            repair("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://channel.netscape.com/rdf/simple/0.9/\"/>"),
+            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\"/>"
+        );
+        assert_eq!(
+            repair("<rss version=\"0.93\" xmlns=\"http://backend.userland.com/rss2\" xmlns:atom=\"http://www.w3.org/2005/Atom\"/>"),
+            "<rss version=\"2.0\" xmlns=\"http://purl.org/rss/1.0/\" xmlns:atom=\"http://www.w3.org/2005/Atom\"/>"
+        );
+        assert_eq!(
+            repair("<r:rss version=\"2.0\" xmlns:r=\"http://backend.userland.com/rss2\"/>"),
+            "<r:rss version=\"2.0\" xmlns:r=\"http://purl.org/rss/1.0/\"/>"
+        );
+        assert_eq!(repair("<rss version=\"2.0\" xmlns=\"\"/>"), "<rss version=\"2.0\" xmlns=\"\"/>");
     }
 }
