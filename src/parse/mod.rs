@@ -2,9 +2,10 @@
 //!
 //! The parser gets raw bytes, never reqwest's `.text()`, runs under `catch_unwind`
 //! (quick-xml has panicked on hostile input), and tells "not a feed" (an HTML error
-//! page on a feed URL, judged by its root element) apart from "a feed with no
-//! items". It keeps no state and writes nothing: identity and cleaning happen in
-//! `normalize`.
+//! page on a feed URL, judged by its root element) apart from "a feed with no items",
+//! and both from a feed whose items were all lost on the way (elements feed-rs did
+//! not read as items). It keeps no state and writes nothing: identity and cleaning
+//! happen in `normalize`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -56,6 +57,9 @@ pub enum ParseError {
     Malformed(String),
     #[error("the feed parser crashed on this document (reported as malformed input)")]
     Panicked,
+    /// The document has `<item>`s or `<entry>`s, and feed-rs read none of them.
+    #[error("items lost: {found} under the root {root}, none read as an item (feed-rs reads RSS <item>s and Atom <entry>s by their namespace, and RSS 1.0 items only with a <link>)")]
+    ItemsLost { found: String, root: String },
     /// An HTML source's selectors no longer match its pages.
     #[error("selector drift: {0}")]
     SelectorDrift(String),
@@ -67,6 +71,7 @@ impl ParseError {
             ParseError::NotAFeed(_) => "not_a_feed",
             ParseError::Malformed(_) => "malformed",
             ParseError::Panicked => "parser_panic",
+            ParseError::ItemsLost { .. } => "items_lost",
             ParseError::SelectorDrift(_) => "selector_drift",
         }
     }
@@ -82,7 +87,9 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
     if let Some(what) = sniff_not_feed(body) {
         return Err(ParseError::NotAFeed(what));
     }
-    let body = if body.starts_with('<') { repair::repair(body) } else { std::borrow::Cow::Borrowed(body) };
+    let xml = body.starts_with('<');
+    let original = body;
+    let body = if xml { repair::repair(body) } else { std::borrow::Cow::Borrowed(body) };
     let parser = feed_rs::parser::Builder::new()
         // An empty id tells "the source gave none" from one feed-rs invented.
         .id_generator(|_, _, _| String::new())
@@ -94,6 +101,12 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
         feed_rs::parser::ParseFeedError::ParseError(feed_rs::parser::ParseErrorKind::NoFeedRoot) => no_feed_root(&body),
         other => ParseError::Malformed(other.to_string()),
     })?;
+    if feed.entries.is_empty() && xml {
+        // Told from the document as served, not as repaired.
+        if let Some(lost) = lost_items(original) {
+            return Err(lost);
+        }
+    }
     let home = feed.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| l.href.clone());
     Ok(RawFeed {
         title: feed.title.map(|t| t.content),
@@ -158,6 +171,33 @@ fn no_feed_root(body: &str) -> ParseError {
         }
         _ => ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root"),
     }
+}
+
+/// A document that yielded no item although it has `<item>`s or `<entry>`s (in a
+/// namespace feed-rs does not know, or without what it needs) lost them: an error,
+/// not an empty feed.
+fn lost_items(body: &str) -> Option<ParseError> {
+    let (mut items, mut entries) = (0, 0);
+    for tag in scan::markup(body).filter_map(|m| m.tag()) {
+        match tag.local_name() {
+            "item" => items += 1,
+            "entry" => entries += 1,
+            _ => {}
+        }
+    }
+    let elements = |n: usize, name: &str| format!("{n} <{name}> element{}", if n == 1 { "" } else { "s" });
+    let found = match (items, entries) {
+        (0, 0) => return None,
+        (n, 0) => elements(n, "item"),
+        (0, n) => elements(n, "entry"),
+        (i, e) => format!("{} and {}", elements(i, "item"), elements(e, "entry")),
+    };
+    let root = scan::root(body)?;
+    let root = match root.attribute("xmlns") {
+        Some(ns) => format!("<{} xmlns=\"{}\">", root.name, ns.value),
+        None => format!("<{}>", root.name),
+    };
+    Some(ParseError::ItemsLost { found, root })
 }
 
 #[cfg(test)]
@@ -279,6 +319,23 @@ mod tests {
         assert_eq!(parse_feed(&userland, vn()).unwrap().items[0].title.as_deref(), Some("U"));
         let v093 = rss("<item><title>V</title></item>").replace("2.0", "0.93");
         assert_eq!(parse_feed(&v093, vn()).unwrap().items[0].title.as_deref(), Some("V"));
+    }
+
+    #[test]
+    fn items_lost_on_the_way_are_an_error() {
+        let cases = [
+            // A namespace feed-rs does not know.
+            "<feed xmlns=\"http://purl.org/echo/\"><entry><title>A</title></entry><entry><title>B</title></entry></feed>",
+            // RSS 1.0 items without a <link>.
+            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">\
+             <channel><title>C</title></channel><item rdf:about=\"http://e.example/1\"><title>A</title></item></rdf:RDF>",
+        ];
+        for doc in cases {
+            let err = parse_feed(doc, vn()).unwrap_err();
+            assert_eq!(err.kind(), "items_lost", "{doc}: {err}");
+        }
+        let err = parse_feed(cases[0], vn()).unwrap_err().to_string();
+        assert!(err.contains("2 <entry> elements under the root <feed xmlns=\"http://purl.org/echo/\">"), "{err}");
     }
 
     #[test]
