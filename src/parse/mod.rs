@@ -2,8 +2,10 @@
 //!
 //! The parser gets raw bytes, never reqwest's `.text()`, runs under `catch_unwind`
 //! (quick-xml has panicked on hostile input), and tells "not a feed" (an HTML error
-//! page on a feed URL) apart from "a feed with no items". It keeps no state and
-//! writes nothing: identity and cleaning happen in `normalize`.
+//! page on a feed URL, judged by its root element) apart from "a feed with no items",
+//! and both from a feed whose items were all lost on the way (elements feed-rs did
+//! not read as items). It keeps no state and writes nothing: identity and cleaning
+//! happen in `normalize`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -11,6 +13,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 pub mod html;
 pub mod repair;
+pub mod scan;
 
 use crate::normalize::date;
 
@@ -58,8 +61,9 @@ pub enum ParseError {
     Malformed(String),
     #[error("the feed parser crashed on this document (reported as malformed input)")]
     Panicked,
-    #[error("refused: {0}")]
-    Refused(#[from] repair::Refused),
+    /// The document has `<item>`s or `<entry>`s, and feed-rs read none of them.
+    #[error("items lost: {found} under the root {root}, none read as an item (feed-rs reads RSS <item>s and Atom <entry>s by their namespace, and RSS 1.0 items only with a <link>)")]
+    ItemsLost { found: String, root: String },
     /// An HTML source's selectors no longer match its pages.
     #[error("selector drift: {0}")]
     SelectorDrift(String),
@@ -71,8 +75,7 @@ impl ParseError {
             ParseError::NotAFeed(_) => "not_a_feed",
             ParseError::Malformed(_) => "malformed",
             ParseError::Panicked => "parser_panic",
-            ParseError::Refused(repair::Refused::ExternalEntities) => "external_entities",
-            ParseError::Refused(repair::Refused::InternalEntities) => "entity_expansion",
+            ParseError::ItemsLost { .. } => "items_lost",
             ParseError::SelectorDrift(_) => "selector_drift",
         }
     }
@@ -88,7 +91,9 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
     if let Some(what) = sniff_not_feed(body) {
         return Err(ParseError::NotAFeed(what));
     }
-    let body = if body.starts_with('<') { repair::repair(body)? } else { std::borrow::Cow::Borrowed(body) };
+    let xml = body.starts_with('<');
+    let original = body;
+    let body = if xml { repair::repair(body) } else { std::borrow::Cow::Borrowed(body) };
     let parser = feed_rs::parser::Builder::new()
         // An empty id tells "the source gave none" from one feed-rs invented.
         .id_generator(|_, _, _| String::new())
@@ -97,11 +102,15 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
         .build();
     let result = catch_unwind(AssertUnwindSafe(|| parser.parse(body.as_bytes()))).map_err(|_| ParseError::Panicked)?;
     let feed = result.map_err(|e| match e {
-        feed_rs::parser::ParseFeedError::ParseError(feed_rs::parser::ParseErrorKind::NoFeedRoot) => {
-            ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root")
-        }
+        feed_rs::parser::ParseFeedError::ParseError(feed_rs::parser::ParseErrorKind::NoFeedRoot) => no_feed_root(&body),
         other => ParseError::Malformed(other.to_string()),
     })?;
+    if feed.entries.is_empty() && xml {
+        // Told from the document as served, not as repaired.
+        if let Some(lost) = lost_items(original) {
+            return Err(lost);
+        }
+    }
     let home = feed.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| l.href.clone());
     // feed-rs keeps neither a guid's isPermaLink nor where a media credit came
     // from; the text tells, for the whole document.
@@ -180,17 +189,62 @@ fn disowns_permalinks(body: &str) -> bool {
     })
 }
 
-/// Recognises the documents that portals serve on a feed URL when they fail.
+/// Recognises the documents that portals serve on a feed URL when they fail. An
+/// HTML page is told by its root element: `<body>` or `<html>` further in may be a
+/// feed's content (in CDATA, escaped, or XHTML).
 fn sniff_not_feed(body: &str) -> Option<&'static str> {
-    let head = body.get(..2048).unwrap_or(body);
-    let head = head.to_ascii_lowercase();
-    if head.contains("<html") || head.starts_with("<!doctype html") || head.contains("<body") {
-        Some("an HTML page")
-    } else if !head.starts_with('<') && !head.starts_with('{') {
-        Some("plain text, not XML or JSON")
-    } else {
-        None
+    if body.starts_with('{') {
+        return None;
     }
+    if !body.starts_with('<') {
+        return Some("plain text, not XML or JSON");
+    }
+    let root = scan::root(body)?.local_name();
+    ["html", "head", "body"].iter().any(|h| root.eq_ignore_ascii_case(h)).then_some("an HTML page")
+}
+
+/// Why feed-rs found no feed root.
+fn no_feed_root(body: &str) -> ParseError {
+    let Some(root) = scan::root(body) else {
+        return ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root");
+    };
+    match root.local_name() {
+        "rss" if !scan::markup(body).filter_map(|m| m.tag()).any(|t| t.local_name() == "channel") => {
+            ParseError::NotAFeed("an <rss> root with no <channel> in it")
+        }
+        // feed-rs reports a root it could not read as no root.
+        "rss" | "feed" | "entry" | "RDF" => {
+            ParseError::Malformed(format!("feed-rs could not read the root <{}>", root.name))
+        }
+        _ => ParseError::NotAFeed("XML without an <rss>, <feed> or <rdf:RDF> root"),
+    }
+}
+
+/// A document that yielded no item although it has `<item>`s or `<entry>`s (in a
+/// namespace feed-rs does not know, or without what it needs) lost them: an error,
+/// not an empty feed.
+fn lost_items(body: &str) -> Option<ParseError> {
+    let (mut items, mut entries) = (0, 0);
+    for tag in scan::markup(body).filter_map(|m| m.tag()) {
+        match tag.local_name() {
+            "item" => items += 1,
+            "entry" => entries += 1,
+            _ => {}
+        }
+    }
+    let elements = |n: usize, name: &str| format!("{n} <{name}> element{}", if n == 1 { "" } else { "s" });
+    let found = match (items, entries) {
+        (0, 0) => return None,
+        (n, 0) => elements(n, "item"),
+        (0, n) => elements(n, "entry"),
+        (i, e) => format!("{} and {}", elements(i, "item"), elements(e, "entry")),
+    };
+    let root = scan::root(body)?;
+    let root = match root.attribute("xmlns") {
+        Some(ns) => format!("<{} xmlns=\"{}\">", root.name, ns.value),
+        None => format!("<{}>", root.name),
+    };
+    Some(ParseError::ItemsLost { found, root })
 }
 
 #[cfg(test)]
@@ -280,5 +334,108 @@ mod tests {
     fn empty_channel_is_zero_items_not_an_error() {
         let bytes = std::fs::read_to_string("tests/fixtures/broken/empty-channel.xml").unwrap();
         assert_eq!(parse_feed(&bytes, vn()).unwrap().items.len(), 0);
+    }
+
+    fn rss(items: &str) -> String {
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Tin tức</title>{items}</channel></rss>")
+    }
+
+    #[test]
+    fn html_pages_are_told_by_their_root_element() {
+        let cdata = rss(
+            "<item><title>A</title><description><![CDATA[<html><body><p>x</p></body></html>]]></description></item>",
+        );
+        let xhtml = rss("<item><title>A</title><body xmlns=\"http://www.w3.org/1999/xhtml\"><p>x</p></body></item>");
+        // Byte 2048 falls inside "ộ": the first 2 KB used to be no slice at all, and
+        // then the whole document was searched for "<body".
+        let head = rss("<item><title>");
+        let head = &head[..head.find("</channel>").unwrap()];
+        let pad = "a".repeat(2047 - head.len() - "H".len());
+        let long =
+            rss(&format!("<item><title>{pad}Hội nghị</title></item><item><title>B</title><body>b</body></item>"));
+        assert!(!long.is_char_boundary(2048));
+        let json = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "T",
+                       "items": [{"id": "1", "content_html": "<html><body>x</body></html>"}]}"#;
+        for doc in [cdata, xhtml, long, json.into()] {
+            assert!(!parse_feed(&doc, vn()).unwrap().items.is_empty(), "{doc}");
+        }
+        let page = "<?xml version=\"1.0\"?>\n<!-- cached --><!DOCTYPE html><HTML><body><rss></rss></body></HTML>";
+        assert!(matches!(parse_feed(page, vn()), Err(ParseError::NotAFeed("an HTML page"))));
+    }
+
+    #[test]
+    fn declared_entities_are_never_expanded() {
+        let bomb = std::fs::read_to_string("tests/fixtures/broken/xml-bomb.xml").unwrap();
+        let feed = parse_feed(&bomb, vn()).unwrap();
+        assert_eq!(feed.items[0].title.as_deref(), Some("&lol6;"));
+        let xxe = std::fs::read_to_string("tests/fixtures/broken/xxe-external-entity.xml").unwrap();
+        let feed = parse_feed(&xxe, vn()).unwrap();
+        assert_eq!(feed.items[0].title.as_deref(), Some("&xxe;"));
+        assert_eq!(feed.items[0].summary.as_deref(), Some("&remote;"));
+        let declared = "<!DOCTYPE rss [<!ENTITY nbsp \"&#160;\">]><rss version=\"2.0\"><channel><item><title>A&nbsp;B</title></item></channel></rss>";
+        assert_eq!(
+            parse_feed(declared, vn()).unwrap().items[0].title.as_deref(),
+            Some("A&nbsp;B"),
+            "decoded in normalize"
+        );
+    }
+
+    #[test]
+    fn atom_titles_with_mime_types_keep_the_feed() {
+        let doc = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title type=\"text/plain\">F</title>\
+                   <entry><id>1</id><title type=\"application/octet-stream\">A</title></entry>\
+                   <entry><id>2</id><title type=\"\">B</title><summary type=\"text/html\">&lt;b&gt;s&lt;/b&gt;</summary></entry></feed>";
+        let feed = parse_feed(doc, vn()).unwrap();
+        assert_eq!(feed.title.as_deref(), Some("F"));
+        let titles: Vec<_> = feed.items.iter().map(|i| i.title.as_deref().unwrap()).collect();
+        assert_eq!(titles, ["A", "B"]);
+        assert_eq!(feed.items[1].summary.as_deref(), Some("<b>s</b>"));
+    }
+
+    #[test]
+    fn old_formats_are_read() {
+        let atom03 = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title mode=\"escaped\" type=\"text/html\">Old</title>\
+                      <entry><title>First</title><link rel=\"alternate\" type=\"text/html\" href=\"http://o.example.org/1\"/>\
+                      <id>tag:o,2005:1</id><issued>2005-06-01T14:00:00+02:00</issued><modified>2005-06-01T12:30:00Z</modified>\
+                      <content type=\"text/html\" mode=\"escaped\">&lt;p&gt;Hi&lt;/p&gt;</content></entry></feed>";
+        let feed = parse_feed(atom03, vn()).unwrap();
+        let item = &feed.items[0];
+        assert_eq!((feed.title.as_deref(), item.title.as_deref()), (Some("Old"), Some("First")));
+        assert_eq!(item.published.unwrap().to_rfc3339(), "2005-06-01T12:00:00+00:00");
+        assert_eq!(item.updated.unwrap().to_rfc3339(), "2005-06-01T12:30:00+00:00");
+        assert_eq!(item.content.as_deref(), Some("<p>Hi</p>"));
+        let rss090 = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://channel.netscape.com/rdf/simple/0.9/\">\
+                      <channel><title>Mozilla</title></channel><item><title>Status</title><link>http://www.mozilla.org/status/</link></item></rdf:RDF>";
+        assert_eq!(parse_feed(rss090, vn()).unwrap().items[0].title.as_deref(), Some("Status"));
+        let userland = rss("<item><title>U</title></item>")
+            .replace("<rss version=\"2.0\">", "<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\">");
+        assert_eq!(parse_feed(&userland, vn()).unwrap().items[0].title.as_deref(), Some("U"));
+        let v093 = rss("<item><title>V</title></item>").replace("2.0", "0.93");
+        assert_eq!(parse_feed(&v093, vn()).unwrap().items[0].title.as_deref(), Some("V"));
+    }
+
+    #[test]
+    fn items_lost_on_the_way_are_an_error() {
+        let cases = [
+            // A namespace feed-rs does not know.
+            "<feed xmlns=\"http://purl.org/echo/\"><entry><title>A</title></entry><entry><title>B</title></entry></feed>",
+            // RSS 1.0 items without a <link>.
+            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">\
+             <channel><title>C</title></channel><item rdf:about=\"http://e.example/1\"><title>A</title></item></rdf:RDF>",
+        ];
+        for doc in cases {
+            let err = parse_feed(doc, vn()).unwrap_err();
+            assert_eq!(err.kind(), "items_lost", "{doc}: {err}");
+        }
+        let err = parse_feed(cases[0], vn()).unwrap_err().to_string();
+        assert!(err.contains("2 <entry> elements under the root <feed xmlns=\"http://purl.org/echo/\">"), "{err}");
+    }
+
+    #[test]
+    fn an_rss_root_without_a_channel_says_so() {
+        let err = parse_feed("<rss version=\"2.0\"><item><title>A</title></item></rss>", vn()).unwrap_err();
+        assert_eq!(err.to_string(), "not a feed: the document is an <rss> root with no <channel> in it");
+        let err = parse_feed("<?xml version=\"1.0\"?><opml/>", vn()).unwrap_err();
+        assert_eq!(err.to_string(), "not a feed: the document is XML without an <rss>, <feed> or <rdf:RDF> root");
     }
 }

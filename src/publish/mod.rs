@@ -12,7 +12,7 @@ mod atom;
 mod json;
 pub mod opml;
 mod rss;
-mod xml;
+pub(crate) mod xml;
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write as _;
