@@ -384,11 +384,10 @@ mod tests {
     #[test]
     fn bare_ampersands_cost_linear_time() {
         // Each bare `&` once looked for a `;` to the end of the text: 300 000 of them
-        // took seconds.
+        // took seconds (bench/hostile-rss.sh times it; tests time nothing). The
+        // search stops within a name's length instead:
         let doc = format!("<rss version=\"2.0\"><channel><title>{}</title></channel></rss>", "&".repeat(300_000));
-        let started = std::time::Instant::now();
         let mended = repair(&doc);
-        assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
         assert_eq!(mended.matches("&amp;").count(), 300_000);
         let far = format!("<rss version=\"2.0\">&{};</rss>", "a".repeat(40));
         assert!(repair(&far).starts_with("<rss version=\"2.0\">&amp;aaa"), "no name is that long");
