@@ -100,7 +100,14 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
         .sanitize_content(false)
         .timestamp_parser(move |s| date::parse(s, tz))
         .build();
-    let result = catch_unwind(AssertUnwindSafe(|| parser.parse(body.as_bytes()))).map_err(|_| ParseError::Panicked)?;
+    let parse = |bytes: &[u8]| catch_unwind(AssertUnwindSafe(|| parser.parse(bytes))).map_err(|_| ParseError::Panicked);
+    let mut result = parse(body.as_bytes())?;
+    if result.is_err() && !xml {
+        // Only a JSON Feed that fails is looked at again: most need no mending.
+        if let Some(mended) = repair::json_ids(&body) {
+            result = parse(mended.as_bytes())?;
+        }
+    }
     let feed = result.map_err(|e| match e {
         feed_rs::parser::ParseFeedError::ParseError(feed_rs::parser::ParseErrorKind::NoFeedRoot) => no_feed_root(&body),
         other => ParseError::Malformed(other.to_string()),
@@ -265,6 +272,16 @@ mod tests {
             feed.items[2].link.as_deref(),
             Some("/tin-hoat-dong/uy-ban-kiem-tra-tinh-uy-to-chuc-ky-hop-thu-18-25860.html")
         );
+    }
+
+    #[test]
+    fn json_feed_ids_may_be_numbers() {
+        let doc = r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[
+            {"id":123,"url":"https://a.vn/123","title":"một"},{"id":"x","url":"https://a.vn/x","title":"hai"}]}"#;
+        let feed = parse_feed(doc, vn()).unwrap();
+        let ids: Vec<_> = feed.items.iter().map(|i| i.guid.as_deref()).collect();
+        assert_eq!(ids, [Some("123"), Some("x")]);
+        assert!(matches!(parse_feed(r#"{"items": 5}"#, vn()), Err(ParseError::Malformed(_))));
     }
 
     #[test]

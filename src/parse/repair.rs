@@ -356,6 +356,21 @@ fn decode_base64(text: &str, span: Range<usize>, edits: &mut Edits) {
     }
 }
 
+/// A JSON Feed whose item ids are numbers (`"id": 123`), which the spec says a
+/// reader must take as strings: the document with them as strings, or `None` when
+/// there is nothing of the kind to mend.
+pub fn json_ids(body: &str) -> Option<String> {
+    let mut doc: serde_json::Value = serde_json::from_str(body).ok()?;
+    let mut mended = false;
+    for item in doc.get_mut("items")?.as_array_mut()? {
+        if let Some(id) = item.get_mut("id").filter(|id| id.is_number()) {
+            *id = serde_json::Value::String(id.to_string());
+            mended = true;
+        }
+    }
+    mended.then(|| doc.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
