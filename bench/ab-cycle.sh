@@ -14,13 +14,7 @@ python3 "$ROOT/bench/gen_feeds.py" "$WORK/feeds" "$N" 30 >/dev/null
 PORT="$(free_port)"
 start_nginx "$WORK/feeds" "$PORT"
 trap 'stop_nginx; rm -rf "$WORK"' EXIT
-{
-    printf '[poll]\nconcurrency = 32\nper_host = 32\nhost_spacing = "0s"\ntimeout = "30s"\n\n'
-    printf '[store]\npath = "%s/db"\n\n' "$WORK"
-    for i in $(seq 0 $((N - 1))); do
-        printf '[[source]]\nid = "s%04d"\nurl = "http://127.0.0.1:%s/f%04d.xml"\nagency = "ubnd-tinh"\n\n' "$i" "$PORT" "$i"
-    done
-} >"$WORK/loa.toml"
+write_cycle_config "$WORK/loa.toml" "$WORK" "$PORT" "$N"
 echo "# cold cycle of $N sources x 30 items, old and new alternating, $RUNS runs each"
 printf '%-28s %10s %10s %12s\n' "binary" "wall" "cpu" "peak RSS"
 for run in $(seq 1 "$RUNS"); do

@@ -55,6 +55,20 @@ stop_nginx() {
     [ -n "${NGINX_PREFIX:-}" ] && [ -f "$NGINX_PREFIX/nginx.pid" ] && kill "$(cat "$NGINX_PREFIX/nginx.pid")" 2>/dev/null || true
 }
 
+# write_cycle_config FILE WORKDIR PORT N: a loa config polling the N feeds
+# gen_feeds.py wrote (f0000.xml …) from 127.0.0.1:PORT, store in WORKDIR/db,
+# with the concurrency the poll-cycle figures use.
+write_cycle_config() {
+    local file="$1" work="$2" port="$3" n="$4"
+    {
+        printf '[poll]\nconcurrency = 32\nper_host = 32\nhost_spacing = "0s"\ntimeout = "30s"\n\n'
+        printf '[store]\npath = "%s/db"\n\n' "$work"
+        for i in $(seq 0 $((n - 1))); do
+            printf '[[source]]\nid = "s%04d"\nurl = "http://127.0.0.1:%s/f%04d.xml"\nagency = "ubnd-tinh"\n\n' "$i" "$port" "$i"
+        done
+    } >"$file"
+}
+
 # measure LABEL CMD...: runs CMD under GNU time; prints "LABEL wall cpu maxrss_mib".
 measure() {
     need /usr/bin/time time

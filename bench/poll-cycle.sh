@@ -19,13 +19,7 @@ echo "# $N sources x $M items, loa fetch (concurrency 32, all on one local host)
 printf '%-28s %10s %10s %12s\n' "cycle" "wall" "cpu" "peak RSS"
 for run in $(seq 1 "$RUNS"); do
     rm -rf "$WORK/db"
-    {
-        printf '[poll]\nconcurrency = 32\nper_host = 32\nhost_spacing = "0s"\ntimeout = "30s"\n\n'
-        printf '[store]\npath = "%s/db"\n\n' "$WORK"
-        for i in $(seq 0 $((N - 1))); do
-            printf '[[source]]\nid = "s%04d"\nurl = "http://127.0.0.1:%s/f%04d.xml"\nagency = "ubnd-tinh"\n\n' "$i" "$PORT" "$i"
-        done
-    } >"$WORK/loa.toml"
+    write_cycle_config "$WORK/loa.toml" "$WORK" "$PORT" "$N"
     measure "cold (run $run)" "$LOA" fetch -c "$WORK/loa.toml"
     "$LOA" sources -c "$WORK/loa.toml" | awk 'NR>1 && $NF != "" && $2 != "200" && $2 != "304" {bad++} END {if (bad) print bad " sources failed; see loa sources"}'
     measure "all 304 (run $run)" "$LOA" fetch -c "$WORK/loa.toml"

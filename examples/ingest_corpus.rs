@@ -48,34 +48,24 @@ fn main() {
     let config = Config::parse(&text, "corpus.toml").unwrap();
     let now = chrono::Utc::now();
     // What loa does before dedupe and the store: decode, parse, normalize.
-    let read = median(
+    let read = |source: &loa::config::Source, bytes: &[u8]| {
+        let text = loa::fetch::charset::to_utf8(bytes, None).unwrap().text;
+        loa::normalize::read_document(&text, &source.url, source, &config.agencies, config.poll.timezone, now)
+            .unwrap()
+            .items
+    };
+    let sources = || config.sources.iter().zip(&files).map(|(source, (_, bytes))| (source, bytes));
+    let reading = median(
         (0..runs)
             .map(|_| {
                 let t = Instant::now();
-                let n: usize = config
-                    .sources
-                    .iter()
-                    .zip(&files)
-                    .map(|(source, (_, bytes))| {
-                        let text = loa::fetch::charset::to_utf8(bytes, None).unwrap().text;
-                        let doc = loa::normalize::read_document(
-                            &text,
-                            &source.url,
-                            source,
-                            &config.agencies,
-                            config.poll.timezone,
-                            now,
-                        )
-                        .unwrap();
-                        doc.items.len()
-                    })
-                    .sum();
+                let n: usize = sources().map(|(source, bytes)| read(source, bytes).len()).sum();
                 assert_eq!(n, items);
                 t.elapsed().as_secs_f64()
             })
             .collect(),
     );
-    println!("loa_read {items} {read:.4}");
+    println!("loa_read {items} {reading:.4}");
     let ingest = median(
         (0..runs)
             .map(|_| {
@@ -83,20 +73,11 @@ fn main() {
                 let store = Store::open(tmp.path(), 64 << 20).unwrap();
                 let t = Instant::now();
                 let mut n = 0;
-                for (source, (_, bytes)) in config.sources.iter().zip(&files) {
-                    let text = loa::fetch::charset::to_utf8(bytes, None).unwrap().text;
-                    let doc = loa::normalize::read_document(
-                        &text,
-                        &source.url,
-                        source,
-                        &config.agencies,
-                        config.poll.timezone,
-                        now,
-                    )
-                    .unwrap();
-                    n += doc.items.len();
+                for (source, bytes) in sources() {
+                    let doc_items = read(source, bytes);
+                    n += doc_items.len();
                     let mut batch = Batch::default();
-                    loa::dedupe::ingest(&store, doc.items, now, &mut batch).unwrap();
+                    loa::dedupe::ingest(&store, doc_items, now, &mut batch).unwrap();
                     store.commit(&batch).unwrap();
                 }
                 assert_eq!(n, items);

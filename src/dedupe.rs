@@ -644,18 +644,25 @@ mod tests {
         assert!(same < 3, "{same}");
     }
 
-    #[test]
-    fn the_excerpt_follows_the_primary_through_joins_and_edits() {
+    fn scratch_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 1 << 20).unwrap();
-        let now = Utc::now();
+        (dir, store)
+    }
+
+    /// One poll's worth: the items ingested and their batch committed.
+    fn ingest_and_commit(store: &Store, items: Vec<Item>) -> Outcome {
+        let mut batch = Batch::default();
+        let out = ingest(store, items, Utc::now(), &mut batch).unwrap();
+        store.commit(&batch).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_excerpt_follows_the_primary_through_joins_and_edits() {
+        let (_dir, store) = scratch_store();
+        let run = |items: Vec<Item>| ingest_and_commit(&store, items);
         let title = "Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên";
-        let run = |items: Vec<Item>| {
-            let mut batch = Batch::default();
-            let out = ingest(&store, items, now, &mut batch).unwrap();
-            store.commit(&batch).unwrap();
-            out
-        };
         let first = item("a", title, BODY, "2022-08-03T08:30:00Z");
         run(vec![first.clone()]);
         let story = || store.latest(&Scope::All, 1).unwrap().remove(0);
@@ -673,16 +680,9 @@ mod tests {
 
     #[test]
     fn a_close_copy_writes_no_lookup_keys_and_later_copies_still_find_the_story() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), 1 << 20).unwrap();
-        let now = Utc::now();
+        let (_dir, store) = scratch_store();
+        let run = |items: Vec<Item>| ingest_and_commit(&store, items);
         let title = "Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên";
-        let run = |items: Vec<Item>| {
-            let mut batch = Batch::default();
-            let out = ingest(&store, items, now, &mut batch).unwrap();
-            store.commit(&batch).unwrap();
-            out
-        };
         run(vec![item("a", title, BODY, "2022-08-03T08:00:00Z")]);
         // Half a day later, another site's copy: it joins, and the founder's keys
         // stand in for its own.

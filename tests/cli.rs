@@ -173,22 +173,8 @@ async fn fetch_delivers_its_websub_pings_before_exiting() {
     let server = SourceServer::start().await;
     server.fixture("tinhuy.rss", "tinhuy-rss.xml");
     // A hub that takes its time to answer, as real ones do.
-    let pings: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
-    let recorded = pings.clone();
-    let hub = axum::Router::new().route(
-        "/hub",
-        axum::routing::post(move |body: String| {
-            let recorded = recorded.clone();
-            async move {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                recorded.lock().unwrap().push(body);
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hub_url = format!("http://{}/hub", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, hub).await.unwrap() });
+    let hub = common::FakeHub::start(Duration::from_millis(300)).await;
+    let hub_url = hub.url.clone();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("loa.toml");
     let body = common::config_text(&server, &[("tinhuy", "tinhuy.rss", "tinh-uy")], &dir.path().join("db"), "")
@@ -197,7 +183,7 @@ async fn fetch_delivers_its_websub_pings_before_exiting() {
 
     let out = tokio::task::spawn_blocking(move || loa(&["fetch"], &config)).await.unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    let pinged = pings.lock().unwrap().clone();
+    let pinged = hub.pings();
     assert!(
         pinged.iter().any(|b| b.contains("feed.atom")),
         "the merged feed changed, so its hub heard of it before fetch exited: {pinged:?}"

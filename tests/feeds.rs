@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
@@ -319,27 +319,12 @@ async fn discovery_stylesheet_and_opml() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn websub_pings_each_changed_feed_once() {
-    // A fake hub that records what it is told.
-    let pings: Arc<Mutex<Vec<String>>> = Arc::default();
-    let recorded = pings.clone();
-    let hub = axum::Router::new().route(
-        "/hub",
-        axum::routing::post(move |body: String| {
-            let recorded = recorded.clone();
-            async move {
-                recorded.lock().unwrap().push(body);
-                StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hub_url = format!("http://{}/hub", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, hub).await.unwrap() });
-
+    let hub = common::FakeHub::start(Duration::ZERO).await;
+    let hub_url = hub.url.clone();
     let site = site(&format!("hubs = [\"{hub_url}\"]\n")).await;
     let settle = || tokio::time::sleep(Duration::from_millis(500));
     settle().await;
-    let first: Vec<String> = pings.lock().unwrap().clone();
+    let first = hub.pings();
     assert!(first.iter().all(|b| b.starts_with("hub.mode=publish&hub.url=")), "{first:?}");
     let topics = |bodies: &[String]| {
         let mut t: Vec<String> = bodies
@@ -359,10 +344,10 @@ async fn websub_pings_each_changed_feed_once() {
     assert!(text(&body).contains(&format!("<link rel=\"hub\" href=\"{hub_url}\"/>")));
 
     // Nothing changed: no ping.
-    pings.lock().unwrap().clear();
+    hub.clear();
     site.engine.cycle(&[]).await;
     settle().await;
-    assert!(pings.lock().unwrap().is_empty(), "{:?}", pings.lock().unwrap());
+    assert!(hub.pings().is_empty(), "{:?}", hub.pings());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -207,3 +207,40 @@ pub fn serve_engine(
     });
     stop
 }
+
+/// A WebSub hub that records the body of every ping it gets, answering after
+/// `delay` as a real hub may.
+pub struct FakeHub {
+    pub url: String,
+    pings: Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeHub {
+    pub async fn start(delay: Duration) -> FakeHub {
+        let pings: Arc<Mutex<Vec<String>>> = Arc::default();
+        let recorded = pings.clone();
+        let hub = Router::new().route(
+            "/hub",
+            axum::routing::post(move |body: String| {
+                let recorded = recorded.clone();
+                async move {
+                    tokio::time::sleep(delay).await;
+                    recorded.lock().unwrap().push(body);
+                    StatusCode::NO_CONTENT
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hub", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, hub).await.unwrap() });
+        FakeHub { url, pings }
+    }
+
+    pub fn pings(&self) -> Vec<String> {
+        self.pings.lock().unwrap().clone()
+    }
+
+    pub fn clear(&self) {
+        self.pings.lock().unwrap().clear();
+    }
+}
