@@ -153,23 +153,37 @@ fn start_tag(s: &str, at: usize) -> (usize, Tag<'_>) {
 }
 
 /// The length of the `<!DOCTYPE …>` that `s` begins with: the first `>` outside
-/// quotes and outside the internal subset `[…]` (whose comments may hold anything).
+/// the internal subset `[…]`. Quotes count where XML has literals: in the external
+/// id, unless a `>` comes first (portals have shipped a public id missing its closing
+/// quote), and inside the subset's declarations. The subset's comments and
+/// processing instructions may hold anything.
 fn doctype_len(s: &str) -> usize {
     let b = s.as_bytes();
-    let mut subset = false;
+    let (mut subset, mut decl) = (false, false);
     let mut i = 2;
     while i < b.len() {
         match b[i] {
-            q @ (b'"' | b'\'') => {
-                i = s[i + 1..].find(q as char).map_or(s.len(), |e| i + 1 + e + 1);
-                continue;
+            q @ (b'"' | b'\'') if !subset || decl => {
+                let close = s[i + 1..].find(q as char).map(|e| i + 1 + e);
+                let gt = s[i + 1..].find('>').map(|e| i + 1 + e);
+                // An unclosed literal: the quote is text.
+                if let Some(c) = close.filter(|&c| subset || gt.is_none_or(|g| c < g)) {
+                    i = c + 1;
+                    continue;
+                }
             }
             b'<' if subset && s[i..].starts_with("<!--") => {
                 i = s[i..].find("-->").map_or(s.len(), |e| i + e + 3);
                 continue;
             }
-            b'[' => subset = true,
-            b']' => subset = false,
+            b'<' if subset && s[i..].starts_with("<?") => {
+                i = s[i..].find("?>").map_or(s.len(), |e| i + e + 2);
+                continue;
+            }
+            b'<' if subset => decl = true,
+            b'>' if decl => decl = false,
+            b'[' if !subset => subset = true,
+            b']' if subset && !decl => subset = false,
             b'>' if !subset => return i + 1,
             _ => {}
         }
@@ -260,6 +274,16 @@ mod tests {
         );
         let mode = tag.attribute("mode").unwrap();
         assert_eq!(&doc[mode.value_at..mode.value_at + mode.value.len()], "escaped");
+    }
+
+    #[test]
+    fn a_doctype_ends_where_it_does_despite_a_stray_quote() {
+        // A public id missing its closing quote, as a portal shipped it.
+        let doc = "<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN \"http://my.netscape.com/rss-0.91.dtd\">\n<rss version=\"0.91\"><channel/></rss>";
+        assert_eq!(root(doc).unwrap().name, "rss");
+        // A quote in a processing instruction of the subset, or in its text.
+        assert_eq!(root("<!DOCTYPE rss [<?pi don't ?> ' ]><rss/>").unwrap().name, "rss");
+        assert_eq!(root("<!DOCTYPE rss [<!ENTITY a \"x]>y\">]><rss/>").unwrap().name, "rss");
     }
 
     #[test]
