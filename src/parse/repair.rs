@@ -93,12 +93,19 @@ fn drop_doctype(text: &str) -> Option<String> {
 /// Escapes every `&` that starts no character or entity reference, in text and in
 /// tags; never in CDATA sections, comments or processing instructions.
 fn escape_bare_ampersands(text: &str) -> Option<String> {
-    let mut edits = Edits::default();
+    // Written out as found, not gathered as edits: a document may hold millions.
+    let mut out = String::new();
+    let mut copied = 0;
     let mut escape = |span: Range<usize>| {
         for (i, _) in text[span.clone()].match_indices('&') {
             let at = span.start + i;
             if !is_reference(&text.as_bytes()[at..]) {
-                edits.replace(at..at + 1, "&amp;");
+                if copied == 0 {
+                    out.reserve(text.len() + 64);
+                }
+                out.push_str(&text[copied..at]);
+                out.push_str("&amp;");
+                copied = at + 1;
             }
         }
     };
@@ -111,7 +118,11 @@ fn escape_bare_ampersands(text: &str) -> Option<String> {
         pos = m.end;
     }
     escape(pos..text.len());
-    edits.apply(text)
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 /// Whether `s`, at a `&`, starts a reference. The `;` is looked for only as far as
