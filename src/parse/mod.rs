@@ -84,7 +84,7 @@ impl ParseError {
 /// Parses a feed document, already decoded to UTF-8 (see `fetch::charset`).
 /// Dates without a zone are read in `tz`.
 pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
-    let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    let body = skip_leading_junk(text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']));
     if body.is_empty() {
         return Err(ParseError::NotAFeed("empty"));
     }
@@ -196,6 +196,30 @@ fn disowns_permalinks(body: &str) -> bool {
     })
 }
 
+/// What a broken server printed before the feed (a PHP warning, a notice line) is
+/// skipped: an XML declaration only ever opens a document, so what comes before one
+/// is not part of it. Looked for near the start only, and only when the document
+/// does not already open with a feed's root.
+fn skip_leading_junk(body: &str) -> &str {
+    const FEED_ROOTS: [&str; 3] = ["rss", "feed", "RDF"];
+    if body.starts_with("<?xml") || body.starts_with('{') {
+        return body;
+    }
+    if body.starts_with('<') && scan::root(body).is_some_and(|r| FEED_ROOTS.contains(&r.local_name())) {
+        return body;
+    }
+    let mut end = body.len().min(8 << 10);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &body[..end];
+    let start = head
+        .find("<?xml")
+        .or_else(|| ["<rss", "<feed", "<rdf:RDF"].iter().filter_map(|r| head.find(r)).min())
+        .unwrap_or(0);
+    &body[start..]
+}
+
 /// Recognises the documents that portals serve on a feed URL when they fail. An
 /// HTML page is told by its root element: `<body>` or `<html>` further in may be a
 /// feed's content (in CDATA, escaped, or XHTML).
@@ -272,6 +296,24 @@ mod tests {
             feed.items[2].link.as_deref(),
             Some("/tin-hoat-dong/uy-ban-kiem-tra-tinh-uy-to-chuc-ky-hop-thu-18-25860.html")
         );
+    }
+
+    #[test]
+    fn what_a_server_printed_before_the_feed_is_skipped() {
+        let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
+                    <item><title>Một</title><link>https://a.vn/1</link></item></channel></rss>";
+        let php = format!(
+            "<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/rss.php</b> on line <b>12</b><br />\n{feed}"
+        );
+        assert_eq!(parse_feed(&php, vn()).unwrap().items.len(), 1);
+        let notice = format!("Notice: Undefined index: id in /var/www/rss.php on line 7\n{}", &feed[21..]);
+        assert_eq!(parse_feed(&notice, vn()).unwrap().items.len(), 1);
+        // A feed that quotes a declaration in its content is left whole.
+        let quoted = "<rss version=\"2.0\"><channel><title>t</title><item><title>x</title>\
+                      <description><![CDATA[<?xml version=\"1.0\"?>]]></description></item></channel></rss>";
+        assert_eq!(parse_feed(quoted, vn()).unwrap().items.len(), 1);
+        // An HTML error page is still one.
+        assert!(matches!(parse_feed("<html><body>404</body></html>", vn()), Err(ParseError::NotAFeed(_))));
     }
 
     #[test]
