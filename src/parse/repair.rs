@@ -5,14 +5,17 @@
 //! - a DOCTYPE: dropped with its internal subset. Declared entities are never
 //!   expanded or fetched, so a reference to one stays text (`&lol6;` of a
 //!   billion-laughs bomb, `&xxe;` of an XXE probe) and HTML names still decode later;
-//! - a bare `&` that starts no reference;
+//! - a bare `&` that starts no reference, a `<` in text that starts no markup;
 //! - `<rss>` without a version feed-rs knows (none, 0.93, 2.01…): read as RSS 2.0;
 //!   `<rss>` put in a namespace (Userland's, or Atom's by mistake): its elements are
 //!   RSS's, which have none;
 //! - old formats as the ones that replaced them: RSS 0.90's namespace as RSS 1.0's;
 //!   Atom 0.3 as Atom 1.0 (namespace, renamed elements, `mode="escaped"`/`"base64"`);
 //! - an Atom text construct whose `type` feed-rs refuses (a MIME type, an empty one):
-//!   read as the text, html or xhtml it means.
+//!   read as the text, html or xhtml it means;
+//! - HTML left unescaped in an RSS `<title>` or `<description>` (`<p>…</p>`, a `<br>`
+//!   never closed), which a strict parser takes for child elements and drops with
+//!   the rest of the text: wrapped in CDATA, it reads as the text it is.
 //!
 //! CDATA sections, comments and processing instructions are left alone. Every
 //! repair is one linear scan of the document (see `scan`).
@@ -41,7 +44,7 @@ const MAX_REFERENCE: usize = 32;
 /// The document as a strict XML parser will accept it.
 pub fn repair(text: &str) -> Cow<'_, str> {
     let mut text = Cow::Borrowed(text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']));
-    let steps: [fn(&str) -> Option<String>; 3] = [drop_doctype, escape_bare_ampersands, modernize];
+    let steps: [fn(&str) -> Option<String>; 4] = [drop_doctype, escape_strays, wrap_inline_html, modernize];
     for step in steps {
         if let Some(mended) = step(&text) {
             text = Cow::Owned(mended);
@@ -91,38 +94,86 @@ fn drop_doctype(text: &str) -> Option<String> {
 }
 
 /// Escapes every `&` that starts no character or entity reference, in text and in
-/// tags; never in CDATA sections, comments or processing instructions.
-fn escape_bare_ampersands(text: &str) -> Option<String> {
+/// tags, and every `<` in text that starts no markup (`Doanh thu < kế hoạch`);
+/// never in CDATA sections, comments or processing instructions.
+fn escape_strays(text: &str) -> Option<String> {
     // Written out as found, not gathered as edits: a document may hold millions.
     let mut out = String::new();
     let mut copied = 0;
-    let mut escape = |span: Range<usize>| {
-        for (i, _) in text[span.clone()].match_indices('&') {
+    let mut escape = |span: Range<usize>, in_text: bool| {
+        for (i, c) in text[span.clone()].match_indices(['&', '<']) {
             let at = span.start + i;
-            if !is_reference(&text.as_bytes()[at..]) {
+            let stray = match c {
+                "&" => !is_reference(&text.as_bytes()[at..]),
+                _ => in_text,
+            };
+            if stray {
                 if copied == 0 {
                     out.reserve(text.len() + 64);
                 }
                 out.push_str(&text[copied..at]);
-                out.push_str("&amp;");
+                out.push_str(if c == "&" { "&amp;" } else { "&lt;" });
                 copied = at + 1;
             }
         }
     };
     let mut pos = 0;
     for m in scan::markup(text) {
-        escape(pos..m.start);
+        escape(pos..m.start, true);
         if matches!(m.kind, Kind::Start(_) | Kind::End(_)) {
-            escape(m.start..m.end);
+            escape(m.start..m.end, false);
         }
         pos = m.end;
     }
-    escape(pos..text.len());
+    escape(pos..text.len(), true);
     if copied == 0 {
         return None;
     }
     out.push_str(&text[copied..]);
     Some(out)
+}
+
+/// RSS elements whose content is text or escaped HTML, never child elements.
+const RSS_TEXT: [&str; 2] = ["title", "description"];
+
+/// Wraps the content of an RSS `<title>` or `<description>` that holds markup in
+/// CDATA. One that already holds a CDATA section is left as it is.
+fn wrap_inline_html(text: &str) -> Option<String> {
+    let root = scan::root(text)?;
+    if !matches!(root.local_name(), "rss" | "RDF") {
+        return None;
+    }
+    struct Open<'a> {
+        name: &'a str,
+        content_at: usize,
+        children: bool,
+        cdata: bool,
+    }
+    let mut edits = Edits::default();
+    let mut open: Option<Open> = None;
+    for m in scan::markup(text) {
+        match (m.kind, open.as_mut()) {
+            (Kind::Start(t), None) if !t.empty && t.prefix().is_none() && RSS_TEXT.contains(&t.name) => {
+                open = Some(Open { name: t.name, content_at: m.end, children: false, cdata: false });
+            }
+            (Kind::End(name), Some(o)) if name == o.name => {
+                if o.children && !o.cdata {
+                    let content = o.content_at..m.start;
+                    edits.replace(content.start..content.start, "<![CDATA[");
+                    for (i, _) in text[content.clone()].match_indices("]]>") {
+                        let at = content.start + i;
+                        edits.replace(at..at + 3, "]]]]><![CDATA[>");
+                    }
+                    edits.replace(content.end..content.end, "]]>");
+                }
+                open = None;
+            }
+            (Kind::Start(_) | Kind::End(_), Some(o)) => o.children = true,
+            (Kind::Other, Some(o)) if text[m.start..].starts_with("<![CDATA[") => o.cdata = true,
+            _ => {}
+        }
+    }
+    edits.apply(text)
 }
 
 /// Whether `s`, at a `&`, starts a reference. The `;` is looked for only as far as
@@ -405,6 +456,39 @@ mod tests {
             "<?xml version=\"1.0\"?>\n\n<rss version=\"0.91\"/>"
         );
         assert_eq!(repair("<rssfeed/>"), "<rssfeed/>");
+    }
+
+    #[test]
+    fn a_lone_less_than_in_text_is_escaped() {
+        let doc = "<rss version=\"2.0\"><channel><title>Doanh thu < kế hoạch, 3<4</title></channel></rss>";
+        assert_eq!(
+            repair(doc),
+            "<rss version=\"2.0\"><channel><title>Doanh thu &lt; kế hoạch, 3&lt;4</title></channel></rss>"
+        );
+        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap()).unwrap();
+        assert_eq!(feed.title.as_deref(), Some("Doanh thu < kế hoạch, 3<4"));
+    }
+
+    #[test]
+    fn html_left_unescaped_in_rss_text_is_read_as_text() {
+        let doc = "<rss version=\"2.0\"><channel><title>t</title><item><title>Gene in <i>E. coli</i> cells</title>\
+                   <description><p>A</p><p>B ]]> C<br></p></description></item></channel></rss>";
+        let mended = repair(doc);
+        assert!(mended.contains("<title><![CDATA[Gene in <i>E. coli</i> cells]]></title>"), "{mended}");
+        assert!(
+            mended.contains("<description><![CDATA[<p>A</p><p>B ]]]]><![CDATA[> C<br></p>]]></description>"),
+            "{mended}"
+        );
+        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap()).unwrap();
+        assert_eq!(feed.items[0].title.as_deref(), Some("Gene in <i>E. coli</i> cells"));
+        assert_eq!(feed.items[0].summary.as_deref(), Some("<p>A</p><p>B ]]> C<br></p>"));
+        // Text and CDATA alone, and Atom's XHTML content, are left as they are.
+        for kept in [
+            "<rss version=\"2.0\"><channel><title>a &amp; b</title><description><![CDATA[<p>x</p>]]></description></channel></rss>",
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">x</div></title></feed>",
+        ] {
+            assert_eq!(repair(kept), kept);
+        }
     }
 
     #[test]
