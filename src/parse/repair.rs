@@ -103,18 +103,27 @@ fn escape_strays(text: &str) -> Option<String> {
     let mut escape = |span: Range<usize>, in_text: bool| {
         for (i, c) in text[span.clone()].match_indices(['&', '<']) {
             let at = span.start + i;
-            let stray = match c {
-                "&" => !is_reference(&text.as_bytes()[at..]),
-                _ => in_text,
-            };
-            if stray {
-                if copied == 0 {
-                    out.reserve(text.len() + 64);
-                }
-                out.push_str(&text[copied..at]);
-                out.push_str(if c == "&" { "&amp;" } else { "&lt;" });
-                copied = at + 1;
+            if at < copied {
+                continue;
             }
+            let (len, with) = match c {
+                "&" => match reference(&text.as_bytes()[at..]) {
+                    Reference::Sound => continue,
+                    Reference::None => (1, "&amp;"),
+                    // `&#0;`, a surrogate, past U+10FFFF: no character XML allows.
+                    Reference::Forbidden(len) => (len, ""),
+                    // `&#X41;`: XML wants a lower-case x.
+                    Reference::UpperHex => (3, "&#x"),
+                },
+                _ if in_text => (1, "&lt;"),
+                _ => continue,
+            };
+            if copied == 0 {
+                out.reserve(text.len() + 64);
+            }
+            out.push_str(&text[copied..at]);
+            out.push_str(with);
+            copied = at + len;
         }
     };
     let mut pos = 0;
@@ -176,20 +185,44 @@ fn wrap_inline_html(text: &str) -> Option<String> {
     edits.apply(text)
 }
 
-/// Whether `s`, at a `&`, starts a reference. The `;` is looked for only as far as
-/// the longest name: searching the rest of the document for each bare `&` made a
-/// document full of them take seconds.
-fn is_reference(s: &[u8]) -> bool {
+/// What a `&` starts.
+enum Reference {
+    /// A reference XML reads.
+    Sound,
+    /// No reference: a bare `&`.
+    None,
+    /// A character reference to a character XML forbids, this many bytes long.
+    Forbidden(usize),
+    /// A character reference written `&#X…;`.
+    UpperHex,
+}
+
+/// What `s`, at a `&`, starts. The `;` is looked for only as far as the longest
+/// name: searching the rest of the document for each bare `&` made a document
+/// full of them take seconds.
+fn reference(s: &[u8]) -> Reference {
     let window = &s[1..s.len().min(MAX_REFERENCE + 2)];
-    let Some(end) = window.iter().position(|&b| b == b';') else { return false };
+    let Some(end) = window.iter().position(|&b| b == b';') else { return Reference::None };
     let name = &window[..end];
-    if let Some(num) = name.strip_prefix(b"#") {
-        return match num.strip_prefix(b"x").or_else(|| num.strip_prefix(b"X")) {
-            Some(hex) => !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit),
-            None => !num.is_empty() && num.iter().all(u8::is_ascii_digit),
-        };
+    let Some(num) = name.strip_prefix(b"#") else {
+        let is_name = name.first().is_some_and(u8::is_ascii_alphabetic) && name.iter().all(u8::is_ascii_alphanumeric);
+        return if is_name { Reference::Sound } else { Reference::None };
+    };
+    let (digits, radix) = match num.split_first() {
+        Some((b'x' | b'X', hex)) => (hex, 16),
+        _ => (num, 10),
+    };
+    if digits.is_empty() || !digits.iter().all(|b| (*b as char).is_digit(radix)) {
+        return Reference::None;
     }
-    name.first().is_some_and(u8::is_ascii_alphabetic) && name.iter().all(u8::is_ascii_alphanumeric)
+    // Too long for a u32 is past U+10FFFF anyway.
+    let value = std::str::from_utf8(digits).ok().and_then(|d| u32::from_str_radix(d, radix).ok()).unwrap_or(u32::MAX);
+    let allowed = matches!(value, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF);
+    match (allowed, num[0]) {
+        (false, _) => Reference::Forbidden(end + 2),
+        (true, b'X') => Reference::UpperHex,
+        (true, _) => Reference::Sound,
+    }
 }
 
 /// Old formats as the ones that replaced them, and Atom text constructs as feed-rs
@@ -456,6 +489,17 @@ mod tests {
             "<?xml version=\"1.0\"?>\n\n<rss version=\"0.91\"/>"
         );
         assert_eq!(repair("<rssfeed/>"), "<rssfeed/>");
+    }
+
+    #[test]
+    fn character_references_xml_refuses_are_mended() {
+        let doc = "<rss version=\"2.0\"><channel><title>&#X41;&#x42;&#67; &#0;&#xD800;&#1114112;&#99999999999999; &#x; &#12a;</title></channel></rss>";
+        assert_eq!(
+            repair(doc),
+            "<rss version=\"2.0\"><channel><title>&#x41;&#x42;&#67;  &amp;#x; &amp;#12a;</title></channel></rss>"
+        );
+        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap()).unwrap();
+        assert_eq!(feed.title.as_deref(), Some("ABC  &#x; &#12a;"));
     }
 
     #[test]
