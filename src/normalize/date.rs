@@ -2,18 +2,20 @@
 //!
 //! One tolerant reader instead of a list of formats: it finds a date part
 //! (`05/08/2022`, `2022-08-05`, `5 Aug 2022`, `06 févr. 2025`, `ngày 5 tháng 8 năm
-//! 2022`, `20250106T100000Z`), a time part (`10:15`, `3:15:00.250 PM`) and a zone
-//! (`+0700`, `+07:00`, `GMT+7`, `Z`, `ICT`, `CET`), and ignores the rest (weekdays in
-//! any language, "lúc", "Cập nhật", brackets). Numeric dates are day first, as
-//! Vietnamese write them, unless that is impossible or the time is in the US AM/PM
-//! form.
+//! 2022`, `20250106T100000Z`, asctime's `Jan  6 … 2025` around the time), a time
+//! part (`10:15`, `3:15:00.250 PM`, `24:00` as the next day's start) and a zone
+//! (`+0700`, `+07:00`, `GMT+7`, `Z`, `ICT`, `CET`, `MEZ`), and ignores the rest
+//! (weekdays in any language, "lúc", "Cập nhật", brackets). Numeric dates are day
+//! first, as Vietnamese write them, unless that is impossible or the time is in the
+//! US AM/PM form.
 //!
 //! A date without a zone is in the configured offset: Vietnamese portals mostly
 //! write none and mean local time. A zone *name* we do not know (three to five
-//! capitals right after a date's time, `6 Jan 2025 10:00:00 XYZT`) is read as UTC,
-//! as RFC 2822 §4.3 asks and feedparser does: whoever names a zone is not writing
-//! local Vietnamese time by omission, and a portal writing ours writes ICT or
-//! GMT+7, which are known.
+//! capitals ending in T or Z, the shape of zone abbreviations, right after a date's
+//! time: `6 Jan 2025 10:00:00 XYZT`, not `10:00 HRS`) is read as UTC, as RFC 2822
+//! §4.3 asks and feedparser does: whoever names a zone is not writing local
+//! Vietnamese time by omission, and a portal writing ours writes ICT or GMT+7,
+//! which are known.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
@@ -43,6 +45,8 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
     let mut offset: Option<i32> = None;
     // Where a zone name may follow: just after the time (and its AM/PM).
     let mut zone_at: Option<usize> = None;
+    // asctime's month and day, whose year comes after the time (and zone).
+    let mut year_after_time: Option<(u32, u32)> = None;
     let mut i = 0;
     while i < toks.len() {
         let rest = &toks[i..];
@@ -100,10 +104,16 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
                     i += used;
                     continue;
                 }
+                // asctime: Jan  6 10:00:00 (ICT) 2025
+                if let (Some(m), [Tok::Num(_, 1 | 2), Tok::Sym(':'), ..]) = (month_name(mon), more) {
+                    year_after_time = Some((*d, m));
+                    i += 2;
+                    continue;
+                }
             }
-            // (ngày) 5 tháng 8 năm 2022
-            if let [Tok::Num(d, _), Tok::Word(th, _), Tok::Num(m, _), Tok::Word(nam, _), Tok::Num(y, 4), ..] = rest {
-                if th == "tháng" && nam == "năm" {
+            // (ngày) 5 tháng 8 năm 2022, 5 tháng 8, 2022
+            if let [Tok::Num(d, _), Tok::Word(th, _), Tok::Num(m, _), sep, Tok::Num(y, 4), ..] = rest {
+                if th == "tháng" && (matches!(sep, Tok::Sym(',')) || matches!(sep, Tok::Word(w, _) if w == "năm")) {
                     date = Some((*y as i32, *d, *m, false));
                     i += 5;
                     continue;
@@ -156,12 +166,19 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
             // time: UTC (see the module's doc).
             Tok::Word(w, true)
                 if offset.is_none()
-                    && date.is_some()
+                    && (date.is_some() || year_after_time.is_some())
                     && zone_at == Some(i)
-                    && (3..=5).contains(&w.len())
-                    && w.is_ascii() =>
+                    && looks_like_zone(w) =>
             {
                 offset = Some(0)
+            }
+            // asctime's year: right after the time, or after a word (its zone) there.
+            Tok::Num(y, 4)
+                if date.is_none()
+                    && year_after_time.is_some()
+                    && zone_at.is_some_and(|z| i == z || (i == z + 1 && matches!(toks[z], Tok::Word(..)))) =>
+            {
+                date = year_after_time.map(|(d, m)| (*y as i32, d, m, false));
             }
             Tok::Sym('+' | '-') if time.is_some() && offset.is_none() => {
                 if let Some((o, used)) = signed_offset(rest) {
@@ -177,6 +194,11 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
 
     let (year, first, second, ambiguous) = date?;
     let (mut h, m, s, nanos) = time.unwrap_or((0, 0, 0, 0));
+    // ISO 8601's end of the day, 24:00, is the next day's start.
+    let end_of_day = h == 24 && (m, s, nanos) == (0, 0, 0);
+    if end_of_day {
+        h = 0;
+    }
     if let Some((pm, _)) = meridiem {
         if h == 0 || h > 12 {
             return None;
@@ -191,8 +213,11 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
     let us_form = matches!(meridiem, Some((_, true)));
     let (day, month) =
         if ambiguous && ((us_form && first <= 12) || second > 12) { (second, first) } else { (first, second) };
-    let naive =
-        NaiveDateTime::new(NaiveDate::from_ymd_opt(year, month, day)?, NaiveTime::from_hms_nano_opt(h, m, s, nanos)?);
+    let mut ymd = NaiveDate::from_ymd_opt(year, month, day)?;
+    if end_of_day {
+        ymd = ymd.succ_opt()?;
+    }
+    let naive = NaiveDateTime::new(ymd, NaiveTime::from_hms_nano_opt(h, m, s, nanos)?);
     let off = match offset {
         Some(secs) => FixedOffset::east_opt(secs)?,
         None => default_offset,
@@ -288,10 +313,10 @@ fn named_zone(w: &str) -> Option<i32> {
         "ast" | "edt" => -4 * 60,
         "adt" | "brt" => -3 * 60,
         "nst" => -(3 * 60 + 30),
-        "wet" => 0,
-        "west" | "bst" | "cet" | "met" => 60,
-        "cest" | "mest" | "eet" | "sast" => 2 * 60,
-        "eest" | "msk" => 3 * 60,
+        "wet" | "wez" => 0,
+        "west" | "bst" | "cet" | "met" | "mez" | "wesz" => 60,
+        "cest" | "mest" | "eet" | "sast" | "mesz" | "oez" => 2 * 60,
+        "eest" | "msk" | "oesz" => 3 * 60,
         "pkt" => 5 * 60,
         "ist" => 5 * 60 + 30,
         "ict" | "wib" => 7 * 60,
@@ -306,6 +331,13 @@ fn named_zone(w: &str) -> Option<i32> {
         _ => return None,
     };
     Some(minutes * 60)
+}
+
+/// Whether an unknown capitalized word has the shape of a zone abbreviation: three
+/// to five letters ending in T (…ST, …DT) or Z (German …Z, …SZ). "HRS", "UHR" or
+/// "GIO" after a time name none.
+fn looks_like_zone(w: &str) -> bool {
+    (3..=5).contains(&w.len()) && w.is_ascii() && (w.ends_with('t') || w.ends_with('z'))
 }
 
 /// The month an English name or prefix ("Aug", "August", "Sept") or a common
@@ -465,6 +497,46 @@ mod tests {
         ] {
             assert_eq!(at(s), utc, "{s}");
         }
+    }
+
+    #[test]
+    fn asctime_and_end_of_day() {
+        for (s, utc) in [
+            ("Mon Jan  6 10:00:00 2025", "2025-01-06T03:00:00Z"),
+            ("Mon Jan 06 10:00:00 ICT 2025", "2025-01-06T03:00:00Z"),
+            ("Mon Jan 06 10:00:00 XYZT 2025", "2025-01-06T10:00:00Z"),
+            ("2025-01-06 24:00:00", "2025-01-06T17:00:00Z"),
+            ("31/12/2024 24:00 +0000", "2025-01-01T00:00:00Z"),
+        ] {
+            assert_eq!(at(s), utc, "{s}");
+        }
+        for s in ["Mon Jan  6 10:00:00 tin số 2025", "2025-01-06 24:30:00", "2025-01-06 24:00:01"] {
+            assert_eq!(parse(s, vn()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn words_after_the_time_that_name_no_zone() {
+        for (s, utc) in [
+            ("Mon, 06 Jan 2025 10:00:00 MEZ", "2025-01-06T09:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 MESZ", "2025-01-06T08:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 OEZ", "2025-01-06T08:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 OESZ", "2025-01-06T07:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 WEZ", "2025-01-06T10:00:00Z"),
+            ("Mon, 06 Jan 2025 10:00:00 WESZ", "2025-01-06T09:00:00Z"),
+            // Not zone names: the configured offset.
+            ("06/01/2025 10:00 HRS", "2025-01-06T03:00:00Z"),
+            ("06.01.2025 10:00 UHR", "2025-01-06T03:00:00Z"),
+            ("06/01/2025 10:00 GIO", "2025-01-06T03:00:00Z"),
+        ] {
+            assert_eq!(at(s), utc, "{s}");
+        }
+    }
+
+    #[test]
+    fn thang_with_a_comma() {
+        assert_eq!(at("06 tháng 01, 2025 | 10:00"), "2025-01-06T03:00:00Z");
+        assert_eq!(at("Thứ Hai, 06 Tháng 01, 2025 | 10:00"), "2025-01-06T03:00:00Z");
     }
 
     #[test]

@@ -33,33 +33,112 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     super::text::xml_safe(cleaned.trim()).into_owned()
 }
 
+/// Elements whose content html5ever reads as text up to their end tag (RCDATA,
+/// RAWTEXT, script data; plaintext to the end): a span inside would be shown, or
+/// change the script.
+const RAW_TEXT: &[&str] =
+    &["textarea", "title", "script", "style", "xmp", "noscript", "iframe", "noembed", "noframes", "plaintext"];
+
 /// html5ever's serializer looks for the next `<` or `>` of a text anew after each
 /// character it escapes (`&`, nbsp, U+0080–U+00BF), so a long text dense with them
 /// costs its length squared: a few MB of `&nbsp;` took minutes. An empty `<span>`
 /// before such a character every 16 KB of text without a tag bounds that and
-/// changes nothing a reader sees (an attribute of 16 KB would take it as text: no
-/// article has one).
+/// changes nothing a reader sees. Only in text: the scan follows the tokenizer far
+/// enough to know tags (with quoted values, which may hold `>`), comments and the
+/// raw-text elements, where a span would become part of a value or of the text.
 fn split_long_text(html: &str) -> Cow<'_, str> {
     const RUN: usize = 16 << 10;
+    #[derive(Clone, Copy)]
+    enum At {
+        Text,
+        /// Inside a tag: the quote of the value we are in, whether a value may
+        /// start here (after `=`), and the raw-text element the tag opens.
+        Tag {
+            quote: Option<u8>,
+            after_eq: bool,
+            opens: Option<&'static str>,
+        },
+        /// `<!-- … -->`; where its `<!` ends.
+        Comment(usize),
+        /// `<!…>`, `<?…>`, `</ …>`: up to the first `>`.
+        Bogus,
+        Raw(&'static str),
+    }
+    let bytes = html.as_bytes();
     let mut out = String::new();
     let (mut run_start, mut copied) = (0, 0);
-    for (i, b) in html.bytes().enumerate() {
-        match b {
-            b'<' | b'>' => run_start = i + 1,
+    let mut at = At::Text;
+    for (i, &b) in bytes.iter().enumerate() {
+        let next = &bytes[i + 1..];
+        at = match (at, b) {
+            (At::Text, b'<') => {
+                run_start = i + 1;
+                match next {
+                    [c, ..] if c.is_ascii_alphabetic() => {
+                        let opens = RAW_TEXT.iter().copied().find(|name| tag_name_is(next, name));
+                        At::Tag { quote: None, after_eq: false, opens }
+                    }
+                    [b'/', c, ..] if c.is_ascii_alphabetic() => At::Tag { quote: None, after_eq: false, opens: None },
+                    [b'!', b'-', b'-', ..] => At::Comment(i + 2),
+                    [b'!' | b'?' | b'/', ..] => At::Bogus,
+                    _ => At::Text,
+                }
+            }
+            (At::Text, b'>') => {
+                run_start = i + 1;
+                At::Text
+            }
             // Before `&` or a lead byte C2: never inside an entity or a character.
-            b'&' | 0xC2 if i - run_start >= RUN => {
+            (At::Text, b'&' | 0xC2) if i - run_start >= RUN => {
                 out.push_str(&html[copied..i]);
                 out.push_str("<span></span>");
                 (run_start, copied) = (i, i);
+                At::Text
             }
-            _ => {}
-        }
+            (At::Tag { quote: Some(q), opens, .. }, _) if b == q => At::Tag { quote: None, after_eq: false, opens },
+            (At::Tag { quote: Some(_), .. }, _) => at,
+            (At::Tag { opens, .. }, b'>') => {
+                run_start = i + 1;
+                opens.map_or(At::Text, At::Raw)
+            }
+            (At::Tag { after_eq: true, opens, .. }, b'"' | b'\'') => At::Tag { quote: Some(b), after_eq: false, opens },
+            (At::Tag { after_eq, opens, .. }, _) => {
+                At::Tag { quote: None, after_eq: b == b'=' || (after_eq && b.is_ascii_whitespace()), opens }
+            }
+            // `-->`, `--!>`, and the abrupt `<!-->` and `<!--->`.
+            (At::Comment(start), b'>') => {
+                let seen = &bytes[start..i];
+                if seen.ends_with(b"--") || (seen.len() >= 5 && seen.ends_with(b"--!")) {
+                    run_start = i + 1;
+                    At::Text
+                } else {
+                    at
+                }
+            }
+            (At::Bogus, b'>') => {
+                run_start = i + 1;
+                At::Text
+            }
+            (At::Raw(name), b'<')
+                if name != "plaintext" && next.first() == Some(&b'/') && tag_name_is(&next[1..], name) =>
+            {
+                At::Tag { quote: None, after_eq: false, opens: None }
+            }
+            _ => at,
+        };
     }
     if copied == 0 {
         return Cow::Borrowed(html);
     }
     out.push_str(&html[copied..]);
     Cow::Owned(out)
+}
+
+/// Whether `rest` starts with the tag name `name`, in any case.
+fn tag_name_is(rest: &[u8], name: &str) -> bool {
+    rest.len() > name.len()
+        && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        && matches!(rest[name.len()], b'\t' | b'\n' | b'\x0C' | b'\r' | b' ' | b'/' | b'>')
 }
 
 fn policy() -> ammonia::Builder<'static> {
@@ -133,6 +212,24 @@ mod tests {
         let text = crate::normalize::text::html_to_text(&out);
         assert_eq!(text, "x &".repeat(50_000));
         assert_eq!(sanitize("<p>Sở NN&amp;PTNT&nbsp;</p>", &base), "<p>Sở NN&amp;PTNT&nbsp;</p>");
+    }
+
+    #[test]
+    fn long_texts_are_split_only_in_text() {
+        let base = Url::parse("https://bentre.dcs.vn/").unwrap();
+        let dense = "x&amp;".repeat(8_000);
+        // Values (quoted ones may hold `>`) and raw-text elements, in any case.
+        let untouched = format!(
+            r#"<p><a href="/?q={dense}" title='a > b {dense}'>a</a><img alt={dense} src="/a.jpg"></p><!-- > {dense} --><TEXTAREA rows=3>{dense}</TEXTAREA><title>{dense}</title><script>"{dense}</script><xmp>{dense}</xmp><noscript>{dense}</noscript><style>{dense}</style>"#
+        );
+        assert!(matches!(split_long_text(&untouched), Cow::Borrowed(_)), "split inside a tag or raw text");
+        let out = sanitize(&untouched, &base);
+        assert!(!out.contains("span"), "{}", &out[..200]);
+        // Text after them is still split.
+        let html = format!("{untouched}<p>{dense}</p>");
+        let split = split_long_text(&html);
+        assert!(split.starts_with(&untouched) && split.contains("<span></span>"));
+        assert_eq!(split.replace("<span></span>", ""), html);
     }
 
     #[test]
