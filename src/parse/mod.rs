@@ -213,11 +213,14 @@ fn skip_leading_junk(body: &str) -> &str {
         end -= 1;
     }
     let head = &body[..end];
-    let start = head
-        .find("<?xml")
-        .or_else(|| ["<rss", "<feed", "<rdf:RDF"].iter().filter_map(|r| head.find(r)).min())
-        .unwrap_or(0);
-    &body[start..]
+    // A root's name ends there: `<feedback>` is no `<feed>`.
+    let root_at = |name: &str| {
+        head.match_indices(name)
+            .map(|(i, _)| i)
+            .find(|&i| head[i + name.len()..].starts_with(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/'))
+    };
+    let start = head.find("<?xml").or_else(|| ["<rss", "<feed", "<rdf:RDF"].into_iter().filter_map(root_at).min());
+    &body[start.unwrap_or(0)..]
 }
 
 /// Recognises the documents that portals serve on a feed URL when they fail. An
@@ -312,8 +315,10 @@ mod tests {
         let quoted = "<rss version=\"2.0\"><channel><title>t</title><item><title>x</title>\
                       <description><![CDATA[<?xml version=\"1.0\"?>]]></description></item></channel></rss>";
         assert_eq!(parse_feed(quoted, vn()).unwrap().items.len(), 1);
-        // An HTML error page is still one.
-        assert!(matches!(parse_feed("<html><body>404</body></html>", vn()), Err(ParseError::NotAFeed(_))));
+        // An HTML error page is still one, whatever it mentions.
+        for page in ["<html><body>404</body></html>", "<html><body><feedback-form>x</feedback-form></body></html>"] {
+            assert!(matches!(parse_feed(page, vn()), Err(ParseError::NotAFeed("an HTML page"))), "{page}");
+        }
     }
 
     #[test]
