@@ -146,12 +146,6 @@ impl Engine {
     /// Renders what the polls changed, off the async workers, and tells the
     /// WebSub hubs which feeds changed (in the background: never waited for).
     pub async fn render_pending(self: &Arc<Self>) {
-        // Durable first, then published: one flush covers every poll whose
-        // changes this render gathers.
-        if let Err(e) = self.store.flush().await {
-            warn!("cannot flush the store, so the feeds are not re-rendered: {e}");
-            return;
-        }
         let engine = self.clone();
         let changed = match tokio::task::spawn_blocking(move || engine.publisher.render_pending(&engine.store)).await {
             Ok(Ok(changed)) => changed,

@@ -76,7 +76,10 @@ pub fn canonical(url: &Url) -> String {
 
 fn is_noise_fragment(fragment: &str) -> bool {
     let f = fragment.trim().to_ascii_lowercase();
-    f.is_empty() || f.contains('=') || NOISE_FRAGMENTS.contains(&f.as_str())
+    // Share widgets' rotating trackers: AddThis `#.U3vV8Lr8o1s`, ShareThis
+    // `#sthash.Ab12.dpuf`, Tynt `#ixzz5Ab`.
+    let tracker = f.starts_with('.') || f.starts_with("sthash.") || f.starts_with("ixzz");
+    f.is_empty() || f.contains('=') || tracker || NOISE_FRAGMENTS.contains(&f.as_str())
 }
 
 fn is_tracking(key: &str) -> bool {
@@ -105,6 +108,9 @@ mod tests {
         assert_eq!(frag("https://a.vn/tin.html#"), "https://a.vn/tin.html");
         assert_eq!(frag("https://a.vn/tin.html#Comments"), "https://a.vn/tin.html");
         assert_eq!(frag("https://a.vn/tin.html#xtor=RSS-8"), "https://a.vn/tin.html");
+        for tracker in ["#.U3vV8Lr8o1s", "#sthash.Ab12Cd.dpuf", "#ixzz5AbCdE"] {
+            assert_eq!(frag(&format!("https://a.vn/tin.html{tracker}")), "https://a.vn/tin.html");
+        }
         assert_ne!(frag("https://a.vn/changelog#v2.1"), frag("https://a.vn/changelog#v2.0"));
         assert_eq!(frag("https://a.vn/bai-viet#comment-12"), "https://a.vn/bai-viet#comment-12");
         assert_eq!(frag("https://a.vn/#/tin-tuc/123"), "https://a.vn/#/tin-tuc/123");

@@ -201,7 +201,7 @@ fn disowns_permalinks(body: &str) -> bool {
 /// is not part of it. Looked for near the start only, and only when the document
 /// does not already open with a feed's root.
 fn skip_leading_junk(body: &str) -> &str {
-    const FEED_ROOTS: [&str; 3] = ["rss", "feed", "RDF"];
+    const FEED_ROOTS: [&str; 4] = ["rss", "feed", "entry", "RDF"];
     if body.starts_with("<?xml") || body.starts_with('{') {
         return body;
     }

@@ -155,16 +155,27 @@ fn wrap_inline_html(text: &str) -> Option<String> {
     struct Open<'a> {
         name: &'a str,
         content_at: usize,
+        /// Elements of the same name opened inside it and not yet closed.
+        depth: usize,
         children: bool,
         cdata: bool,
     }
+    // Where an element never closed shows: the item or channel around it goes on.
+    let structural = |name: &str| matches!(name.rsplit(':').next(), Some("item" | "channel" | "rss" | "RDF"));
     let mut edits = Edits::default();
     let mut open: Option<Open> = None;
     for m in scan::markup(text) {
         match (m.kind, open.as_mut()) {
             (Kind::Start(t), None) if !t.empty && t.prefix().is_none() && RSS_TEXT.contains(&t.name) => {
-                open = Some(Open { name: t.name, content_at: m.end, children: false, cdata: false });
+                open = Some(Open { name: t.name, content_at: m.end, depth: 0, children: false, cdata: false });
             }
+            (Kind::Start(t), Some(_)) if structural(t.name) => open = None,
+            (Kind::End(name), Some(_)) if structural(name) => open = None,
+            (Kind::Start(t), Some(o)) if t.name == o.name && !t.empty => {
+                o.depth += 1;
+                o.children = true;
+            }
+            (Kind::End(name), Some(o)) if name == o.name && o.depth > 0 => o.depth -= 1,
             (Kind::End(name), Some(o)) if name == o.name => {
                 if o.children && !o.cdata {
                     let content = o.content_at..m.start;
@@ -526,6 +537,16 @@ mod tests {
         let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap()).unwrap();
         assert_eq!(feed.items[0].title.as_deref(), Some("Gene in <i>E. coli</i> cells"));
         assert_eq!(feed.items[0].summary.as_deref(), Some("<p>A</p><p>B ]]> C<br></p>"));
+        // An element never closed does not take the items after it with it, and
+        // one of the same name inside is part of it.
+        let unclosed = "<rss version=\"2.0\"><channel><title>t</title><item><title>A</title><description>x <br> y</item>\
+                        <item><title>B</title><link>https://a.vn/b</link><description>b</description></item></channel></rss>";
+        assert!(repair(unclosed).contains("<item><title>B</title>"), "{}", repair(unclosed));
+        let nested = "<rss version=\"2.0\"><channel><title>A <title>x</title> <b>y</b></title></channel></rss>";
+        assert_eq!(
+            repair(nested),
+            "<rss version=\"2.0\"><channel><title><![CDATA[A <title>x</title> <b>y</b>]]></title></channel></rss>"
+        );
         // Text and CDATA alone, and Atom's XHTML content, are left as they are.
         for kept in [
             "<rss version=\"2.0\"><channel><title>a &amp; b</title><description><![CDATA[<p>x</p>]]></description></channel></rss>",

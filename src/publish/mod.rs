@@ -7,6 +7,8 @@
 //! same ETags. First pages are rendered after a change, off the async workers;
 //! older pages (RFC 5005 `next` links), `?limit` and `?q=` are rendered on first
 //! request and cached until the next change. The server itself never renders.
+//! A change is published only once the store has it on disk: rendering what polls
+//! marked dirty starts with a flush.
 
 mod atom;
 mod json;
@@ -397,6 +399,12 @@ impl Publisher {
             };
             let pending = std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|e| e.into_inner()));
             if !pending.is_empty() {
+                // Durable first, then published: one flush covers every change
+                // marked before it, however many polls made them.
+                if let Err(e) = store.flush_blocking() {
+                    self.mark_dirty(pending);
+                    return Err(e);
+                }
                 changed.extend(self.render_scopes(store, &pending)?);
             }
             drop(serial);
