@@ -483,9 +483,9 @@ mod tests {
         let cases = [
             // A namespace feed-rs does not know.
             "<feed xmlns=\"http://purl.org/echo/\"><entry><title>A</title></entry><entry><title>B</title></entry></feed>",
-            // RSS 1.0 items without a <link>.
+            // RSS 1.0 items with neither a <link> nor an rdf:about to take it from.
             "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">\
-             <channel><title>C</title></channel><item rdf:about=\"http://e.example/1\"><title>A</title></item></rdf:RDF>",
+             <channel><title>C</title></channel><item><title>A</title></item></rdf:RDF>",
         ];
         for doc in cases {
             let err = parse_feed(doc, vn()).unwrap_err();

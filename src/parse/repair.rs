@@ -9,6 +9,7 @@
 //! - `<rss>` without a version feed-rs knows (none, 0.93, 2.01…): read as RSS 2.0;
 //!   `<rss>` put in a namespace (Userland's, or Atom's by mistake): its elements are
 //!   RSS's, which have none;
+//! - an RSS 1.0 item without `<link>`: its `rdf:about` is its link;
 //! - old formats as the ones that replaced them: RSS 0.90's namespace as RSS 1.0's;
 //!   Atom 0.3 as Atom 1.0 (namespace, renamed elements, `mode="escaped"`/`"base64"`);
 //! - an Atom text construct whose `type` feed-rs refuses (a MIME type, an empty one):
@@ -271,9 +272,39 @@ fn modernize(text: &str) -> Option<String> {
                 }
             }
         }
+        "RDF" => {
+            known_namespaces(&root, false, &mut edits);
+            links_from_about(markup, &mut edits);
+        }
         _ => known_namespaces(&root, false, &mut edits),
     }
     edits.apply(text)
+}
+
+/// RSS 1.0 names each item's page twice, in `rdf:about` and in `<link>`; feed-rs
+/// drops an item without the `<link>`, so one is written from `rdf:about`.
+fn links_from_about<'a>(markup: impl Iterator<Item = scan::Markup<'a>>, edits: &mut Edits) {
+    // The open item: where its content starts, its rdf:about, whether it has a link.
+    let mut item: Option<(usize, &str, bool)> = None;
+    for m in markup {
+        match m.kind {
+            Kind::Start(t) if t.local_name() == "item" => {
+                let about = t.attributes().find(|a| a.name == "about" || a.name.ends_with(":about"));
+                item = about.filter(|a| !t.empty && !a.value.trim().is_empty()).map(|a| (m.end, a.value, false));
+            }
+            Kind::Start(t) if t.local_name() == "link" && t.prefix() != Some("atom") => {
+                if let Some(open) = item.as_mut() {
+                    open.2 = true;
+                }
+            }
+            Kind::End(name) if name.rsplit(':').next() == Some("item") => {
+                if let Some((at, about, false)) = item.take() {
+                    edits.replace(at..at, format!("<link>{about}</link>"));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn value_span(a: &scan::Attribute<'_>) -> Range<usize> {
@@ -500,6 +531,17 @@ mod tests {
             "<?xml version=\"1.0\"?>\n\n<rss version=\"0.91\"/>"
         );
         assert_eq!(repair("<rssfeed/>"), "<rssfeed/>");
+    }
+
+    #[test]
+    fn rss_1_items_without_a_link_take_their_rdf_about() {
+        let doc = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">\
+                   <channel rdf:about=\"https://a.vn/\"><title>t</title><link>https://a.vn/</link><description>d</description></channel>\
+                   <item rdf:about=\"https://a.vn/1?a=1&amp;b=2\"><title>Một</title></item>\
+                   <item rdf:about=\"https://a.vn/2\"><title>Hai</title><link>https://a.vn/2.html</link></item></rdf:RDF>";
+        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap()).unwrap();
+        let links: Vec<_> = feed.items.iter().map(|i| i.link.as_deref()).collect();
+        assert_eq!(links, [Some("https://a.vn/1?a=1&b=2"), Some("https://a.vn/2.html")]);
     }
 
     #[test]
