@@ -73,8 +73,10 @@ pub fn title(text: &str) -> String {
     let mut t = unify_tones(&t);
     for prefix in ["null ", "NULL ", "null", "undefined "] {
         if let Some(rest) = t.strip_prefix(prefix) {
-            // "nullPhó Bí thư…": only when what follows starts a word.
-            if rest.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()) || prefix.ends_with(' ') {
+            // "nullPhó Bí thư…": only when what follows starts a word; "null Phó…"
+            // only before a Vietnamese title, as with badges ("NULL pointers" stays).
+            let glued = !prefix.ends_with(' ') && rest.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit());
+            if glued || prefix.ends_with(' ') && !rest.is_ascii() {
                 t = rest.trim_start().to_string();
                 break;
             }
@@ -374,6 +376,9 @@ mod tests {
         assert_eq!(title("Hội nghị năm 2022New"), "Hội nghị năm 2022");
         assert_eq!(title("Hội nghị dân vận New"), "Hội nghị dân vận");
         assert_eq!(title("nullPhó Bí thư dự hội nghị"), "Phó Bí thư dự hội nghị");
+        assert_eq!(title("null Phó Bí thư dự hội nghị"), "Phó Bí thư dự hội nghị");
+        assert_eq!(title("NULL pointers considered harmful"), "NULL pointers considered harmful");
+        assert_eq!(title("undefined behavior in C"), "undefined behavior in C");
         assert_eq!(title("What is New"), "What is New");
         assert_eq!(title("Nông thôn mới"), "Nông thôn mới");
         assert_eq!(title("Xây dựng nông thôn Mới"), "Xây dựng nông thôn Mới");
