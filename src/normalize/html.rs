@@ -28,9 +28,47 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     // html5ever reads `&#146;` as Windows-1252 but keeps a raw U+0092 (what the XML
     // parser makes of the same reference): both must read alike.
     let html = super::text::plain_chars(html);
+    if nesting_depth(&html) > MAX_DEPTH {
+        let text = super::text::html_to_text(&html);
+        return super::text::xml_safe(&format!("<p>{}</p>", html_escape::encode_text(&text))).into_owned();
+    }
     let html = split_long_text(&html);
     let cleaned = POLICY.with(|p| p.clean(&html).to_string());
     super::text::xml_safe(cleaned.trim()).into_owned()
+}
+
+/// Elements nested deeper than any article nests them (`<ul><li>` twenty thousand
+/// times) are read as plain text: html5ever's tree builder looks through every
+/// open element for each tag, so such nesting costs its depth squared.
+const MAX_DEPTH: usize = 256;
+
+/// Elements that never hold content, so never nest.
+const VOID: &[&str] =
+    &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
+
+/// How deep the elements of some HTML nest, at most, counting start and end tags
+/// as written (one linear pass; a closing tag of nothing open counts nothing).
+fn nesting_depth(html: &str) -> usize {
+    let (mut depth, mut deepest, mut pos) = (0usize, 0usize, 0);
+    while let Some(lt) = html[pos..].find('<') {
+        let at = pos + lt + 1;
+        let rest = &html[at..];
+        let Some(gt) = rest.find('>') else { break };
+        let tag = &rest[..gt];
+        pos = at + gt + 1;
+        if let Some(name) = tag.strip_prefix('/') {
+            if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                depth = depth.saturating_sub(1);
+            }
+        } else if tag.starts_with(|c: char| c.is_ascii_alphabetic()) && !tag.ends_with('/') {
+            let name = tag.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+            if !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+        }
+    }
+    deepest
 }
 
 /// Elements whose content html5ever reads as text up to their end tag (RCDATA,
@@ -230,6 +268,18 @@ mod tests {
         let split = split_long_text(&html);
         assert!(split.starts_with(&untouched) && split.contains("<span></span>"));
         assert_eq!(split.replace("<span></span>", ""), html);
+    }
+
+    #[test]
+    fn nesting_deeper_than_any_article_is_read_as_text() {
+        let base = Url::parse("https://bentre.dcs.vn/").unwrap();
+        assert_eq!(nesting_depth("<div><p>a<br>b<img src=x></p><p>c</p></div><hr/>"), 2);
+        // 20 000 levels: seconds to minutes through html5ever's tree builder.
+        let deep = "<ul><li></p>".repeat(20_000) + "chữ & nghĩa";
+        assert!(nesting_depth(&deep) > MAX_DEPTH);
+        assert_eq!(sanitize(&deep, &base), "<p>chữ &amp; nghĩa</p>");
+        // An ordinary article keeps its markup.
+        assert_eq!(sanitize("<ul><li><p>a</p></li></ul>", &base), "<ul><li><p>a</p></li></ul>");
     }
 
     #[test]

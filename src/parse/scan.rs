@@ -160,12 +160,18 @@ fn start_tag(s: &str, at: usize) -> (usize, Tag<'_>) {
 fn doctype_len(s: &str) -> usize {
     let b = s.as_bytes();
     let (mut subset, mut decl) = (false, false);
+    // The first `>` after the last place it was looked for from: found once, not
+    // once per quote (a run of quotes with no `>` was quadratic).
+    let mut next_gt: Option<usize> = None;
     let mut i = 2;
     while i < b.len() {
         match b[i] {
             q @ (b'"' | b'\'') if !subset || decl => {
                 let close = s[i + 1..].find(q as char).map(|e| i + 1 + e);
-                let gt = s[i + 1..].find('>').map(|e| i + 1 + e);
+                if next_gt.is_none_or(|g| g <= i) {
+                    next_gt = Some(s[i + 1..].find('>').map_or(s.len(), |e| i + 1 + e));
+                }
+                let gt = next_gt.filter(|&g| g < s.len());
                 // An unclosed literal: the quote is text.
                 if let Some(c) = close.filter(|&c| subset || gt.is_none_or(|g| c < g)) {
                     i = c + 1;
