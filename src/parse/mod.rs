@@ -94,14 +94,26 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
     let xml = body.starts_with('<');
     let original = body;
     let body = if xml { repair::repair(body) } else { std::borrow::Cow::Borrowed(body) };
-    let parser = feed_rs::parser::Builder::new()
-        // An empty id tells "the source gave none" from one feed-rs invented.
-        .id_generator(|_, _, _| String::new())
-        .sanitize_content(false)
-        .timestamp_parser(move |s| date::parse(s, tz))
-        .build();
-    let parse = |bytes: &[u8]| catch_unwind(AssertUnwindSafe(|| parser.parse(bytes))).map_err(|_| ParseError::Panicked);
-    let mut result = parse(body.as_bytes())?;
+    // A parser per attempt: one that panicked is left mid-entry and refuses more.
+    let parse = |bytes: &[u8]| {
+        let parser = feed_rs::parser::Builder::new()
+            // An empty id tells "the source gave none" from one feed-rs invented.
+            .id_generator(|_, _, _| String::new())
+            .sanitize_content(false)
+            .timestamp_parser(move |s| date::parse(s, tz))
+            .build();
+        catch_unwind(AssertUnwindSafe(|| parser.parse(bytes))).map_err(|_| ParseError::Panicked)
+    };
+    let mut result = match parse(body.as_bytes()) {
+        // feed-rs 3 slices around an address in an RSS author at a byte that can
+        // fall inside a character (`ban@x.vn’`): once more with the addresses
+        // made plain text, rather than lose the feed.
+        Err(ParseError::Panicked) if xml => match repair::unmail_people(&body) {
+            Some(mended) => parse(mended.as_bytes())?,
+            None => return Err(ParseError::Panicked),
+        },
+        other => other?,
+    };
     if result.is_err() && !xml {
         // Only a JSON Feed that fails is looked at again: most need no mending.
         if let Some(mended) = repair::json_ids(&body) {
@@ -321,6 +333,17 @@ mod tests {
         for page in ["<html><body>404</body></html>", "<html><body><feedback-form>x</feedback-form></body></html>"] {
             assert!(matches!(parse_feed(page, vn()), Err(ParseError::NotAFeed("an HTML page"))), "{page}");
         }
+    }
+
+    #[test]
+    fn an_address_glued_to_a_letter_in_an_author_loses_nothing() {
+        let doc = "<rss version=\"2.0\"><channel><title>t</title><managingEditor>ban@x.vn’</managingEditor>\
+                   <item><title>Một</title><link>https://a.vn/1</link><author>toasoan@a.vn–Hà</author></item></channel></rss>";
+        let feed = parse_feed(doc, vn()).unwrap();
+        assert_eq!(feed.items.len(), 1);
+        assert_eq!(feed.items[0].authors, ["toasoan＠a.vn–Hà"]);
+        let alone = "<rss version=\"2.0\"><channel><title>t</title><item><title>a</title><link>https://x.vn/a</link><author>ban@x.vn’</author></item></channel></rss>";
+        assert_eq!(parse_feed(alone, vn()).unwrap().items.len(), 1);
     }
 
     #[test]

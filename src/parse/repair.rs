@@ -143,6 +143,31 @@ fn escape_strays(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// RSS elements that name a person, which feed-rs splits into name and address.
+const RSS_PEOPLE: [&str; 3] = ["author", "managingEditor", "webMaster"];
+
+/// The document with each `@` in an RSS person element made a full-width `＠`, so
+/// that no address is found in them; `None` when there is none.
+pub fn unmail_people(text: &str) -> Option<String> {
+    let mut edits = Edits::default();
+    let mut open: Option<(&str, usize)> = None;
+    for m in scan::markup(text) {
+        match (m.kind, open) {
+            (Kind::Start(t), None) if !t.empty && t.prefix().is_none() && RSS_PEOPLE.contains(&t.name) => {
+                open = Some((t.name, m.end));
+            }
+            (Kind::End(name), Some((opened, from))) if name == opened => {
+                for (i, _) in text[from..m.start].match_indices('@') {
+                    edits.replace(from + i..from + i + 1, "＠");
+                }
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    edits.apply(text)
+}
+
 /// RSS elements whose content is text or escaped HTML, never child elements.
 const RSS_TEXT: [&str; 2] = ["title", "description"];
 
