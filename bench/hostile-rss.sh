@@ -2,7 +2,8 @@
 # Peak RSS of `loa fetch` while one source serves a gzip bomb (1 GiB of zeros in
 # ~1 MB) and another an endless body, beside a healthy source. Target: < 100 MiB.
 # Then the time to read a valid feed made of what once took quadratic time (a
-# 500 KB title, 2 MB of &nbsp;, 300 000 bare &): a second or two, not minutes.
+# 500 KB title, 2 MB of &nbsp;, 300 000 bare &, markup nested 20 000 deep, a 2 MB
+# href): a second or two, not minutes.
 #
 #   bench/hostile-rss.sh [RUNS=3]
 source "$(dirname "$0")/lib.sh"

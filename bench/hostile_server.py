@@ -4,7 +4,7 @@
    /endless  a body that never ends
    /good     a small valid RSS feed
    /dense    a valid feed built to find quadratic paths: a 500 KB title, a 2 MB
-             body of &nbsp;, 300 000 bare & in another
+             body of &nbsp;, 300 000 bare &, markup nested 20 000 deep, a 2 MB href
 Usage: hostile_server.py PORT (serves until killed)."""
 import http.server, socketserver, struct, sys, zlib
 
@@ -29,7 +29,11 @@ DENSE = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><tit
          '<item><title>Nbsp</title><link>https://dense.example.vn/2.html</link><description>'
          + '&amp;nbsp;' * 200000 + '</description></item>'
          '<item><title>Amp</title><link>https://dense.example.vn/3.html</link><description>'
-         + 'a & ' * 300000 + '</description></item></channel></rss>').encode()
+         + 'a & ' * 300000 + '</description></item>'
+         '<item><title>Deep</title><link>https://dense.example.vn/4.html</link><description><![CDATA['
+         + '<ul><li></p>' * 20000 + ']]></description></item>'
+         '<item><title>Href</title><link>https://dense.example.vn/5.html</link><description><![CDATA[<a href="https://a.vn/'
+         + '\u00bb\u00bf' * 500000 + '">x</a>]]></description></item></channel></rss>').encode()
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
