@@ -42,9 +42,12 @@ pub fn sanitize(html: &str, base: &Url) -> String {
 /// open element for each tag, so such nesting costs its depth squared.
 const MAX_DEPTH: usize = 256;
 
-/// Elements that never hold content, so never nest.
-const VOID: &[&str] =
-    &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
+/// Elements that never nest: void ones, and those a next sibling closes (`<p>` and
+/// `<li>` are often never closed in old pages, and do not nest when they are not).
+const FLAT: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "p",
+    "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "rb", "rt", "rp",
+];
 
 /// How deep the elements of some HTML nest, at most, counting start and end tags
 /// as written (one linear pass; a closing tag of nothing open counts nothing).
@@ -56,16 +59,22 @@ fn nesting_depth(html: &str) -> usize {
         let Some(gt) = rest.find('>') else { break };
         let tag = &rest[..gt];
         pos = at + gt + 1;
-        if let Some(name) = tag.strip_prefix('/') {
-            if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                depth = depth.saturating_sub(1);
-            }
-        } else if tag.starts_with(|c: char| c.is_ascii_alphabetic()) && !tag.ends_with('/') {
-            let name = tag.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
-            if !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
+        let (closing, tag) = match tag.strip_prefix('/') {
+            Some(name) => (true, name),
+            None => (false, tag),
+        };
+        let name = tag.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+        if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        if FLAT.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !tag.ends_with('/') {
+            depth += 1;
+            deepest = deepest.max(depth);
         }
     }
     deepest
@@ -291,7 +300,9 @@ mod tests {
     #[test]
     fn nesting_deeper_than_any_article_is_read_as_text() {
         let base = Url::parse("https://bentre.dcs.vn/").unwrap();
-        assert_eq!(nesting_depth("<div><p>a<br>b<img src=x></p><p>c</p></div><hr/>"), 2);
+        assert_eq!(nesting_depth("<div><span>a<br>b<img src=x></span><p>c</p></div><hr/>"), 2);
+        // Old pages leave <p> and <li> open by the hundred: they do not nest.
+        assert_eq!(nesting_depth(&format!("<div>{}</div>", "<p>đoạn<li>mục".repeat(500))), 1);
         // 20 000 levels: seconds to minutes through html5ever's tree builder.
         let deep = "<ul><li></p>".repeat(20_000) + "chữ & nghĩa";
         assert!(nesting_depth(&deep) > MAX_DEPTH);
