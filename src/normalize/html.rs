@@ -51,7 +51,7 @@ const FLAT: &[&str] = &[
 
 /// How deep the elements of some HTML nest, at most, counting start and end tags
 /// as written (one linear pass; a closing tag of nothing open counts nothing).
-fn nesting_depth(html: &str) -> usize {
+pub(crate) fn nesting_depth(html: &str) -> usize {
     let (mut depth, mut deepest, mut pos) = (0usize, 0usize, 0);
     while let Some(lt) = html[pos..].find('<') {
         let at = pos + lt + 1;

@@ -61,7 +61,7 @@ fn fixed(css: &str) -> Selector {
 /// nothing, or where no item has both a link and a title, is selector drift: the
 /// portal changed its markup, and saying "0 items" would hide it.
 pub fn listing(html: &str, sel: &HtmlSelectors) -> Result<Listing, ParseError> {
-    let doc = Html::parse_document(html);
+    let doc = parse_page(html)?;
     let item = selector(&sel.item)?;
     let link = selector(&sel.link)?;
     let title = selector(&sel.title)?;
@@ -103,7 +103,7 @@ pub fn listing(html: &str, sel: &HtmlSelectors) -> Result<Listing, ParseError> {
 
 /// What the article selectors find on an article page.
 pub fn article(html: &str, sel: &ArticleSelectors) -> Result<Article, ParseError> {
-    let doc = Html::parse_document(html);
+    let doc = parse_page(html)?;
     let content = selector(&sel.content)?;
     let date = sel.date.as_deref().map(selector).transpose()?;
     let byline = sel.byline.as_deref().map(selector).transpose()?;
@@ -116,6 +116,20 @@ pub fn article(html: &str, sel: &ArticleSelectors) -> Result<Article, ParseError
 }
 
 /// Checks a selector; the config uses it to report a bad one with its line.
+/// Real pages nest their elements a few dozen deep; html5ever's tree builder costs
+/// a page its depth squared, so one nested deeper than this is refused unparsed.
+const MAX_PAGE_DEPTH: usize = 1024;
+
+fn parse_page(html: &str) -> Result<Html, ParseError> {
+    let depth = crate::normalize::html::nesting_depth(html);
+    if depth > MAX_PAGE_DEPTH {
+        return Err(ParseError::Malformed(format!(
+            "the page nests its elements {depth} deep, deeper than any real page: not parsed"
+        )));
+    }
+    Ok(Html::parse_document(html))
+}
+
 pub fn check_selector(css: &str) -> Result<(), String> {
     Selector::parse(css).map(|_| ()).map_err(|e| e.to_string())
 }
@@ -178,6 +192,19 @@ mod tests {
         assert_eq!(entries[0].date.as_deref(), Some("(05/08/2022)"));
         assert_eq!(entries[1].date.as_deref(), Some("(04/08/2022 - 16:30)"));
         assert!(!entries[0].title.contains("New"));
+    }
+
+    #[test]
+    fn a_page_nested_deeper_than_any_real_one_is_refused() {
+        let page = format!("<html><body>{}</body></html>", "<div><span>".repeat(1000));
+        let err = listing(&page, &sel()).unwrap_err();
+        assert!(err.to_string().contains("nests its elements 2002 deep"), "{err}");
+        for fixture in [
+            include_str!("../../tests/fixtures/html/listing.html"),
+            include_str!("../../tests/fixtures/html/article-1.html"),
+        ] {
+            assert!(crate::normalize::html::nesting_depth(fixture) < 64);
+        }
     }
 
     #[test]
