@@ -10,11 +10,9 @@ source "$(dirname "$0")/lib.sh"
 OLD="$1"; NEW="$2"; N="${3:-1000}"; RUNS="${4:-4}"
 need bc bc
 WORK="$(mktemp -d)"
-python3 "$ROOT/bench/gen_feeds.py" "$WORK/feeds" "$N" 30 >/dev/null
-PORT="$(free_port)"
-start_nginx "$WORK/feeds" "$PORT"
+serve_generated_feeds "$WORK/feeds" "$N" 30
 trap 'stop_nginx; rm -rf "$WORK"' EXIT
-write_cycle_config "$WORK/loa.toml" "$WORK" "$PORT" "$N"
+write_cycle_config "$WORK/loa.toml" "$WORK" "$FEEDS_PORT" "$N"
 echo "# cold cycle of $N sources x 30 items, old and new alternating, $RUNS runs each"
 printf '%-28s %10s %10s %12s\n' "binary" "wall" "cpu" "peak RSS"
 for run in $(seq 1 "$RUNS"); do

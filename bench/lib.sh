@@ -55,6 +55,14 @@ stop_nginx() {
     [ -n "${NGINX_PREFIX:-}" ] && [ -f "$NGINX_PREFIX/nginx.pid" ] && kill "$(cat "$NGINX_PREFIX/nginx.pid")" 2>/dev/null || true
 }
 
+# serve_generated_feeds DIR N M: writes N generated feeds of M items (gen_feeds.py)
+# into DIR and serves them with nginx on a free port, set as FEEDS_PORT.
+serve_generated_feeds() {
+    python3 "$ROOT/bench/gen_feeds.py" "$1" "$2" "$3" >/dev/null
+    FEEDS_PORT="$(free_port)"
+    start_nginx "$1" "$FEEDS_PORT"
+}
+
 # write_cycle_config FILE WORKDIR PORT N: a loa config polling the N feeds
 # gen_feeds.py wrote (f0000.xml …) from 127.0.0.1:PORT, store in WORKDIR/db,
 # with the concurrency the poll-cycle figures use.

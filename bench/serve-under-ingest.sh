@@ -8,9 +8,8 @@ N="${1:-1000}"; SECS="${2:-60}"
 need wrk wrk
 build_loa
 WORK="$(mktemp -d)"
-python3 "$ROOT/bench/gen_feeds.py" "$WORK/feeds" "$N" 30 >/dev/null
-FEEDS_PORT="$(free_port)"; LOA_PORT="$(free_port)"
-start_nginx "$WORK/feeds" "$FEEDS_PORT"
+serve_generated_feeds "$WORK/feeds" "$N" 30
+LOA_PORT="$(free_port)"
 {
     printf '[server]\nlisten = "127.0.0.1:%s"\nbase_url = "http://127.0.0.1:%s"\n' "$LOA_PORT" "$LOA_PORT"
     printf '[store]\npath = "%s/db"\n[poll]\nconcurrency = 32\nper_host = 32\nhost_spacing = "0s"\n' "$WORK"

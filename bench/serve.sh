@@ -11,9 +11,8 @@ need wrk wrk
 need bc bc
 build_loa
 WORK="$(mktemp -d)"
-python3 "$ROOT/bench/gen_feeds.py" "$WORK/feeds" 100 30 >/dev/null
-FEEDS_PORT="$(free_port)"; LOA_PORT="$(free_port)"; NGINX_PORT="$(free_port)"
-start_nginx "$WORK/feeds" "$FEEDS_PORT"
+serve_generated_feeds "$WORK/feeds" 100 30
+LOA_PORT="$(free_port)"; NGINX_PORT="$(free_port)"
 {
     printf '[server]\nlisten = "127.0.0.1:%s"\nbase_url = "http://127.0.0.1:%s"\n' "$LOA_PORT" "$LOA_PORT"
     printf '[store]\npath = "%s/db"\n[poll]\nconcurrency = 16\nper_host = 16\nhost_spacing = "0s"\ninterval = "1d"\nmax_interval = "1d"\n' "$WORK"
