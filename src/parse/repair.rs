@@ -104,9 +104,6 @@ fn escape_strays(text: &str) -> Option<String> {
     let mut escape = |span: Range<usize>, in_text: bool| {
         for (i, c) in text[span.clone()].match_indices(['&', '<']) {
             let at = span.start + i;
-            if at < copied {
-                continue;
-            }
             let (len, with) = match c {
                 "&" => match reference(&text.as_bytes()[at..]) {
                     Reference::Sound => continue,
