@@ -208,9 +208,8 @@ impl Engine {
             let _one_at_a_time = self.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
             self.store.prune(before, max)?
         };
-        // Polls go on while the store is flushed and the feeds re-rendered.
+        // Polls go on while the feeds are re-rendered (which flushes first).
         if n > 0 {
-            self.store.flush_blocking()?;
             self.publisher.render_all(&self.store)?;
         }
         Ok(n)

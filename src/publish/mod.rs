@@ -399,13 +399,14 @@ impl Publisher {
             };
             let pending = std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|e| e.into_inner()));
             if !pending.is_empty() {
-                // Durable first, then published: one flush covers every change
-                // marked before it, however many polls made them.
-                if let Err(e) = store.flush_blocking() {
-                    self.mark_dirty(pending);
-                    return Err(e);
+                match self.render_scopes(store, &pending) {
+                    Ok(c) => changed.extend(c),
+                    Err(e) => {
+                        // Left for the next render, not lost.
+                        self.mark_dirty(pending);
+                        return Err(e);
+                    }
                 }
-                changed.extend(self.render_scopes(store, &pending)?);
             }
             drop(serial);
             if self.dirty.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
@@ -415,6 +416,9 @@ impl Publisher {
     }
 
     fn render_scopes(&self, store: &Store, scopes: &BTreeSet<Scope>) -> Result<Vec<String>, StoreError> {
+        // Durable first, then published: one flush covers every change made before
+        // it, however many polls made them.
+        store.flush_blocking()?;
         let mut fresh = Vec::new();
         for scope in scopes {
             let (stories, next) = store.page(scope, None, self.settings.limit)?;
