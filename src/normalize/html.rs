@@ -56,14 +56,14 @@ pub(crate) fn nesting_depth(html: &str) -> usize {
     while let Some(lt) = html[pos..].find('<') {
         let at = pos + lt + 1;
         let rest = &html[at..];
-        let Some(gt) = rest.find('>') else { break };
+        let Some(gt) = super::text::tag_end(rest) else { break };
         let tag = &rest[..gt];
         pos = at + gt + 1;
         let (closing, tag) = match tag.strip_prefix('/') {
             Some(name) => (true, name),
             None => (false, tag),
         };
-        let name = tag.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+        let name = super::text::tag_name(tag);
         if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
             continue;
         }

@@ -263,8 +263,9 @@ fn has_markup(text: &str) -> bool {
     ];
     text.match_indices('<').any(|(i, _)| {
         let after = &text[i + 1..];
-        let name = after.strip_prefix('/').unwrap_or(after);
-        let (name, rest) = name.split_at(name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len()));
+        let tag = after.strip_prefix('/').unwrap_or(after);
+        let name = tag_name(tag);
+        let rest = &tag[name.len()..];
         after.starts_with("!--")
             || after.starts_with("![CDATA[")
             || (rest.starts_with(['>', '/', ' ', '\t', '\n'])
@@ -313,7 +314,7 @@ pub fn strip_tags(html: &str) -> String {
 
 /// Where the tag that `tag` starts (just after its `<`) ends: the first `>` outside
 /// a quoted attribute value, so `alt="a<br>b"` stays within its tag.
-fn tag_end(tag: &str) -> Option<usize> {
+pub(crate) fn tag_end(tag: &str) -> Option<usize> {
     let b = tag.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -345,9 +346,13 @@ fn is_inline(tag: &str) -> bool {
         "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd",
         "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
     ];
-    let name = tag.strip_prefix('/').unwrap_or(tag);
-    let name = &name[..name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len())];
+    let name = tag_name(tag.strip_prefix('/').unwrap_or(tag));
     INLINE.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// The element name a tag's text starts with (after `<` or `</`).
+pub(crate) fn tag_name(tag: &str) -> &str {
+    &tag[..tag.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tag.len())]
 }
 
 #[cfg(test)]
