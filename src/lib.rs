@@ -8,6 +8,7 @@ pub mod config;
 pub mod daemon;
 pub mod dedupe;
 pub mod demo;
+pub mod discover;
 pub mod export;
 pub mod fetch;
 pub mod inspect;

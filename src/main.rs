@@ -87,6 +87,17 @@ enum Command {
         #[arg(long, value_name = "SLUG")]
         agency: Option<String>,
     },
+    /// Find a portal's feeds, or the selectors of its news listing, and print a ready [[source]].
+    Discover {
+        /// One JSON object per address.
+        #[arg(long)]
+        json: bool,
+        /// Add the sources found to this config, once the result passes `loa check`.
+        #[arg(long, value_name = "FILE")]
+        append: Option<PathBuf>,
+        #[arg(required = true, value_name = "URL")]
+        urls: Vec<String>,
+    },
     /// Store upkeep and backups.
     Store {
         #[command(subcommand)]
@@ -127,8 +138,10 @@ impl From<anyhow::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet =
-        matches!(cli.command, Command::Check | Command::Sources | Command::Fetch { .. } | Command::Inspect { .. });
+    let quiet = matches!(
+        cli.command,
+        Command::Check | Command::Sources | Command::Fetch { .. } | Command::Inspect { .. } | Command::Discover { .. }
+    );
     init_logs(cli.log_format, if quiet { "warn" } else { "info" });
     match real_main(cli) {
         Ok(code) => code,
@@ -295,6 +308,44 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
             }
             say!("{}: {} sources added, {} skipped", path.display(), imported.added.len(), imported.skipped.len());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Discover { json, append, urls } => {
+            // The config gives politeness, limits and the agency registry: the
+            // one appended to, else the usual one, else the defaults.
+            let config = match (&append, &cli.config) {
+                (Some(path), _) => Config::load(path).map_err(|e| Failure::Usage(e.to_string()))?,
+                (None, Some(_)) => load()?.1,
+                (None, None) => match config::locate(None) {
+                    Ok(_) => load()?.1,
+                    Err(_) => Config::parse("", "<defaults>").map_err(|e| Failure::Usage(e.to_string()))?,
+                },
+            };
+            let found = runtime()?.block_on(loa::discover::discover_all(&urls, &config));
+            for d in &found {
+                if json {
+                    say!("{}", serde_json::to_string(d).unwrap_or_default());
+                } else {
+                    say!("{}", loa::discover::render_text(d).trim_end());
+                }
+            }
+            if let Some(path) = append {
+                let blocks: Vec<&str> = found.iter().filter(|d| d.ok).filter_map(|d| d.block.as_deref()).collect();
+                if blocks.is_empty() {
+                    return Err(Failure::Runtime(anyhow::anyhow!(
+                        "no source found: {} left unchanged",
+                        path.display()
+                    )));
+                }
+                loa::discover::append(&path, &blocks).map_err(|e| {
+                    Failure::Usage(format!(
+                        "{e}
+loa: {} left unchanged: set what the errors name, then add the block by hand",
+                        path.display()
+                    ))
+                })?;
+                eprintln!("{}: {} sources added", path.display(), blocks.len());
+            }
+            Ok(if found.iter().all(|d| d.ok) { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Store { action } => {
             let (_, config) = load()?;
