@@ -326,7 +326,11 @@ async fn the_listing_of_the_html_source_tests_is_found_too() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_feed_the_page_links_to_is_proposed_with_its_count_and_newest_date() {
     let portal = Portal::start().await;
-    portal.fixture("/", "discover/wordpress-home-with-feed-link.html");
+    let elsewhere =
+        "<link rel=\"alternate\" type=\"application/rss+xml\" href=\"https://feedburner.example.org/hnd\" />";
+    let home = fixture("discover/wordpress-home-with-feed-link.html")
+        .replace("<meta name=\"generator\"", &format!("{elsewhere}\n<meta name=\"generator\""));
+    portal.page("/", 200, HTML, &home);
     portal.page("/feed/", 200, "application/rss+xml; charset=UTF-8", &fixture("discover/wordpress-feed.xml"));
     portal.page("/comments/feed/", 200, "application/rss+xml", &fixture("discover/wordpress-comments-feed.xml"));
     let dir = tempfile::tempdir().unwrap();
@@ -343,8 +347,15 @@ async fn a_feed_the_page_links_to_is_proposed_with_its_count_and_newest_date() {
         "{out}"
     );
     assert!(out.contains("preview, as `loa fetch` reads it: 5 items"), "{out}");
+    assert!(out.contains("feed on another host, not read: https://feedburner.example.org/hnd"), "{out}");
     // Feeds first: no well-known path is tried when the page links one.
     assert!(!portal.seen().iter().any(|p| p == "/rss"), "{:?}", portal.seen());
+
+    // The address of the feed itself.
+    let (code, out) = discover(dir.path(), &portal.url("/feed/")).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(the address itself): \"Hội Nông dân tỉnh Bến Tre\", 5 items"), "{out}");
+    assert!(out.contains("kind = \"feed\""), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

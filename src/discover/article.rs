@@ -14,7 +14,8 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
 use super::css;
-use super::listing::{contains, reads_as_date, short_text};
+use super::css::{contains, short_text};
+use super::listing::reads_as_date;
 use crate::config::ArticleSelectors;
 use crate::parse::html::{article_of, element_text};
 

@@ -26,7 +26,11 @@ pub fn stable_name(name: &str) -> bool {
     }
     let lower = name.to_ascii_lowercase();
     let digits = name.chars().filter(char::is_ascii_digit).count();
+    // A counter at the end (`row-0`, `leading-1`, `col-md-8`) numbers the element
+    // rather than naming it.
+    let counted = name.trim_end_matches(|c: char| c.is_ascii_digit()).ends_with(['-', '_']);
     let generated = digits >= 3
+        || counted
         || name.split(|c: char| !c.is_ascii_digit()).any(|run| run.len() >= 2)
         || ["ctl0", "ctl1", "instance", "p_p_id", "webpart", "msozone", "externalclass", "guid", "yui_"]
             .iter()
@@ -109,6 +113,35 @@ pub fn relative_candidates(target: ElementRef<'_>, scope: ElementRef<'_>) -> Vec
 /// class that needs escaping slipped through).
 pub fn compile(css: &str) -> Option<Selector> {
     Selector::parse(css).ok()
+}
+
+/// Whether `outer` is `inner` or one of its ancestors.
+pub fn contains(outer: ElementRef<'_>, inner: ElementRef<'_>) -> bool {
+    outer.id() == inner.id() || inner.ancestors().any(|a| a.id() == outer.id())
+}
+
+/// An element's text when it has at most `limit` characters, without reading
+/// further into a long one.
+pub fn short_text(el: ElementRef<'_>, limit: usize) -> Option<String> {
+    let mut out = String::new();
+    for t in el.text() {
+        for w in t.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(w);
+            if out.chars().count() > limit {
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Whether two hosts are one site: the same name, with or without `www.`.
+pub fn same_site(a: &str, b: &str) -> bool {
+    let bare = |h: &str| h.to_ascii_lowercase().trim_start_matches("www.").to_string();
+    bare(a) == bare(b)
 }
 
 /// Words of class names and ids that mark page furniture rather than content.
@@ -212,7 +245,7 @@ pub fn in_furniture(el: ElementRef<'_>) -> bool {
 fn headed_as_other(el: ElementRef<'_>) -> bool {
     let first = el.child_elements().next().filter(|c| c.child_elements().count() <= 2);
     let before = el.prev_siblings().find_map(ElementRef::wrap);
-    [first, before].into_iter().flatten().any(|h| is_furniture_heading(&crate::parse::html::element_text(h)))
+    [first, before].into_iter().flatten().filter_map(|h| short_text(h, 60)).any(|t| is_furniture_heading(&t))
 }
 
 #[cfg(test)]
@@ -221,7 +254,7 @@ mod tests {
 
     #[test]
     fn generated_names_are_not_stable() {
-        for good in ["news-item", "asset-abstract", "ms-vb2", "entry-title", "content", "RowStyle", "col-md-8"] {
+        for good in ["news-item", "asset-abstract", "ms-vb2", "entry-title", "content", "RowStyle", "span8"] {
             assert!(stable_name(good), "{good}");
         }
         for bad in [
@@ -230,6 +263,8 @@ mod tests {
             "p_p_id_101_INSTANCE_AbCd1234efGh_",
             "ExternalClassA1B2",
             "item-12",
+            "row-0",
+            "col-md-8",
             "active",
             "news item",
             "a:b",

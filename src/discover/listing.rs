@@ -17,7 +17,7 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use super::css;
+use super::css::{self, contains, short_text};
 use crate::config::HtmlSelectors;
 use crate::parse::html::{element_text, href_of, listing_of};
 
@@ -30,7 +30,7 @@ const MIN_TITLE_WORDS: usize = 4;
 const MAX_ENTRY_LINKS: usize = 6;
 /// An entry is a few dozen nodes; a subtree far larger is a page's section, and
 /// bounds the work spent on each candidate.
-const MAX_ENTRY_NODES: usize = 2000;
+const MAX_ENTRY_NODES: usize = 500;
 /// The runner-up must score under this share of the winner…
 const RUNNER_UP_SHARE: f64 = 0.6;
 /// …and the winner at least this share of all candidates together.
@@ -197,7 +197,7 @@ fn titled(a: ElementRef<'_>, entry: ElementRef<'_>) -> bool {
 /// A link to another page of the same site, absolute.
 pub fn site_link(href: &str, page: &Url) -> Option<Url> {
     let mut url = crate::normalize::link::absolute(href, page)?;
-    let same_host = url.host_str().map(str::to_ascii_lowercase) == page.host_str().map(str::to_ascii_lowercase);
+    let same_host = url.host_str().zip(page.host_str()).is_some_and(|(a, b)| css::same_site(a, b));
     url.set_fragment(None);
     let mut here = page.clone();
     here.set_fragment(None);
@@ -263,29 +263,6 @@ fn linked_share(el: ElementRef<'_>) -> f64 {
     let linked: usize =
         el.descendent_elements().filter(|e| e.value().name() == "a").map(|a| element_text(a).chars().count()).sum();
     linked as f64 / all as f64
-}
-
-/// Whether `outer` is `inner` or one of its ancestors.
-pub fn contains(outer: ElementRef<'_>, inner: ElementRef<'_>) -> bool {
-    outer.id() == inner.id() || inner.ancestors().any(|a| a.id() == outer.id())
-}
-
-/// An element's text when it has at most `limit` characters, without reading
-/// further into a long one.
-pub fn short_text(el: ElementRef<'_>, limit: usize) -> Option<String> {
-    let mut out = String::new();
-    for t in el.text() {
-        for w in t.split_whitespace() {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(w);
-            if out.chars().count() > limit {
-                return None;
-            }
-        }
-    }
-    Some(out)
 }
 
 /// A block whose entries each hold another candidate block is a page's sections,
@@ -476,4 +453,79 @@ fn item_candidates(g: &Group<'_>) -> Vec<String> {
     let mut seen = HashSet::new();
     out.retain(|s| seen.insert(s.clone()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tz() -> FixedOffset {
+        FixedOffset::east_opt(7 * 3600).unwrap()
+    }
+
+    fn page() -> Url {
+        Url::parse("https://sotuphap.example.vn/tin-tuc").unwrap()
+    }
+
+    fn titles(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("Hội nghị tổng kết công tác tư pháp năm 2022 lần thứ {i}")).collect()
+    }
+
+    #[test]
+    fn entries_in_two_containers_of_one_shape_are_read_together() {
+        // Joomla 4's category blog: the leading article in its own container.
+        let item = |i: usize, t: &str| {
+            format!(
+                "<div class=\"com-content-category-blog__item blog-item\"><h2><a href=\"/tin-tuc/{i}-bai\">{t}</a></h2>\
+                 <time>0{i}/08/2022</time><p>Tóm tắt bài viết số {i} với đủ chữ để làm một đoạn tóm tắt dài.</p></div>"
+            )
+        };
+        let t = titles(5);
+        let html = format!(
+            "<html><body><div class=\"blog-items items-leading\">{}</div><div class=\"blog-items\">{}</div></body></html>",
+            item(1, &t[0]),
+            (2..=5).map(|i| item(i, &t[i - 1])).collect::<String>()
+        );
+        let found = find(&Html::parse_document(&html), &page(), tz()).unwrap();
+        assert_eq!(found.links.len(), 5, "{:?}", found.selectors);
+        assert_eq!(found.dated, 5);
+    }
+
+    #[test]
+    fn menus_and_other_news_boxes_are_no_listing() {
+        let lis = |cls: &str| {
+            titles(6)
+                .iter()
+                .enumerate()
+                .map(|(i, t)| format!("<li class=\"{cls}\"><a href=\"/p/{i}\">{t}</a></li>"))
+                .collect::<String>()
+        };
+        for page_html in [
+            format!("<nav><ul>{}</ul></nav>", lis("x")),
+            format!("<ul class=\"main-menu\">{}</ul>", lis("x")),
+            format!("<div><h3>Tin khác</h3><ul>{}</ul></div>", lis("x")),
+            format!("<ul>{}</ul>", lis("menu-item")),
+        ] {
+            let why = find(&Html::parse_document(&page_html), &page(), tz()).unwrap_err();
+            assert!(why[0].contains("nothing repeats"), "{page_html}: {why:?}");
+        }
+    }
+
+    #[test]
+    fn short_links_and_links_elsewhere_are_no_entries() {
+        let html = "<ul><li><a href=\"/a\">Giới thiệu</a></li><li><a href=\"/b\">Liên hệ</a></li><li><a href=\"/c\">Sơ đồ</a></li></ul>\
+                    <ul><li><a href=\"https://other.vn/1\">Một tin của trang khác rất dài tiêu đề</a></li>\
+                    <li><a href=\"https://other.vn/2\">Hai tin của trang khác rất dài tiêu đề</a></li>\
+                    <li><a href=\"https://other.vn/3\">Ba tin của trang khác rất dài tiêu đề</a></li></ul>";
+        assert!(find(&Html::parse_document(html), &page(), tz()).is_err());
+        let www = Url::parse("https://www.sotuphap.example.vn/tin-tuc").unwrap();
+        let lis: String = titles(4)
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("<li><a href=\"https://sotuphap.example.vn/{i}.html\">{t}</a></li>"))
+            .collect();
+        let found = find(&Html::parse_document(&format!("<ul class=\"list-news\">{lis}</ul>")), &www, tz()).unwrap();
+        assert_eq!(found.links.len(), 4, "the site with and without www is one site");
+        assert_eq!(found.selectors.item, "ul.list-news > li");
+    }
 }
