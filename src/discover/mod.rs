@@ -32,6 +32,9 @@ use crate::fetch::{Fetched, Fetcher, Response};
 use crate::inspect::ItemInfo;
 pub use feeds::Origin;
 
+/// Items of the preview kept and shown: enough to judge the selectors by.
+const PREVIEW_ITEMS: usize = 20;
+
 /// Requests one discovery may send, the preview's aside: the page, its feeds and
 /// the well-known paths, and two articles.
 const MAX_REQUESTS: usize = 24;
@@ -66,8 +69,10 @@ pub struct Discovery {
     pub agency_evidence: Option<String>,
     /// What the operator should know about the source proposed.
     pub notes: Vec<String>,
-    /// The items the source reads, through the daemon's reading code.
+    /// The first items the source reads, through the daemon's reading code.
     pub preview: Vec<ItemInfo>,
+    /// How many items it reads in all.
+    pub items_read: usize,
     pub preview_error: Option<String>,
     /// Requests sent to the portal (the preview's aside).
     pub requests: usize,
@@ -86,6 +91,7 @@ impl Discovery {
             agency_evidence: None,
             notes: Vec::new(),
             preview: Vec::new(),
+            items_read: 0,
             preview_error: None,
             requests: 0,
         }
@@ -128,7 +134,9 @@ pub async fn discover(input: &str, config: &Config, taken: &HashSet<String>) -> 
     if let Some(source) = d.source.clone() {
         d.block = Some(block(&source, d.agency_evidence.as_deref()));
         let report = crate::inspect::inspect(source.url.as_str(), config, Some(&source)).await;
+        d.items_read = report.items.len();
         d.preview = report.items;
+        d.preview.truncate(PREVIEW_ITEMS);
         d.preview_error = report.error;
         d.ok = d.preview_error.is_none() && !d.preview.is_empty();
         if d.preview.is_empty() && d.preview_error.is_none() {
@@ -551,7 +559,12 @@ pub fn render_text(d: &Discovery) -> String {
     if d.source.is_some() {
         match &d.preview_error {
             Some(e) => say(format!("# preview: {e}")),
-            None => say(format!("# preview, as `loa fetch` reads it: {} items", d.preview.len())),
+            None if d.items_read > d.preview.len() => say(format!(
+                "# preview, as `loa fetch` reads it: {} items, the first {} shown",
+                d.items_read,
+                d.preview.len()
+            )),
+            None => say(format!("# preview, as `loa fetch` reads it: {} items", d.items_read)),
         }
         for item in &d.preview {
             say(format!("#   {}  {}", item.published.as_deref().unwrap_or("(no date)                "), item.title));
