@@ -91,6 +91,14 @@ pub fn relative_candidates(target: ElementRef<'_>, scope: ElementRef<'_>) -> Vec
             }
         }
     }
+    // The entry itself qualifies too (`li a`), which a page's root does not.
+    if scope.value().name() != "html" {
+        for sd in descriptions(scope) {
+            for o in &own {
+                out.push(format!("{sd} {o}"));
+            }
+        }
+    }
     // Positions: a table's cells and a list's lines often have nothing else.
     let tag = target.value().name();
     out.push(format!("{tag}:nth-of-type({})", nth_of_type(target)));

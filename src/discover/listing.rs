@@ -50,6 +50,7 @@ pub struct Found {
 }
 
 /// One entry of a candidate block.
+#[derive(Clone)]
 struct Entry<'a> {
     el: ElementRef<'a>,
     href: Url,
@@ -299,20 +300,65 @@ fn score(g: &Group<'_>) -> f64 {
 }
 
 /// The selectors that read the winning block, tried on the page with the
-/// reading code of html sources.
+/// reading code of html sources; with the block's leading entry when one in
+/// other markup comes just before it (a portal's featured first article).
 fn selectors(doc: &Html, g: &Group<'_>, page: &Url, tz: FixedOffset) -> Result<Found, String> {
+    let leads = leads(g, page, tz);
+    if !leads.is_empty() {
+        if let Ok(found) = read_with(doc, g, &leads, page, tz) {
+            return Ok(found);
+        }
+    }
+    let mut found = read_with(doc, g, &[], page, tz)?;
+    if let Some(lead) = leads.first() {
+        found.notes.push(format!(
+            "the entry before the block, \"{}\", is in other markup that no one set of selectors reads with the rest: \
+             it is left out",
+            lead.title
+        ));
+    }
+    Ok(found)
+}
+
+/// Entries just before the block, outside it, with a date or a summary (a
+/// heading's link to the section has neither), in page order.
+fn leads<'a>(g: &Group<'a>, page: &Url, tz: FixedOffset) -> Vec<Entry<'a>> {
+    let hrefs: HashSet<&Url> = g.entries.iter().map(|e| &e.href).collect();
+    let mut out: Vec<Entry<'a>> = g
+        .parent
+        .prev_siblings()
+        .filter_map(ElementRef::wrap)
+        .take(2)
+        .filter(|x| !css::is_furniture(*x))
+        .filter_map(|x| entry(x, page, tz))
+        .filter(|e| (e.date.is_some() || e.summary.is_some()) && !hrefs.contains(&e.href))
+        .collect();
+    out.reverse();
+    out
+}
+
+/// Selectors for the block's entries and `leads`, the item selector naming the
+/// leads apart.
+fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: FixedOffset) -> Result<Found, String> {
+    let all: Vec<Entry<'_>> = leads.iter().chain(&g.entries).cloned().collect();
     let first = &g.entries[0];
-    let anchor = first
-        .el
-        .descendent_elements()
-        .find(|a| {
-            a.value().name() == "a"
-                && a.attr("href").and_then(|h| site_link(h, page)).as_ref() == Some(&first.href)
-                && link_text(*a) == first.title
-        })
-        .ok_or("the first entry's link could not be found again")?;
-    let link_candidates = css::relative_candidates(anchor, first.el);
-    let link = pick(&link_candidates, &g.entries, |e, sel| {
+    let anchor = anchor_of(first, page).ok_or("the first entry's link could not be found again")?;
+    let mut link_candidates = css::relative_candidates(anchor, first.el);
+    // A lead in other markup (`h2 a` over the list's `h3 a`): both, as one selector.
+    if let Some((lead, lead_anchor)) = leads.first().and_then(|l| Some((l, anchor_of(l, page)?))) {
+        // Each side qualified, so that neither takes the other's links (a bare `a`
+        // would take the lead's picture link first).
+        let qualified = |c: &&String| c.contains([' ', '.', '#']) && !c.contains(":nth-of-type");
+        let ours: Vec<String> = link_candidates.iter().filter(qualified).take(3).cloned().collect();
+        let theirs: Vec<String> =
+            css::relative_candidates(lead_anchor, lead.el).iter().filter(qualified).take(3).cloned().collect();
+        let unions: Vec<String> = ours
+            .iter()
+            .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
+            .collect();
+        link_candidates.extend(unions);
+    }
+    let link = pick(&link_candidates, &all, |e, sel| {
         e.el.select(sel).find_map(href_of).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
     })
     .ok_or("no selector reaches every entry's link")?;
@@ -320,17 +366,17 @@ fn selectors(doc: &Html, g: &Group<'_>, page: &Url, tz: FixedOffset) -> Result<F
     if let Some(heading) = anchor.parent().and_then(ElementRef::wrap).filter(|p| element_text(*p) == first.title) {
         title_candidates.extend(css::relative_candidates(heading, first.el));
     }
-    let title = pick(&title_candidates, &g.entries, |e, sel| {
+    let title = pick(&title_candidates, &all, |e, sel| {
         e.el.select(sel).next().map(link_text).as_deref() == Some(e.title.as_str())
     })
     .ok_or("no selector reaches every entry's title")?;
     let mut notes = Vec::new();
     let date = field(
-        &g.entries,
+        &all,
         |e| e.date,
         |e, found| found.is_some_and(|f| e.date.is_some_and(|d| element_text(d) == element_text(f))),
     );
-    let dated_entries = g.entries.iter().filter(|e| e.date.is_some()).count();
+    let dated_entries = all.iter().filter(|e| e.date.is_some()).count();
     if date.is_none() {
         notes.push(if dated_entries == 0 {
             "the entries show no date: items are dated by their article, else when first seen".to_string()
@@ -339,12 +385,24 @@ fn selectors(doc: &Html, g: &Group<'_>, page: &Url, tz: FixedOffset) -> Result<F
         });
     }
     let summary = field(
-        &g.entries,
+        &all,
         |e| e.summary,
         |e, found| found.is_some_and(|f| e.summary.is_some_and(|s| element_text(s) == element_text(f))),
     );
-    let expected: HashSet<&Url> = g.entries.iter().map(|e| &e.href).collect();
-    for item in item_candidates(g) {
+    let expected: HashSet<&Url> = all.iter().map(|e| &e.href).collect();
+    let lead_names = match leads.first() {
+        None => vec![String::new()],
+        Some(lead) => css::descriptions(lead.el)
+            .into_iter()
+            .filter(|d| d.contains(['.', '#']))
+            .filter(|d| {
+                css::compile(d).is_some_and(|sel| leads.iter().all(|l| doc.select(&sel).any(|m| m.id() == l.el.id())))
+            })
+            .map(|d| format!(", {d}"))
+            .collect(),
+    };
+    let items = item_candidates(g).into_iter().flat_map(|c| lead_names.iter().map(move |l| format!("{c}{l}")));
+    for item in items {
         let sel = HtmlSelectors {
             item: item.clone(),
             link: link.clone(),
@@ -359,7 +417,10 @@ fn selectors(doc: &Html, g: &Group<'_>, page: &Url, tz: FixedOffset) -> Result<F
         let read: HashSet<&Url> = links.iter().collect();
         // Every entry of the block, and nothing from elsewhere but entries of the
         // same shape (a blog's leading article in its own container).
-        if !expected.iter().all(|u| read.contains(u)) || !shaped_alike(doc, &sel, g, page, tz) {
+        if !expected.iter().all(|u| read.contains(u))
+            || !shaped_alike(doc, &sel, g, &all, page, tz)
+            || nested(doc, &sel.item)
+        {
             continue;
         }
         let dated = listing
@@ -373,11 +434,35 @@ fn selectors(doc: &Html, g: &Group<'_>, page: &Url, tz: FixedOffset) -> Result<F
     Err(format!("no item selector reads the block {} alone", g.label()))
 }
 
+/// Whether an item selector matches an element inside another it matches: the
+/// entry would be read twice.
+fn nested(doc: &Html, item: &str) -> bool {
+    let Some(sel) = css::compile(item) else { return true };
+    let matched: HashSet<NodeId> = doc.select(&sel).map(|e| e.id()).collect();
+    doc.select(&sel).any(|e| e.ancestors().any(|a| matched.contains(&a.id())))
+}
+
+/// The link an entry was found by.
+fn anchor_of<'a>(e: &Entry<'a>, page: &Url) -> Option<ElementRef<'a>> {
+    e.el.descendent_elements().find(|a| {
+        a.value().name() == "a"
+            && a.attr("href").and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
+            && link_text(*a) == e.title
+    })
+}
+
 /// Every element the item selector matches beyond the block is an entry of the
 /// same tag outside the page's furniture, or holds no link the reader would take.
-fn shaped_alike(doc: &Html, sel: &HtmlSelectors, g: &Group<'_>, page: &Url, tz: FixedOffset) -> bool {
+fn shaped_alike(
+    doc: &Html,
+    sel: &HtmlSelectors,
+    g: &Group<'_>,
+    all: &[Entry<'_>],
+    page: &Url,
+    tz: FixedOffset,
+) -> bool {
     let (Some(item), Some(link)) = (css::compile(&sel.item), css::compile(&sel.link)) else { return false };
-    let ours: HashSet<NodeId> = g.entries.iter().map(|e| e.el.id()).collect();
+    let ours: HashSet<NodeId> = all.iter().map(|e| e.el.id()).collect();
     doc.select(&item).filter(|el| !ours.contains(&el.id())).all(|el| {
         let takes_a_link = el.select(&link).find_map(href_of).is_some();
         !takes_a_link || (el.value().name() == g.tag && !css::in_furniture(el) && entry(el, page, tz).is_some())
@@ -489,6 +574,28 @@ mod tests {
         let found = find(&Html::parse_document(&html), &page(), tz()).unwrap();
         assert_eq!(found.links.len(), 5, "{:?}", found.selectors);
         assert_eq!(found.dated, 5);
+    }
+
+    #[test]
+    fn a_featured_first_entry_in_other_markup_is_read_with_the_list() {
+        let t = titles(5);
+        let rest: String = (1..5)
+            .map(|i| {
+                format!("<li><a href=\"/tin/{i}.html\">{}</a> <span class=\"date\">(0{i}/08/2022)</span></li>", t[i])
+            })
+            .collect();
+        let html = format!(
+            "<div class=\"category\"><h2 class=\"cat-title\"><a href=\"/tin-tuc\">Tin tức sự kiện của sở tư pháp</a></h2>\
+             <div class=\"news-first\"><a href=\"/tin/0.html\"><img src=\"/a.jpg\" alt=\"\"></a><h2><a href=\"/tin/0.html\">{}</a></h2>\
+             <span class=\"date\">(05/08/2022)</span><p class=\"sapo\">Sáng nay sở tư pháp tổ chức hội nghị tổng kết công tác năm với nhiều đại biểu.</p></div>\
+             <ul class=\"list-news\">{rest}</ul></div>",
+            t[0]
+        );
+        let found = find(&Html::parse_document(&html), &page(), tz()).unwrap();
+        assert_eq!(found.links.len(), 5, "{:?} {:?}", found.selectors, found.notes);
+        assert_eq!(found.links[0].path(), "/tin/0.html");
+        assert_eq!(found.dated, 5);
+        assert_eq!(found.selectors.item, "ul.list-news > li, div.news-first");
     }
 
     #[test]
