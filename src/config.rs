@@ -15,7 +15,7 @@ use chrono::FixedOffset;
 use toml_edit::{Item, TableLike, Value};
 use url::Url;
 
-use crate::agency::{self, Agency, Registry};
+use crate::agency::{self, Agency, Declared, Registry};
 
 /// The whole configuration, validated.
 #[derive(Debug, Clone)]
@@ -24,8 +24,10 @@ pub struct Config {
     pub store: StoreConfig,
     pub poll: PollConfig,
     pub publish: PublishConfig,
-    /// Built-in agencies plus the config's `[[agency]]` entries.
+    /// Built-in agencies merged with the config's `[[agency]]` entries.
     pub agencies: Registry,
+    /// `[province]`: its name, then its former names (the provinces merged into it).
+    pub province: Vec<String>,
     pub sources: Vec<Source>,
 }
 
@@ -217,7 +219,7 @@ impl Cx<'_> {
     }
 
     fn config(&mut self, root: Tab<'_>) -> Config {
-        self.unknown_keys(root, &["server", "store", "poll", "publish", "agency", "source"], "");
+        self.unknown_keys(root, &["server", "store", "poll", "publish", "province", "agency", "source"], "");
         let empty = toml_edit::Table::new();
         let empty = Tab { t: &empty, span: None };
         let server = self.table(root, "server").unwrap_or(empty);
@@ -230,12 +232,10 @@ impl Cx<'_> {
         let poll = self.poll(poll);
         let publish = self.publish(publish);
 
-        let mut agencies = Registry::builtin();
-        for t in self.array_of_tables(root, "agency") {
-            if let Some(a) = self.agency(t) {
-                agencies.insert(a);
-            }
-        }
+        let province = self.table(root, "province").map(|t| self.province(t)).unwrap_or_default();
+        let declared: Vec<Declared> =
+            self.array_of_tables(root, "agency").into_iter().filter_map(|t| self.agency(t)).collect();
+        let agencies = Registry::new(declared, &province);
         let mut sources = Vec::new();
         let mut seen = HashSet::new();
         for t in self.array_of_tables(root, "source") {
@@ -251,7 +251,7 @@ impl Cx<'_> {
             sources.extend(self.source(t, &poll, &agencies));
         }
         self.diags.sort_by_key(|d| (d.line, d.col));
-        Config { server, store, poll, publish, agencies, sources }
+        Config { server, store, poll, publish, agencies, province, sources }
     }
 
     fn server(&mut self, t: Tab<'_>) -> ServerConfig {
@@ -335,8 +335,15 @@ impl Cx<'_> {
         }
     }
 
-    fn agency(&mut self, t: Tab<'_>) -> Option<Agency> {
-        self.unknown_keys(t, &["slug", "name", "aliases", "successor", "until"], "agency.");
+    /// `[province]`: the name, then the former names.
+    fn province(&mut self, t: Tab<'_>) -> Vec<String> {
+        self.unknown_keys(t, &["name", "former"], "province.");
+        let name = self.required_string(t, "name", "[province]");
+        name.into_iter().chain(self.string_list(t, "former")).filter(|n| !agency::slug(n).is_empty()).collect()
+    }
+
+    fn agency(&mut self, t: Tab<'_>) -> Option<Declared> {
+        self.unknown_keys(t, &["slug", "name", "aliases", "successor", "until", "replace"], "agency.");
         let name = self.required_string(t, "name", "[[agency]]");
         let slug = match self.string(t, "slug") {
             Some(s) if s != agency::slug(&s) => {
@@ -359,7 +366,14 @@ impl Cx<'_> {
         };
         let until =
             self.parsed(t, "until", "a month such as \"2025-03\"", |s| agency::parse_month(s).map(|_| s.to_string()));
-        Some(Agency { slug: slug?, name: name?, aliases, successors, until })
+        let replace = match t.get("replace") {
+            None => false,
+            Some(v) => v.as_bool().unwrap_or_else(|| {
+                self.error(value_span(t, "replace"), "\"replace\" must be true or false");
+                false
+            }),
+        };
+        Some(Declared { agency: Agency { slug: slug?, name: name?, aliases, successors, until }, replace })
     }
 
     fn source(&mut self, t: Tab<'_>, poll: &PollConfig, agencies: &Registry) -> Option<Source> {
@@ -409,7 +423,9 @@ impl Cx<'_> {
                 None
             }
         };
-        Some(Source { id: id?, url: url?, kind: kind?, agency: agency.filter(|a| agencies.contains(a))?, interval })
+        // A built-in slug that a declared agency took over by name credits the declared one.
+        let agency = agencies.get(&agency?)?.slug.clone();
+        Some(Source { id: id?, url: url?, kind: kind?, agency, interval })
     }
 
     fn html(&mut self, t: Tab<'_>) -> Option<HtmlSelectors> {
@@ -834,7 +850,7 @@ pub fn import_opml(
             continue;
         }
         let named = config.agencies.find(&o.title).map(|a| a.slug.clone());
-        let prefixed = config.agencies.title_prefix(&o.title, now).map(|(a, _)| a.slug.clone());
+        let prefixed = config.agencies.title_prefix(&o.title, now).map(|m| m.agency.slug.clone());
         let Some(agency) = named.or(prefixed).or(agency.map(str::to_string)) else {
             out.skipped.push((url.to_string(), format!("no agency: \"{}\" names none; give --agency SLUG", o.title)));
             continue;

@@ -152,31 +152,32 @@ fn attribute(
     cx: &Context<'_>,
 ) -> (String, String, Evidence) {
     let reg = cx.registry;
+    let credit = |r: crate::agency::Resolved, rule: Evidence| (r.slug, r.name, Evidence::read(rule, r.how));
     let found = authors
         .iter()
         .find_map(|a| {
             let b = byline::trailing(a)?;
-            let (slug, name) = reg.resolve(&b.org, date)?;
-            Some((slug, name, Evidence::AuthorByline(a.clone())))
+            Some(credit(reg.resolve(&b.org, date)?, Evidence::AuthorByline(a.clone())))
         })
         .or_else(|| {
-            authors.iter().find_map(|a| {
-                let (slug, name) = reg.resolve(a, date)?;
-                Some((slug, name, Evidence::AuthorOrganisation(a.clone())))
-            })
+            authors.iter().find_map(|a| Some(credit(reg.resolve(a, date)?, Evidence::AuthorOrganisation(a.clone()))))
         })
         .or_else(|| {
             let b = byline::trailing(body)?;
-            let (slug, name) = reg.resolve(&b.org, date)?;
+            let r = reg.resolve(&b.org, date)?;
             let shown = match &b.name {
                 Some(n) => format!("{n} ({})", b.org),
                 None => format!("({})", b.org),
             };
-            Some((slug, name, Evidence::ContentByline(shown)))
+            Some(credit(r, Evidence::ContentByline(shown)))
         })
         .or_else(|| {
-            let (a, matched) = reg.title_prefix(title, date)?;
-            Some((a.slug.clone(), a.name.clone(), Evidence::TitlePrefix(matched)))
+            let m = reg.title_prefix(title, date)?;
+            Some((
+                m.agency.slug.clone(),
+                m.agency.name.clone(),
+                Evidence::read(Evidence::TitlePrefix(m.matched), m.how),
+            ))
         });
     found.unwrap_or_else(|| {
         let slug = cx.source.agency.clone();
