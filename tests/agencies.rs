@@ -224,6 +224,8 @@ const CASES: &[Case] = &[
     (GIA_LAI, At::Author, "UBMTTQ Việt Nam tỉnh Gia Lai", "uy-ban-mttq-viet-nam-tinh", "gialai.gov.vn author field"),
     (GIA_LAI, At::Author, "Sở KH&CN", "so-khoa-hoc-va-cong-nghe", "gialai.gov.vn author field"),
     (GIA_LAI, At::Content, "Nhật Hạ (Sở Tư pháp Gia Lai)", "so-tu-phap", "stp.gialai.gov.vn closing line"),
+    (GIA_LAI, At::Author, "Theo Báo Gia Lai", "bao-gia-lai", "gialai.gov.vn author field (reposts)"),
+    (GIA_LAI, At::Author, "Hồng Thi - Ban TG&DV Tỉnh ủy", "ban-tuyen-giao-va-dan-van-tinh-uy", "gialai.dcs.vn <author>"),
     // Bodies apart: a commune's committee, the newspaper of a former province, a writer.
     (GIA_LAI, At::Author, "UBND xã Ia Grai", "ubnd-xa-ia-grai", "gialai.gov.vn author field"),
     (GIA_LAI, At::Author, "Hồng Thi", "ubnd-tinh", "gialai.gov.vn author field (a writer)"),
@@ -240,6 +242,7 @@ const CASES: &[Case] = &[
     ),
     (VINH_LONG, At::Content, "Ngọc Hân (Sở Y tế tỉnh Vĩnh Long)", "so-yte", "vinhlong.gov.vn closing line"),
     (VINH_LONG, At::Author, "SYT", "so-yte", "soyte.vinhlong.gov.vn author field"),
+    (VINH_LONG, At::Content, "đạt 95% kế hoạch. Nguồn: Sở Y tế", "so-yte", "vinhlong.gov.vn closing line"),
     (VINH_LONG, At::Author, "UBMTTQ tỉnh", "mttq-vinh-long", "vinhlong.gov.vn author field"),
     (VINH_LONG, At::Content, "Kim Ngân (MTTQ tỉnh Bến Tre)", "mttq-vinh-long", "dongkhoi.baovinhlong.vn, former"),
     (VINH_LONG, At::Author, "Báo Vĩnh Long", "bao-vinh-long", "vinhlong.gov.vn author field"),

@@ -153,23 +153,29 @@ fn attribute(
 ) -> (String, String, Evidence) {
     let reg = cx.registry;
     let credit = |r: crate::agency::Resolved, rule: Evidence| (r.slug, r.name, Evidence::read(rule, r.how));
+    // A credit read as written, else as `Theo …`, `Nguồn: …` or `Tên - Cơ quan`.
+    let body_of = |org: &str| reg.resolve(org, date).or_else(|| reg.resolve(byline::credited(org)?, date));
     let found = authors
         .iter()
         .find_map(|a| {
             let b = byline::trailing(a)?;
-            Some(credit(reg.resolve(&b.org, date)?, Evidence::AuthorByline(a.clone())))
+            Some(credit(body_of(&b.org)?, Evidence::AuthorByline(a.clone())))
         })
-        .or_else(|| {
-            authors.iter().find_map(|a| Some(credit(reg.resolve(a, date)?, Evidence::AuthorOrganisation(a.clone()))))
-        })
+        .or_else(|| authors.iter().find_map(|a| Some(credit(body_of(a)?, Evidence::AuthorOrganisation(a.clone())))))
         .or_else(|| {
             let b = byline::trailing(body)?;
-            let r = reg.resolve(&b.org, date)?;
+            let r = body_of(&b.org)?;
             let shown = match &b.name {
                 Some(n) => format!("{n} ({})", b.org),
                 None => format!("({})", b.org),
             };
             Some(credit(r, Evidence::ContentByline(shown)))
+        })
+        .or_else(|| {
+            let org = byline::closing_credit(body)?;
+            // Free text closing an article credits only a body the registry knows.
+            let r = reg.resolve(org, date).filter(|r| r.known)?;
+            Some(credit(r, Evidence::ContentByline(format!("Nguồn: {org}"))))
         })
         .or_else(|| {
             let m = reg.title_prefix(title, date)?;
