@@ -245,6 +245,9 @@ struct Key {
     derived: bool,
     /// Only initials: the name must be written in capitals (`TU`, never `Tú` or `tu`).
     pure: bool,
+    /// A name read without the province's name it ends with (`Báo tỉnh`, `Đài PT-TH`
+    /// for `Báo Gia Lai`, `Đài PT-TH Gia Lai`).
+    stripped: bool,
     /// The key's bytes that are initials: the words that wrote them carry no tone
     /// mark (`tư vấn` is no `TV`).
     initials: u128,
@@ -266,8 +269,11 @@ pub struct Registry {
     keys: HashMap<String, Key>,
     /// The length of the longest key: no longer run of a title's words can match.
     longest: usize,
-    /// The province's names (current and former), as folded words.
-    province: Vec<Vec<String>>,
+    /// The province's names (current and former), as written and as folded words.
+    province: Vec<(String, Vec<String>)>,
+    /// Whether the province was read from the declared agencies' names, the config
+    /// naming none.
+    province_inferred: bool,
     declared: HashSet<usize>,
     declarations: Vec<Declaration>,
 }
@@ -290,9 +296,10 @@ impl Registry {
             longest: 0,
             province: province
                 .iter()
-                .map(|p| words(p).map(|w| w.fold).collect::<Vec<_>>())
-                .filter(|p| !p.is_empty())
+                .map(|p| (p.clone(), words(p).map(|w| w.fold).collect::<Vec<_>>()))
+                .filter(|(_, p)| !p.is_empty())
                 .collect(),
+            province_inferred: false,
             declared: HashSet::new(),
             declarations: Vec::new(),
         };
@@ -303,6 +310,11 @@ impl Registry {
         let builtin = reg.agencies.len();
         // Names are found against the built-in entries alone.
         reg.index();
+        if reg.province.is_empty() {
+            reg.province = reg.province_named_in(&declared);
+            reg.province_inferred = !reg.province.is_empty();
+            reg.index();
+        }
         for Declared { agency, replace } in declared {
             let merged = match reg.by_slug.get(&agency.slug).copied() {
                 Some(i) if replace => {
@@ -375,22 +387,71 @@ impl Registry {
         (i < builtin && by_its_name && !self.declared.contains(&i)).then_some(i)
     }
 
-    /// Every name, alias and derived abbreviation, as keys.
+    /// The province names that declared agencies' names end with after a built-in
+    /// body's (`UBND tỉnh Gia Lai`, `Sở Y tế Gia Lai`): one to four capitalised words.
+    fn province_named_in(&self, declared: &[Declared]) -> Vec<(String, Vec<String>)> {
+        let mut found: Vec<(String, Vec<String>)> = Vec::new();
+        for d in declared {
+            let ws: Vec<Word> = words(&d.agency.name).collect();
+            let split = (1..ws.len()).find(|&k| {
+                let tail = &ws[k..];
+                tail.len() <= 4
+                    && tail.iter().all(|w| w.text.chars().next().is_some_and(char::is_uppercase))
+                    && self.lookup(&ws[..k].iter().collect::<Vec<_>>()).is_some()
+            });
+            if let Some(k) = split {
+                let folds: Vec<String> = ws[k..].iter().map(|w| w.fold.clone()).collect();
+                if !found.iter().any(|(_, f)| *f == folds) {
+                    found.push((d.agency.name[ws[k].start..].to_string(), folds));
+                }
+            }
+        }
+        found
+    }
+
+    /// The province's names, and whether they were read from the agencies' names.
+    pub fn province(&self) -> (Vec<&str>, bool) {
+        (self.province.iter().map(|(p, _)| p.as_str()).collect(), self.province_inferred)
+    }
+
+    /// Every name, alias and derived abbreviation, as keys; a name ending with the
+    /// province's also without it (`Báo Gia Lai` as `Báo tỉnh`).
     fn index(&mut self) {
         let mut keys = HashMap::new();
         for (i, a) in self.agencies.iter().enumerate() {
             let declared = self.declared.contains(&i);
             for (from, name) in std::iter::once(&a.name).chain(&a.aliases).enumerate() {
                 let Ok(from) = u16::try_from(from) else { break };
-                forms(name, |key, derived, pure, initials| {
-                    let rank = u8::from(declared) + if derived { 0 } else { 2 };
-                    let new = Key { agency: i as u32, from, derived, pure, initials, rank };
-                    put(&mut keys, key, new);
-                });
+                for (text, stripped) in self.without_province(name) {
+                    forms(&text, |key, derived, pure, initials| {
+                        let rank = u8::from(declared) + if derived || stripped { 0 } else { 2 };
+                        let new = Key { agency: i as u32, from, derived, stripped, pure, initials, rank };
+                        put(&mut keys, key, new);
+                    });
+                }
             }
         }
         self.longest = keys.keys().map(String::len).max().unwrap_or(0);
         self.keys = keys;
+    }
+
+    /// A name, and if it ends with the province's name after two words or more, the
+    /// rest with and without the level `tỉnh` (`Đài PT-TH Gia Lai`: `Đài PT-TH`,
+    /// `Đài PT-TH tỉnh`; `Báo Gia Lai`: `Báo tỉnh` only, a bare head being no name).
+    fn without_province(&self, name: &str) -> Vec<(String, bool)> {
+        let mut out = vec![(name.to_string(), false)];
+        let ws: Vec<Word> = words(name).collect();
+        let Some(at) = self.province_before(&ws, ws.len()) else { return out };
+        let bare = if ws[at - 1].fold == "tinh" { at - 1 } else { at };
+        if bare == 0 {
+            return out;
+        }
+        let rest = &name[..ws[bare - 1].end];
+        if bare >= 2 {
+            out.push((rest.to_string(), true));
+        }
+        out.push((format!("{rest} tỉnh"), true));
+        out
     }
 
     /// What config declared and what each became.
@@ -455,7 +516,7 @@ impl Registry {
             refs.push(&ws[e]);
             if let Some(k) = self.lookup(&refs) {
                 best = Some((k, e + 1, false));
-            } else if let Some(after) = self.province_after(ws, e + 1) {
+            } else if let Some(after) = self.province_after(ws, e + 1).filter(|_| !proper_name(&ws[start..])) {
                 // `Hội Nông dân Gia Lai …`: the provincial body.
                 if let Some(k) = self.with_level(&refs) {
                     best = Some((k, after, true));
@@ -512,31 +573,43 @@ impl Registry {
         if k.agency == AMBIGUOUS {
             return None;
         }
+        // Which words write initials; a name written in initials only (the level
+        // `tỉnh` left implicit or not) is written in capitals: `TU`, never `Tu`.
         let mut pos = 0;
-        for w in ws {
-            let n = w.fold.len();
-            let initials = pos < 128 && (k.initials >> pos) & (u128::MAX >> (128 - n.min(128))) != 0;
-            if (initials || k.pure) && !w.plain() || k.pure && !w.capitals() {
-                return None;
-            }
-            pos += n;
-        }
-        Some(k)
+        let initials: Vec<bool> = ws
+            .iter()
+            .map(|w| {
+                let n = w.fold.len();
+                let covered = pos < 128 && (k.initials >> pos) & (u128::MAX >> (128 - n.min(128))) != 0;
+                pos += n;
+                covered
+            })
+            .collect();
+        let pure = k.pure || ws.iter().zip(&initials).all(|(w, &i)| i || w.end == w.start);
+        let written_so = ws
+            .iter()
+            .zip(&initials)
+            .all(|(w, &i)| w.end == w.start || !(i || pure) || w.plain() && (!pure || w.capitals()));
+        written_so.then_some(k)
     }
 
-    /// Where the province's name starts, if `ws[..end]` ends with it after something.
+    /// Where the province's name starts, if `ws[..end]` ends with it after something
+    /// other than the head of a proper name.
     fn province_before(&self, ws: &[Word], end: usize) -> Option<usize> {
+        if proper_name(ws) {
+            return None;
+        }
         self.province.iter().find_map(|p| {
-            let start = end.checked_sub(p.len()).filter(|s| *s > 0)?;
-            ws[start..end].iter().zip(p).all(|(w, f)| w.fold == *f).then_some(start)
+            let start = end.checked_sub(p.1.len()).filter(|s| *s > 0)?;
+            ws[start..end].iter().zip(&p.1).all(|(w, f)| w.fold == *f).then_some(start)
         })
     }
 
     /// Where the words after the province's name start, if it follows `ws[..at]`.
     fn province_after(&self, ws: &[Word], at: usize) -> Option<usize> {
         self.province.iter().find_map(|p| {
-            let end = at + p.len();
-            (end <= ws.len() && ws[at..end].iter().zip(p).all(|(w, f)| w.fold == *f)).then_some(end)
+            let end = at + p.1.len();
+            (end <= ws.len() && ws[at..end].iter().zip(&p.1).all(|(w, f)| w.fold == *f)).then_some(end)
         })
     }
 
@@ -550,7 +623,7 @@ impl Registry {
         }
         if key.derived {
             notes.push(format!("abbreviation of \"{name}\""));
-        } else if reread && !official {
+        } else if (reread || key.stripped) && !official {
             notes.push(format!("read as \"{name}\""));
         }
         if reread && (official || key.derived) {
@@ -615,7 +688,7 @@ impl Registry {
 }
 
 /// Keeps the better of two keys alike: config before built-in, written before
-/// derived; two agencies deriving a key alike make it match neither.
+/// derived or stripped; two agencies deriving a key alike make it match neither.
 fn put(keys: &mut HashMap<String, Key>, key: String, new: Key) {
     match keys.entry(key) {
         Entry::Vacant(e) => {
@@ -626,7 +699,7 @@ fn put(keys: &mut HashMap<String, Key>, key: String, new: Key) {
             if new.rank > old.rank {
                 *old = new;
             } else if new.rank == old.rank && old.agency != new.agency {
-                if new.derived {
+                if new.rank < 2 {
                     old.agency = AMBIGUOUS;
                 } else {
                     *old = new;
@@ -634,6 +707,15 @@ fn put(keys: &mut HashMap<String, Key>, key: String, new: Key) {
             }
         }
     }
+}
+
+/// Whether a name is a proper name whose place is part of it: the newspaper `Báo
+/// Gia Lai`, the broadcaster `Đài PT-TH Gia Lai`, the portal `Cổng TTĐT tỉnh Gia Lai`,
+/// a `Tạp chí`: the province's name there is never read past.
+fn proper_name(ws: &[Word]) -> bool {
+    let first = |i: usize| ws.get(i).map(|w| w.text.to_lowercase());
+    matches!(first(0).as_deref(), Some("báo" | "đài" | "cổng"))
+        || (first(0).as_deref() == Some("tạp") && first(1).as_deref() == Some("chí"))
 }
 
 /// The most words an official's title takes: `Phó Chánh văn phòng`, `Thường trực`.
@@ -899,6 +981,9 @@ mod tests {
         // Initials carry no tone marks, and initials alone are capitals.
         assert_eq!(f("Sở tư"), None);
         assert_eq!(f("ubkttu"), None);
+        assert_eq!(f("HĐND"), Some("hdnd-tinh"));
+        assert_eq!(f("hđnd"), None);
+        assert_eq!(f("Tu"), None);
         let r = reg.resolve("Ban TG&DV Tỉnh ủy", day()).unwrap();
         assert_eq!(r.how.as_deref(), Some("abbreviation of \"Ban Tuyên giáo và Dân vận Tỉnh ủy\""));
     }
@@ -1019,13 +1104,31 @@ mod tests {
     }
 
     #[test]
+    fn the_province_is_read_from_declared_names_when_the_config_names_none() {
+        let reg = Registry::new(
+            vec![
+                declared("ubnd-tinh", "UBND tỉnh Gia Lai"),
+                declared("dai-gia-lai", "Đài Phát thanh - Truyền hình Gia Lai"),
+            ],
+            &[],
+        );
+        assert_eq!(reg.province(), (vec!["Gia Lai"], true));
+        assert_eq!(reg.find("Tỉnh Đoàn Gia Lai").unwrap().slug, "tinh-doan");
+        // A declared proper name keeps its place: "Đài PT-TH tỉnh" is not read as it.
+        assert_eq!(reg.find("Đài PT-TH Gia Lai").unwrap().slug, "dai-gia-lai");
+        assert!(reg.find("Đài PT-TH").is_none());
+        let reg = Registry::new(vec![declared("bao-gia-lai", "Báo Gia Lai")], &[]);
+        assert_eq!(reg.province(), (vec![], false));
+    }
+
+    #[test]
     fn replace_drops_the_builtin_entry() {
         let mut d = declared("tinh-uy", "Tỉnh ủy Vĩnh Long");
         d.replace = true;
         let reg = Registry::new(vec![d], &[]);
         assert_eq!(reg.name_of("tinh-uy"), "Tỉnh ủy Vĩnh Long");
         assert_eq!(reg.iter().filter(|a| a.slug == "tinh-uy").count(), 1);
-        assert!(reg.find("TU").is_none(), "an alias the replacement dropped no longer matches");
+        assert!(reg.find("Ban Thường vụ Tỉnh ủy").is_none(), "an alias the replacement dropped no longer matches");
         assert_eq!(reg.find("Tỉnh ủy Vĩnh Long").unwrap().slug, "tinh-uy");
     }
 

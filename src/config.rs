@@ -24,10 +24,9 @@ pub struct Config {
     pub store: StoreConfig,
     pub poll: PollConfig,
     pub publish: PublishConfig,
-    /// Built-in agencies merged with the config's `[[agency]]` entries.
+    /// Built-in agencies merged with the config's `[[agency]]` entries, matching past
+    /// `[province]`'s names.
     pub agencies: Registry,
-    /// `[province]`: its name, then its former names (the provinces merged into it).
-    pub province: Vec<String>,
     pub sources: Vec<Source>,
 }
 
@@ -251,7 +250,7 @@ impl Cx<'_> {
             sources.extend(self.source(t, &poll, &agencies));
         }
         self.diags.sort_by_key(|d| (d.line, d.col));
-        Config { server, store, poll, publish, agencies, province, sources }
+        Config { server, store, poll, publish, agencies, sources }
     }
 
     fn server(&mut self, t: Tab<'_>) -> ServerConfig {

@@ -165,12 +165,16 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 config.agencies.iter().count()
             );
             if verbose {
-                match config.province.split_first() {
-                    Some((name, [])) => say!("province {name}: read past after a body's name"),
-                    Some((name, former)) => {
-                        say!("province {name} (formerly also {}): read past after a body's name", former.join(", "))
-                    }
-                    None => {}
+                let (names, inferred) = config.agencies.province();
+                let whence =
+                    if inferred { ", as the declared agencies' names end (add [province] to say)" } else { "" };
+                match names.split_first() {
+                    Some((name, [])) => say!("province {name}: read past after a body's name{whence}"),
+                    Some((name, former)) => say!(
+                        "province {name} (formerly also {}): read past after a body's name{whence}",
+                        former.join(", ")
+                    ),
+                    None => say!("province: none named ([province] name = \"…\" reads it past after a body's name)"),
                 }
                 for d in config.agencies.declarations() {
                     say!("{d}");

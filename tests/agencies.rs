@@ -1,4 +1,4 @@
-//! Who an item is credited to, in three provinces whose configs declare the agencies
+//! Who an item is credited to, in four provinces whose configs declare the agencies
 //! they poll by slug and name only, as an operator would: bylines, author fields,
 //! titles and content closing lines naming bodies by full name, abbreviation,
 //! official's title and with the province's name, read through the same
@@ -108,6 +108,34 @@ name = "Báo Vĩnh Long"
 id = "portal"
 url = "https://vinhlong.gov.vn/rss"
 agency = "ubnd-vinh-long"
+"#;
+
+/// Quảng Ngãi, with no `[province]`: its name is read from the declared names.
+const QUANG_NGAI: &str = r#"
+[[agency]]
+slug = "ubnd-tinh"
+name = "UBND tỉnh Quảng Ngãi"
+
+[[agency]]
+slug = "tinh-uy"
+name = "Tỉnh ủy Quảng Ngãi"
+
+[[agency]]
+slug = "so-nong-nghiep-va-moi-truong"
+name = "Sở Nông nghiệp và Môi trường"
+
+[[agency]]
+slug = "hoi-nong-dan-tinh"
+name = "Hội Nông dân tỉnh"
+
+[[agency]]
+slug = "bao-quang-ngai"
+name = "Báo Quảng Ngãi"
+
+[[source]]
+id = "portal"
+url = "https://quangngai.gov.vn/rss"
+agency = "ubnd-tinh"
 "#;
 
 /// Where a case's name is written.
@@ -225,7 +253,13 @@ const CASES: &[Case] = &[
     (GIA_LAI, At::Author, "Sở KH&CN", "so-khoa-hoc-va-cong-nghe", "gialai.gov.vn author field"),
     (GIA_LAI, At::Content, "Nhật Hạ (Sở Tư pháp Gia Lai)", "so-tu-phap", "stp.gialai.gov.vn closing line"),
     (GIA_LAI, At::Author, "Theo Báo Gia Lai", "bao-gia-lai", "gialai.gov.vn author field (reposts)"),
-    (GIA_LAI, At::Author, "Hồng Thi - Ban TG&DV Tỉnh ủy", "ban-tuyen-giao-va-dan-van-tinh-uy", "gialai.dcs.vn <author>"),
+    (
+        GIA_LAI,
+        At::Author,
+        "Hồng Thi - Ban TG&DV Tỉnh ủy",
+        "ban-tuyen-giao-va-dan-van-tinh-uy",
+        "gialai.dcs.vn <author>",
+    ),
     // Bodies apart: a commune's committee, the newspaper of a former province, a writer.
     (GIA_LAI, At::Author, "UBND xã Ia Grai", "ubnd-xa-ia-grai", "gialai.gov.vn author field"),
     (GIA_LAI, At::Author, "Hồng Thi", "ubnd-tinh", "gialai.gov.vn author field (a writer)"),
@@ -256,6 +290,12 @@ const CASES: &[Case] = &[
     (VINH_LONG, At::Author, "Báo Trà Vinh", "bao-tra-vinh", "vinhlong.gov.vn reposts, the former newspaper"),
     (VINH_LONG, At::Author, "UBND phường Phước Hậu", "ubnd-phuong-phuoc-hau", "vinhlong.gov.vn author field"),
     (VINH_LONG, At::Title, "Nông dân Long Hồ thu hoạch lúa Thu Đông", "ubnd-vinh-long", "vinhlong.gov.vn titles"),
+    // --- Quảng Ngãi, November 2025, no [province] ---
+    (QUANG_NGAI, At::Content, "Thanh Nhị (Tỉnh Đoàn Quảng Ngãi)", "tinh-doan", "baoquangngai.vn closing line"),
+    (QUANG_NGAI, At::Author, "Sở NN&MT Quảng Ngãi", "so-nong-nghiep-va-moi-truong", "quangngai.gov.vn author field"),
+    (QUANG_NGAI, At::Author, "Hội ND Quảng Ngãi", "hoi-nong-dan-tinh", "quangngai.gov.vn author field"),
+    (QUANG_NGAI, At::Title, "Chủ tịch UBND tỉnh Quảng Ngãi kiểm tra đê biển", "ubnd-tinh", "quangngai.gov.vn titles"),
+    (QUANG_NGAI, At::Author, "Báo Quảng Ngãi", "bao-quang-ngai", "quangngai.gov.vn author field (reposts)"),
 ];
 
 /// The date of a config's items.
@@ -264,6 +304,8 @@ fn date_of(config: &str) -> DateTime<Utc> {
         "2022-08-05T03:00:00Z"
     } else if config == GIA_LAI {
         "2025-09-10T03:00:00Z"
+    } else if config == QUANG_NGAI {
+        "2025-11-03T03:00:00Z"
     } else {
         "2025-10-15T03:00:00Z"
     };
@@ -299,7 +341,7 @@ fn credit(config: &Config, text: &str, at: At, date: DateTime<Utc>) -> loa::mode
 
 #[test]
 fn bylines_and_titles_credit_the_declared_or_builtin_agency() {
-    let configs: Vec<(&str, Config)> = [BEN_TRE, GIA_LAI, VINH_LONG]
+    let configs: Vec<(&str, Config)> = [BEN_TRE, GIA_LAI, VINH_LONG, QUANG_NGAI]
         .into_iter()
         .map(|text| (text, Config::parse(text, "test.toml").unwrap()))
         .collect();
