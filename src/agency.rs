@@ -486,15 +486,21 @@ impl Registry {
 
     /// The agency whose name or abbreviation opens a title, longest match first; an
     /// official's title (`Phó Chủ tịch UBND tỉnh…`) opens with their body's.
+    /// A label before the title (`[Video]`, `Gia Lai:`) is looked past.
     pub fn title_prefix(&self, title: &str, date: DateTime<Utc>) -> Option<TitleMatch<'_>> {
+        self.title_prefix_after(title, 0, date)
+            .or_else(|| label_end(title).and_then(|from| self.title_prefix_after(title, from, date)))
+    }
+
+    fn title_prefix_after(&self, title: &str, from: usize, date: DateTime<Utc>) -> Option<TitleMatch<'_>> {
         // Words each fold to a letter at least: no more of them can match.
-        let ws: Vec<Word> = words(title).take(self.longest + OFFICIAL_WORDS + 8).collect();
+        let ws: Vec<Word> = words(&title[from..]).take(self.longest + OFFICIAL_WORDS + 8).collect();
         let official = official_title(&ws);
         let (start, key, end, reread) = official
             .and_then(|s| self.prefix_at(&ws, s).map(|(k, e, r)| (s, k, e, r)))
             .or_else(|| self.prefix_at(&ws, 0).map(|(k, e, r)| (0, k, e, r)))?;
         let agency = self.successor_on(&self.agencies[key.agency as usize], date);
-        let matched = title[ws[0].start..ws[end - 1].end].to_string();
+        let matched = title[..from + ws[end - 1].end].trim_start().to_string();
         let how = self.how(key, reread, start > 0);
         Some(TitleMatch { agency, matched, how })
     }
@@ -548,14 +554,26 @@ impl Registry {
             _ => rest,
         };
         let found = (rest.len() != refs.len()).then(|| self.lookup(rest)).flatten();
-        found.or_else(|| self.lookup(bare)).or_else(|| self.with_level(bare)).map(|k| (k, true))
+        // The provincial level left implicit, as a body's own site writes it: `Hội
+        // Nông dân` (tỉnh), `Ban TG&DV` (Tỉnh ủy).
+        found
+            .or_else(|| self.lookup(bare))
+            .or_else(|| self.with_level(bare))
+            .or_else(|| self.followed_by(bare, &[("tinh", "tỉnh"), ("uy", "ủy")]))
+            .map(|k| (k, true))
     }
 
     /// `words` followed by `tỉnh`.
     fn with_level(&self, words: &[&Word]) -> Option<Key> {
-        let level = Word { fold: "tinh".into(), text: "tỉnh", start: 0, end: 0 };
+        self.followed_by(words, &[("tinh", "tỉnh")])
+    }
+
+    /// The key of `words` followed by words not written: (folded, as written).
+    fn followed_by(&self, words: &[&Word], more: &[(&str, &'static str)]) -> Option<Key> {
+        let more: Vec<Word> =
+            more.iter().map(|(f, t)| Word { fold: f.to_string(), text: t, start: 0, end: 0 }).collect();
         let mut v = words.to_vec();
-        v.push(&level);
+        v.extend(&more);
         self.lookup(&v)
     }
 
@@ -709,6 +727,24 @@ fn put(keys: &mut HashMap<String, Key>, key: String, new: Key) {
     }
 }
 
+/// Where a title's label ends: `[Video]`, `(Ảnh)`, or up to three words and a colon
+/// (`Gia Lai:`, `Infographic:`) within its first characters.
+fn label_end(title: &str) -> Option<usize> {
+    let t = title.trim_start();
+    let lead = title.len() - t.len();
+    let close = match t.chars().next()? {
+        '[' => Some(']'),
+        '(' => Some(')'),
+        _ => None,
+    };
+    if let Some(close) = close {
+        let (i, _) = t.char_indices().take(40).find(|(_, c)| *c == close)?;
+        return Some(lead + i + 1);
+    }
+    let (i, _) = t.char_indices().take(30).find(|(_, c)| *c == ':')?;
+    (t[..i].split_whitespace().count() <= 3).then_some(lead + i + 1)
+}
+
 /// Whether a name is a proper name whose place is part of it: the newspaper `Báo
 /// Gia Lai`, the broadcaster `Đài PT-TH Gia Lai`, the portal `Cổng TTĐT tỉnh Gia Lai`,
 /// a `Tạp chí`: the province's name there is never read past.
@@ -722,12 +758,13 @@ fn proper_name(ws: &[Word]) -> bool {
 const OFFICIAL_WORDS: usize = 5;
 
 /// Where the body starts after an official's title that opens a title:
-/// `(Phó )?(Bí thư|Chủ tịch|Giám đốc|Trưởng|Chánh)( Thường trực)?`. `Trưởng ban`,
+/// `(Đồng chí )?(Phó )?(Bí thư|Chủ tịch|Giám đốc|Trưởng|Chánh)( Thường trực)?`. `Trưởng ban`,
 /// `Chánh văn phòng` and `Chánh thanh tra` head the `Ban …`, `Văn phòng …` and
 /// `Thanh tra …` that follow. Words compare with their tones: `Trường` is a school.
 fn official_title(ws: &[Word]) -> Option<usize> {
     let is = |i: usize, w: &str| ws.get(i).is_some_and(|x| x.text.to_lowercase() == w);
-    let mut i = usize::from(is(0, "phó"));
+    let mut i = if is(0, "đồng") && is(1, "chí") { 2 } else { 0 };
+    i += usize::from(is(i, "phó"));
     i += if (is(i, "bí") && is(i + 1, "thư"))
         || (is(i, "chủ") && is(i + 1, "tịch"))
         || (is(i, "giám") && is(i + 1, "đốc"))
@@ -984,6 +1021,9 @@ mod tests {
         assert_eq!(f("HĐND"), Some("hdnd-tinh"));
         assert_eq!(f("hđnd"), None);
         assert_eq!(f("Tu"), None);
+        // A body's own site leaves the Party Committee implicit.
+        assert_eq!(f("Ban TG&DV"), Some("ban-tuyen-giao-va-dan-van-tinh-uy"));
+        assert_eq!(f("BDV"), Some("ban-dan-van-tinh-uy"));
         let r = reg.resolve("Ban TG&DV Tỉnh ủy", day()).unwrap();
         assert_eq!(r.how.as_deref(), Some("abbreviation of \"Ban Tuyên giáo và Dân vận Tỉnh ủy\""));
     }
@@ -1068,6 +1108,11 @@ mod tests {
         assert_eq!(p("Giám đốc Sở GD&ĐT dự lễ").unwrap().0, "so-giao-duc-va-dao-tao");
         assert_eq!(p("Chánh Thanh tra tỉnh công bố").unwrap().0, "thanh-tra-tinh");
         assert_eq!(p("Trưởng thôn Phú Lễ"), None);
+        assert_eq!(p("Đồng chí Bí thư Tỉnh ủy thăm hỏi gia đình chính sách").unwrap().0, "tinh-uy");
+        let (slug, matched, _) = p("[Video] Chủ tịch UBND tỉnh đối thoại với doanh nghiệp").unwrap();
+        assert_eq!((slug.as_str(), matched.as_str()), ("ubnd-tinh", "[Video] Chủ tịch UBND tỉnh"));
+        assert_eq!(p("Infographic: Sở Y tế khuyến cáo phòng sốt xuất huyết").unwrap().0, "so-y-te");
+        assert_eq!(p("Người dân ở xã Phú Lễ nói: Sở Y tế đã đến"), None);
     }
 
     #[test]

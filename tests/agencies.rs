@@ -252,6 +252,14 @@ const CASES: &[Case] = &[
     (GIA_LAI, At::Author, "UBMTTQ Việt Nam tỉnh Gia Lai", "uy-ban-mttq-viet-nam-tinh", "gialai.gov.vn author field"),
     (GIA_LAI, At::Author, "Sở KH&CN", "so-khoa-hoc-va-cong-nghe", "gialai.gov.vn author field"),
     (GIA_LAI, At::Content, "Nhật Hạ (Sở Tư pháp Gia Lai)", "so-tu-phap", "stp.gialai.gov.vn closing line"),
+    (
+        GIA_LAI,
+        At::Content,
+        "Minh Nguyệt (Ban TG&DV)",
+        "ban-tuyen-giao-va-dan-van-tinh-uy",
+        "tgdv.gialai.dcs.vn closing",
+    ),
+    (GIA_LAI, At::Title, "[Video] Bí thư Tỉnh ủy đối thoại với thanh niên", "tinh-uy", "baogialai.com.vn labels"),
     (GIA_LAI, At::Author, "Theo Báo Gia Lai", "bao-gia-lai", "gialai.gov.vn author field (reposts)"),
     (
         GIA_LAI,
