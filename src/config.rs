@@ -740,6 +740,24 @@ mod tests {
     }
 
     #[test]
+    fn province_and_agency_mistakes_are_reported_with_their_line() {
+        let text = "[province]\nformer = \"Bình Định\"\n\n[[agency]]\nslug = \"ubnd-tinh\"\nname = \"UBND tỉnh\"\nreplace = \"yes\"\n";
+        let Err(ConfigError::Invalid(d)) = Config::parse(text, "bad.toml") else { panic!("config should be refused") };
+        let lines: Vec<(usize, &str)> = d.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(d.len(), 3, "{lines:?}");
+        assert!(d.iter().any(|d| d.line == 1 && d.message.contains("[province]") && d.message.contains("name")));
+        assert!(d.iter().any(|d| d.line == 2 && d.message.contains("must be a list of strings")));
+        assert!(d.iter().any(|d| d.line == 7 && d.message.contains("\"replace\" must be true or false")));
+        let c = Config::parse(
+            "[province]\nname = \"Gia Lai\"\nformer = [\"Bình Định\"]\n[[agency]]\nslug = \"ubnd-tinh\"\nname = \"UBND tỉnh Gia Lai\"\n[[source]]\nid = \"s\"\nurl = \"https://gialai.gov.vn/rss\"\nagency = \"ubnd-tinh\"\n",
+            "loa.toml",
+        )
+        .unwrap();
+        assert_eq!(c.agencies.province(), (vec!["Gia Lai", "Bình Định"], false));
+        assert_eq!(c.agencies.find("Văn phòng UBND tỉnh Bình Định").unwrap().slug, "ubnd-tinh");
+    }
+
+    #[test]
     fn every_mistake_is_reported_with_its_line() {
         let text = r#"[poll]
 interval = "soon"
