@@ -130,6 +130,9 @@ const ORG_HEADS: &[&str] = &[
     "bo",
 ];
 
+/// Names shaped like a body's that are a site's own editors, credited to the site.
+const EDITORS: &[&str] = &["ban-bien-tap", "bbt", "toa-soan"];
+
 /// The most characters a body's name has: the longest in the registry has about
 /// forty, so anything far longer (a paragraph in an author field) is not a name.
 const MAX_NAME_CHARS: usize = 100;
@@ -143,7 +146,8 @@ pub fn looks_like_organisation(name: &str) -> bool {
     if s.is_empty() {
         return false;
     }
-    ORG_HEADS.iter().any(|h| s == *h || (s.starts_with(h) && s.as_bytes().get(h.len()) == Some(&b'-')))
+    let starts = |h: &str| s == h || (s.starts_with(h) && s.as_bytes().get(h.len()) == Some(&b'-'));
+    ORG_HEADS.iter().any(|h| starts(h)) && !EDITORS.iter().any(|h| starts(h))
 }
 
 /// `"successor": "a"` and `"successor": ["a", "b"]` both occur in the registry.
@@ -992,6 +996,7 @@ mod tests {
         assert_eq!(slug_of("Nguyễn Hiếu"), None);
         assert_eq!(slug_of("Ảnh: Nguyễn Diễm"), None);
         assert_eq!(slug_of("Cổng TTĐT tỉnh"), None);
+        assert_eq!(slug_of("Ban Biên tập Cổng TTĐT tỉnh"), None);
         assert_eq!(slug_of("TU").unwrap(), "tinh-uy");
         for person in ["Tú", "Tư", "tu", "TƯ", "TÚ"] {
             assert_eq!(slug_of(person), None, "{person} is a name, not the abbreviation TU");

@@ -271,6 +271,8 @@ const CASES: &[Case] = &[
     // Bodies apart: a commune's committee, the newspaper of a former province, a writer.
     (GIA_LAI, At::Author, "UBND xã Ia Grai", "ubnd-xa-ia-grai", "gialai.gov.vn author field"),
     (GIA_LAI, At::Author, "Hồng Thi", "ubnd-tinh", "gialai.gov.vn author field (a writer)"),
+    (GIA_LAI, At::Content, "(Theo Báo Nhân Dân)", "ubnd-tinh", "gialai.gov.vn reposts of national papers"),
+    (GIA_LAI, At::Author, "Ban Biên tập", "ubnd-tinh", "gialai.gov.vn author field (the portal's editors)"),
     // --- Vĩnh Long, October 2025, slugs of the operator's own ---
     (VINH_LONG, At::Author, "UBND tỉnh Vĩnh Long", "ubnd-vinh-long", "vinhlong.gov.vn author field"),
     (VINH_LONG, At::Author, "Văn phòng UBND tỉnh", "ubnd-vinh-long", "vinhlong.gov.vn author field"),

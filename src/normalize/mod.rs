@@ -153,8 +153,10 @@ fn attribute(
 ) -> (String, String, Evidence) {
     let reg = cx.registry;
     let credit = |r: crate::agency::Resolved, rule: Evidence| (r.slug, r.name, Evidence::read(rule, r.how));
-    // A credit read as written, else as `Theo …`, `Nguồn: …` or `Tên - Cơ quan`.
-    let body_of = |org: &str| reg.resolve(org, date).or_else(|| reg.resolve(byline::credited(org)?, date));
+    // A credit read as written, else as `Theo …`, `Nguồn: …` or `Tên - Cơ quan` naming
+    // a known body (`Theo Báo Nhân Dân` is a repost, not a body of the province).
+    let body_of =
+        |org: &str| reg.resolve(org, date).or_else(|| reg.resolve(byline::credited(org)?, date).filter(|r| r.known));
     let found = authors
         .iter()
         .find_map(|a| {
