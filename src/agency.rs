@@ -249,8 +249,8 @@ struct Key {
     derived: bool,
     /// Only initials: the name must be written in capitals (`TU`, never `Tú` or `tu`).
     pure: bool,
-    /// A name read without the province's name it ends with (`Báo tỉnh`, `Đài PT-TH`
-    /// for `Báo Gia Lai`, `Đài PT-TH Gia Lai`).
+    /// A name read without the province's name it ends with (`Sở Y tế tỉnh` for `Sở Y
+    /// tế Gia Lai`).
     stripped: bool,
     /// The key's bytes that are initials: the words that wrote them carry no tone
     /// mark (`tư vấn` is no `TV`).
@@ -419,7 +419,7 @@ impl Registry {
     }
 
     /// Every name, alias and derived abbreviation, as keys; a name ending with the
-    /// province's also without it (`Báo Gia Lai` as `Báo tỉnh`).
+    /// province's also without it (`Sở Y tế Gia Lai` as `Sở Y tế`).
     fn index(&mut self) {
         let mut keys = HashMap::new();
         for (i, a) in self.agencies.iter().enumerate() {
@@ -439,9 +439,9 @@ impl Registry {
         self.keys = keys;
     }
 
-    /// A name, and if it ends with the province's name after two words or more, the
-    /// rest with and without the level `tỉnh` (`Đài PT-TH Gia Lai`: `Đài PT-TH`,
-    /// `Đài PT-TH tỉnh`; `Báo Gia Lai`: `Báo tỉnh` only, a bare head being no name).
+    /// A name, and if it ends with the province's name (not a proper name's place), the
+    /// rest with and without the level `tỉnh` (`Sở Y tế Gia Lai`: `Sở Y tế`, `Sở Y tế
+    /// tỉnh`; `UBND Gia Lai`: `UBND tỉnh` only, a bare head being no name).
     fn without_province(&self, name: &str) -> Vec<(String, bool)> {
         let mut out = vec![(name.to_string(), false)];
         let ws: Vec<Word> = words(name).collect();
