@@ -683,12 +683,20 @@ impl Registry {
     /// The known agency nearest to a name it does not know (most words in common
     /// with one of its names), for an operator who may add the name as an alias.
     pub fn nearest(&self, name: &str) -> Option<&Agency> {
-        let mine: HashSet<String> = words(name).take(MAX_NAME_CHARS).map(|w| w.fold).collect();
+        // The level and the province's name are in most names: they tell nothing.
+        let telling = |text: &str| -> HashSet<String> {
+            words(text)
+                .take(MAX_NAME_CHARS)
+                .map(|w| w.fold)
+                .filter(|f| f != "tinh" && f != "va" && !self.province.iter().any(|(_, p)| p.contains(f)))
+                .collect()
+        };
+        let mine = telling(name);
         let score = |a: &Agency| {
             std::iter::once(&a.name)
                 .chain(&a.aliases)
                 .map(|n| {
-                    let theirs: HashSet<String> = words(n).map(|w| w.fold).collect();
+                    let theirs = telling(n);
                     let common = mine.intersection(&theirs).count();
                     (common * 1000) / (mine.len() + theirs.len() - common).max(1)
                 })
@@ -1187,5 +1195,6 @@ mod tests {
         let reg = Registry::builtin();
         assert_eq!(reg.nearest("Ban Quản lý dự án tỉnh").unwrap().slug, "ban-quan-ly-cac-khu-cong-nghiep-tinh");
         assert_eq!(reg.nearest("Huyện ủy Giồng Trôm").unwrap().slug, "tinh-uy");
+        assert_eq!(reg.nearest("Kho bạc Nhà nước tỉnh"), None, "the level alone is nothing in common");
     }
 }
