@@ -512,6 +512,9 @@ impl Registry {
     /// The longest run of words from `start` that is a key: (key, end, read past the
     /// province's name).
     fn prefix_at(&self, ws: &[Word], start: usize) -> Option<(Key, usize, bool)> {
+        // A title in capitals throughout says nothing by its capitals: `TU BỔ DI TÍCH`
+        // opens with no abbreviation.
+        let shouting = ws.iter().all(Word::capitals);
         let mut best = None;
         let mut refs: Vec<&Word> = Vec::new();
         let mut compact = String::new();
@@ -524,7 +527,7 @@ impl Registry {
                 break;
             }
             refs.push(&ws[e]);
-            if let Some(k) = self.lookup(&refs) {
+            if let Some(k) = self.lookup(&refs).filter(|k| !(shouting && k.pure)) {
                 best = Some((k, e + 1, false));
             } else if let Some(after) = self.province_after(ws, e + 1).filter(|_| !proper_name(&ws[start..])) {
                 // `Hội Nông dân Gia Lai …`: the provincial body.
@@ -612,7 +615,7 @@ impl Registry {
             .iter()
             .zip(&initials)
             .all(|(w, &i)| w.end == w.start || !(i || pure) || w.plain() && (!pure || w.capitals()));
-        written_so.then_some(k)
+        written_so.then_some(Key { pure, ..k })
     }
 
     /// Where the province's name starts, if `ws[..end]` ends with it after something
@@ -1104,6 +1107,9 @@ mod tests {
         assert_eq!(p("Sở NN&PTNT triển khai kế hoạch").unwrap().0, "so-nong-nghiep-va-phat-trien-nong-thon");
         assert_eq!(p("Thường trực HĐND tỉnh giám sát").unwrap().0, "hdnd-tinh");
         assert_eq!(p("Tu bổ di tích đình Phú Lễ"), None);
+        assert_eq!(p("TU BỔ DI TÍCH ĐÌNH PHÚ LỄ"), None);
+        assert_eq!(p("UBND TỈNH HỌP PHIÊN THƯỜNG KỲ").unwrap().0, "ubnd-tinh");
+        assert_eq!(p("TU triển khai nghị quyết").unwrap().0, "tinh-uy");
         assert_eq!(p("Ban Dân vận Huyện ủy Giồng Trôm sơ kết"), None);
         assert_eq!(p("Nông dân Chợ Lách tất bật"), None);
         assert_eq!(p("UBND xã Phú Lễ ra mắt mô hình"), None);
