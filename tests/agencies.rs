@@ -176,6 +176,7 @@ const CASES: &[Case] = &[
     (BEN_TRE, At::Content, "Minh Triết (Hội Nông dân Bến Tre)", "hoi-nong-dan-tinh", "baodongkhoi.vn trailing text"),
     (BEN_TRE, At::Content, "Thu Trang (Hội LHPN tỉnh)", "hoi-lien-hiep-phu-nu-tinh", "baodongkhoi.vn last <p>"),
     (BEN_TRE, At::Author, "LĐLĐ tỉnh", "lien-doan-lao-dong-tinh", "bentre.gov.vn author field"),
+    (BEN_TRE, At::Author, "Văn phòng TU", "van-phong-tinh-uy", "bentre.dcs.vn dc:creator"),
     (BEN_TRE, At::Author, "Đoàn ĐBQH tỉnh Bến Tre", "doan-dbqh-tinh", "bentre.gov.vn author field"),
     (BEN_TRE, At::Title, "Chánh Văn phòng UBND tỉnh chủ trì họp báo", "ubnd-tinh", "bentre.gov.vn titles"),
     (BEN_TRE, At::Author, "Sở Tư pháp tỉnh Bến Tre", "so-tu-phap", "stp.bentre.gov.vn author field"),
@@ -251,6 +252,7 @@ const CASES: &[Case] = &[
     (GIA_LAI, At::Author, "Sở NN&MT", "so-nong-nghiep-va-moi-truong", "gialai.gov.vn author field"),
     (GIA_LAI, At::Author, "UBMTTQ Việt Nam tỉnh Gia Lai", "uy-ban-mttq-viet-nam-tinh", "gialai.gov.vn author field"),
     (GIA_LAI, At::Author, "Sở KH&CN", "so-khoa-hoc-va-cong-nghe", "gialai.gov.vn author field"),
+    (GIA_LAI, At::Author, "Sở VH-TT&DL tỉnh Gia Lai", "so-van-hoa-the-thao-va-du-lich", "gialai.gov.vn author"),
     (GIA_LAI, At::Content, "Nhật Hạ (Sở Tư pháp Gia Lai)", "so-tu-phap", "stp.gialai.gov.vn closing line"),
     (
         GIA_LAI,
@@ -290,6 +292,7 @@ const CASES: &[Case] = &[
     (VINH_LONG, At::Author, "UBMTTQ tỉnh", "mttq-vinh-long", "vinhlong.gov.vn author field"),
     (VINH_LONG, At::Content, "Kim Ngân (MTTQ tỉnh Bến Tre)", "mttq-vinh-long", "dongkhoi.baovinhlong.vn, former"),
     (VINH_LONG, At::Author, "Báo Vĩnh Long", "bao-vinh-long", "vinhlong.gov.vn author field"),
+    (VINH_LONG, At::Author, "Sở LĐ-TB&XH", "so-noi-vu", "vinhlong.gov.vn, the department merged into Nội vụ (3/2025)"),
     (
         VINH_LONG,
         At::Author,
