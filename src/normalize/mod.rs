@@ -142,8 +142,10 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
 }
 
 /// Credits an item, first rule that applies: an author `Tên (Cơ quan)`; an author
-/// that is a body; a byline closing the content; a title that opens with a body's
-/// name; the source's own agency.
+/// that is a body; a byline closing the content, or a closing `Nguồn: …` naming a
+/// known body; a title that opens with a body's name or an official's title; the
+/// source's own agency. A credit `Theo …`, `Nguồn: …` or `Tên - Cơ quan` counts when
+/// it names a known body.
 fn attribute(
     authors: &[String],
     body: &str,
