@@ -232,8 +232,16 @@ impl Cx<'_> {
         let publish = self.publish(publish);
 
         let province = self.table(root, "province").map(|t| self.province(t)).unwrap_or_default();
-        let declared: Vec<Declared> =
-            self.array_of_tables(root, "agency").into_iter().filter_map(|t| self.agency(t)).collect();
+        let mut declared: Vec<Declared> = Vec::new();
+        for t in self.array_of_tables(root, "agency") {
+            let Some(d) = self.agency(t) else { continue };
+            if declared.iter().any(|e| e.agency.slug == d.agency.slug) {
+                let what = format!("agency \"{}\" is declared twice: put its names in one [[agency]]", d.agency.slug);
+                self.error(table_span(t), what);
+                continue;
+            }
+            declared.push(d);
+        }
         let agencies = Registry::new(declared, &province);
         let mut sources = Vec::new();
         let mut seen = HashSet::new();
@@ -741,10 +749,11 @@ mod tests {
 
     #[test]
     fn province_and_agency_mistakes_are_reported_with_their_line() {
-        let text = "[province]\nformer = \"Bình Định\"\n\n[[agency]]\nslug = \"ubnd-tinh\"\nname = \"UBND tỉnh\"\nreplace = \"yes\"\n";
+        let text = "[province]\nformer = \"Bình Định\"\n\n[[agency]]\nslug = \"ubnd-tinh\"\nname = \"UBND tỉnh\"\nreplace = \"yes\"\n\n[[agency]]\nname = \"UBND tỉnh\"\n";
         let Err(ConfigError::Invalid(d)) = Config::parse(text, "bad.toml") else { panic!("config should be refused") };
         let lines: Vec<(usize, &str)> = d.iter().map(|d| (d.line, d.message.as_str())).collect();
-        assert_eq!(d.len(), 3, "{lines:?}");
+        assert_eq!(d.len(), 4, "{lines:?}");
+        assert!(d.iter().any(|d| d.line == 9 && d.message.contains("declared twice")));
         assert!(d.iter().any(|d| d.line == 1 && d.message.contains("[province]") && d.message.contains("name")));
         assert!(d.iter().any(|d| d.line == 2 && d.message.contains("must be a list of strings")));
         assert!(d.iter().any(|d| d.line == 7 && d.message.contains("\"replace\" must be true or false")));
