@@ -769,19 +769,22 @@ fn proper_name(ws: &[Word]) -> bool {
         || (first(0).as_deref() == Some("tạp") && first(1).as_deref() == Some("chí"))
 }
 
-/// The most words an official's title takes: `Phó Chánh văn phòng`, `Thường trực`.
-const OFFICIAL_WORDS: usize = 5;
+/// The most words an official's title takes: `Đồng chí Phó Tổng Biên tập Thường trực`.
+const OFFICIAL_WORDS: usize = 8;
 
 /// Where the body starts after an official's title that opens a title:
-/// `(Đồng chí )?(Phó )?(Bí thư|Chủ tịch|Giám đốc|Trưởng|Chánh)( Thường trực)?`. `Trưởng ban`,
+/// `(Đồng chí )?(Phó )?(Bí thư|Chủ tịch|Chủ nhiệm|Giám đốc|Tổng Biên tập|Trưởng|Chánh)
+/// ( Thường trực)?`. `Trưởng ban`,
 /// `Chánh văn phòng` and `Chánh thanh tra` head the `Ban …`, `Văn phòng …` and
 /// `Thanh tra …` that follow. Words compare with their tones: `Trường` is a school.
 fn official_title(ws: &[Word]) -> Option<usize> {
     let is = |i: usize, w: &str| ws.get(i).is_some_and(|x| x.text.to_lowercase() == w);
     let mut i = if is(0, "đồng") && is(1, "chí") { 2 } else { 0 };
     i += usize::from(is(i, "phó"));
-    i += if (is(i, "bí") && is(i + 1, "thư"))
-        || (is(i, "chủ") && is(i + 1, "tịch"))
+    i += if is(i, "tổng") && is(i + 1, "biên") && is(i + 2, "tập") {
+        3
+    } else if (is(i, "bí") && is(i + 1, "thư"))
+        || (is(i, "chủ") && (is(i + 1, "tịch") || is(i + 1, "nhiệm")))
         || (is(i, "giám") && is(i + 1, "đốc"))
     {
         2
@@ -1127,6 +1130,7 @@ mod tests {
         assert_eq!(p("Giám đốc Sở GD&ĐT dự lễ").unwrap().0, "so-giao-duc-va-dao-tao");
         assert_eq!(p("Chánh Thanh tra tỉnh công bố").unwrap().0, "thanh-tra-tinh");
         assert_eq!(p("Trưởng thôn Phú Lễ"), None);
+        assert_eq!(p("Chủ nhiệm UBKT Tỉnh ủy làm việc tại Đảng ủy xã").unwrap().0, "uy-ban-kiem-tra-tinh-uy");
         assert_eq!(p("Đồng chí Bí thư Tỉnh ủy thăm hỏi gia đình chính sách").unwrap().0, "tinh-uy");
         let (slug, matched, _) = p("[Video] Chủ tịch UBND tỉnh đối thoại với doanh nghiệp").unwrap();
         assert_eq!((slug.as_str(), matched.as_str()), ("ubnd-tinh", "[Video] Chủ tịch UBND tỉnh"));
