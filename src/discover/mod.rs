@@ -412,7 +412,7 @@ fn guess_agency(names: &[(String, String)], registry: &Registry) -> Option<(Stri
         for seg in segments.iter().rev().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             let found = match registry.find(seg) {
                 Some(a) => Some((a, a.name.clone())),
-                None => registry.title_prefix(seg, as_named),
+                None => registry.title_prefix(seg, as_named).map(|m| (m.agency, m.matched)),
             };
             if let Some((a, matched)) = found {
                 let mut evidence = format!("{what} \"{text}\" names \"{matched}\"");
