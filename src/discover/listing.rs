@@ -289,14 +289,15 @@ fn drop_containers(groups: &mut Vec<Group<'_>>) {
 }
 
 /// Repetition, title length, dates and summaries, less the siblings that are no
-/// entries.
+/// entries. A page's own listing shows summaries where side boxes of other news
+/// show titles and dates alone, so a summary weighs as much as a date.
 fn score(g: &Group<'_>) -> f64 {
     let n = g.entries.len() as f64;
     let words = g.entries.iter().map(|e| e.title.split_whitespace().count()).sum::<usize>() as f64 / n;
     let dated = g.entries.iter().filter(|e| e.date.is_some()).count() as f64 / n;
     let summarised = g.entries.iter().filter(|e| e.summary.is_some()).count() as f64 / n;
     let entries_share = n / g.members as f64;
-    n * (0.3 + 0.7 * (words / 10.0).min(1.0)) * (1.0 + dated) * (1.0 + 0.5 * summarised) * entries_share.sqrt()
+    n * (0.3 + 0.7 * (words / 10.0).min(1.0)) * (1.0 + dated) * (1.0 + summarised) * entries_share.sqrt()
 }
 
 /// The selectors that read the winning block, tried on the page with the
@@ -596,6 +597,29 @@ mod tests {
         assert_eq!(found.links[0].path(), "/tin/0.html");
         assert_eq!(found.dated, 5);
         assert_eq!(found.selectors.item, "ul.list-news > li, div.news-first");
+    }
+
+    #[test]
+    fn a_side_box_of_titles_and_dates_does_not_rival_the_listing() {
+        let t = titles(10);
+        let main: String = (0..8)
+            .map(|i| {
+                format!(
+                    "<div class=\"item\"><h3><a href=\"/tin/{i}.html\">{}</a></h3><span>0{}/08/2022</span>\
+                     <p>Tóm tắt tin số {i} với đủ chữ để làm một đoạn tóm tắt dài dòng.</p></div>",
+                    t[i],
+                    i + 1
+                )
+            })
+            .collect();
+        let side: String = (0..8)
+            .map(|i| format!("<li><a href=\"/khac/{i}.html\">{} (bên)</a> <span>0{}/07/2022</span></li>", t[i], i + 1))
+            .collect();
+        let html =
+            format!("<div class=\"main\">{main}</div><div class=\"col-right\"><h3>Hoạt động</h3><ul>{side}</ul></div>");
+        let found = find(&Html::parse_document(&html), &page(), tz()).unwrap();
+        assert_eq!(found.selectors.item, "div.item");
+        assert_eq!(found.links.len(), 8);
     }
 
     #[test]
