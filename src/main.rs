@@ -353,10 +353,11 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             }
             if let Some(path) = append {
-                let blocks: Vec<&str> = found.iter().filter(|d| d.ok).filter_map(|d| d.block.as_deref()).collect();
+                let blocks: Vec<&str> =
+                    found.iter().filter(|d| d.ok && !d.duplicate).filter_map(|d| d.block.as_deref()).collect();
                 if blocks.is_empty() {
                     return Err(Failure::Runtime(anyhow::anyhow!(
-                        "no source found: {} left unchanged",
+                        "no new source found: {} left unchanged",
                         path.display()
                     )));
                 }

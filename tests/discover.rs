@@ -441,20 +441,20 @@ async fn json_and_append_only_once_the_config_is_valid() {
     assert!(after.starts_with(&before));
     let checked = Config::parse(&after, "loa.toml").unwrap();
     assert_eq!(checked.sources.len(), 1);
-    // Again: the id is taken, so the second block gets its own.
-    let (code, _, err) = loa(args(&["/web/guest/tin-tuc"])).await;
-    assert_eq!(code, 0, "{err}");
-    let twice = Config::parse(&std::fs::read_to_string(&config).unwrap(), "loa.toml").unwrap();
-    assert_eq!(twice.sources.len(), 2);
-    assert_ne!(twice.sources[0].id, twice.sources[1].id);
+    // Again: the address is a source already, and is not added twice.
+    let (code, out, err) = loa(args(&["/web/guest/tin-tuc"])).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("already in the config as source \"127-0-0-1\""), "{out}");
+    assert!(err.contains("no new source found"), "{err}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), after);
 
     // A block loa check refuses (no agency named on the page) leaves the config as it was.
     let unnamed = fixture("discover/liferay-asset-publisher-listing.html")
         .replace("Sở Tư pháp tỉnh Bến Tre", "Cổng thành phần")
         .replace("Đi đến Sở Tư pháp", "Đi đến trang chủ");
-    portal.page("/web/guest/tin-tuc", 200, HTML, &unnamed);
+    portal.page("/web/guest/thong-bao", 200, HTML, &unnamed);
     let kept = std::fs::read_to_string(&config).unwrap();
-    let (code, out, err) = loa(args(&["/web/guest/tin-tuc"])).await;
+    let (code, out, err) = loa(args(&["/web/guest/thong-bao"])).await;
     assert_eq!(code, 2, "{out}\n{err}");
     assert!(err.contains("unknown agency \"\"") || err.contains("agency"), "{err}");
     assert!(err.contains("left unchanged"), "{err}");

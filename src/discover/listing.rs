@@ -379,7 +379,13 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
     );
     let dated_entries = all.iter().filter(|e| e.date.is_some()).count();
     if date.is_none() {
-        notes.push(if dated_entries == 0 {
+        let own_text: String = first.el.children().filter_map(|n| n.value().as_text()).map(|t| t.trim()).collect();
+        notes.push(if dated_entries == 0 && reads_as_date(&own_text, tz) {
+            format!(
+                "the entries write their date (\"{own_text}\") in their own text, outside any element a selector \
+                 can name: items are dated by their article, else when first seen"
+            )
+        } else if dated_entries == 0 {
             "the entries show no date: items are dated by their article, else when first seen".to_string()
         } else {
             format!("{dated_entries} entries show a date, but no one selector reads it in each")
@@ -620,6 +626,18 @@ mod tests {
         let found = find(&Html::parse_document(&html), &page(), tz()).unwrap();
         assert_eq!(found.selectors.item, "div.item");
         assert_eq!(found.links.len(), 8);
+    }
+
+    #[test]
+    fn a_date_in_the_entry_s_own_text_is_said_to_be_unreadable() {
+        let lis: String = titles(4)
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("<li><a href=\"/tin/{i}.html\">{t}</a> (0{}/08/2022)</li>", i + 1))
+            .collect();
+        let found = find(&Html::parse_document(&format!("<ul class=\"news\">{lis}</ul>")), &page(), tz()).unwrap();
+        assert_eq!(found.selectors.date, None);
+        assert!(found.notes[0].contains("(01/08/2022)\") in their own text"), "{:?}", found.notes);
     }
 
     #[test]

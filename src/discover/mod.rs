@@ -76,6 +76,8 @@ pub struct Discovery {
     pub preview_error: Option<String>,
     /// Requests sent to the portal (the preview's aside).
     pub requests: usize,
+    /// The config already has a source at the address proposed.
+    pub duplicate: bool,
 }
 
 impl Discovery {
@@ -94,6 +96,7 @@ impl Discovery {
             items_read: 0,
             preview_error: None,
             requests: 0,
+            duplicate: false,
         }
     }
 
@@ -131,6 +134,10 @@ pub async fn discover(input: &str, config: &Config, taken: &HashSet<String>) -> 
     };
     let mut d = find(d, &url, config, &mut reader, taken).await;
     d.requests = reader.requests;
+    if let Some(existing) = d.source.as_ref().and_then(|s| config.sources.iter().find(|c| c.url == s.url)) {
+        d.notes.push(format!("already in the config as source \"{}\": --append leaves it out", existing.id));
+        d.duplicate = true;
+    }
     if let Some(source) = d.source.clone() {
         d.block = Some(block(&source, d.agency_evidence.as_deref()));
         let report = crate::inspect::inspect(source.url.as_str(), config, Some(&source)).await;
@@ -389,7 +396,7 @@ fn names(doc: &Html) -> Vec<(String, String)> {
         out.push(("page title".into(), t));
     }
     for css_text in ["header img[alt]", "#header img[alt]", "[class*=logo] img[alt]", "[class*=banner] img[alt]"] {
-        if let Some(alt) = first(css_text, Some("alt")) {
+        if let Some(alt) = first(css_text, Some("alt")).filter(|alt| !out.iter().any(|(_, t)| t == alt)) {
             out.push(("banner".into(), alt));
         }
     }
