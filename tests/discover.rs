@@ -461,3 +461,29 @@ async fn json_and_append_only_once_the_config_is_valid() {
     assert_eq!(std::fs::read_to_string(&config).unwrap(), kept);
     assert!(out.contains("set `agency` to a registry slug"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vnpt_portal_with_a_featured_first_article() {
+    let link = |i: usize| format!("/tin-tuc/{}-{}.html", SLUGS[i], IDS[i]);
+    html_portal_reads_as_printed(
+        "vnpt-portal-featured-first",
+        "/tin-tuc",
+        link,
+        |i| Expected {
+            title: TITLES[i],
+            link: link(i),
+            published: WITH_TIME[i],
+            body: BODIES[i % 2],
+            agency: "ubnd-tinh",
+        },
+        &["Tin xem nhiều", "Tin liên quan", "Chia sẻ Facebook", "Lượt xem", "Thông tin cho doanh nghiệp"],
+    )
+    .await;
+    // The listing's own dates too, the featured article's in its own markup.
+    let portal = Portal::start().await;
+    portal.fixture("/tin-tuc", "discover/vnpt-portal-featured-first-listing.html");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out) = discover(dir.path(), &portal.url("/tin-tuc")).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("5 entries read by item \"ul.list-news > li, div.news-hot\", 5 of them dated"), "{out}");
+}

@@ -492,17 +492,32 @@ fn pick(candidates: &[String], entries: &[Entry<'_>], holds: impl Fn(&Entry<'_>,
 }
 
 /// A selector for an optional field (date, summary): one that reads it in every
-/// entry that has it, found from the first entry that has it.
+/// entry that has it, found from the first entry that has it; else, when one
+/// entry writes it in other markup (a featured first article's `div.date` over
+/// the list's `span.date`), both names as one selector.
 fn field<'a>(
     entries: &[Entry<'a>],
     target: impl Fn(&Entry<'a>) -> Option<ElementRef<'a>>,
     holds: impl Fn(&Entry<'a>, Option<ElementRef<'a>>) -> bool,
 ) -> Option<String> {
     let with: Vec<&Entry<'a>> = entries.iter().filter(|e| target(e).is_some()).collect();
+    let holds_all =
+        |c: &String| css::compile(c).is_some_and(|sel| with.iter().all(|e| holds(e, e.el.select(&sel).next())));
+    let candidates = |e: &Entry<'a>| target(e).map(|t| css::relative_candidates(t, e.el)).unwrap_or_default();
     let first = with.first()?;
-    css::relative_candidates(target(first)?, first.el)
-        .into_iter()
-        .find(|c| css::compile(c).is_some_and(|sel| with.iter().all(|e| holds(e, e.el.select(&sel).next()))))
+    let ours = candidates(first);
+    if let Some(c) = ours.iter().find(|c| holds_all(c)) {
+        return Some(c.clone());
+    }
+    let own = css::compile(ours.first()?)?;
+    let odd = with.iter().find(|e| !holds(e, e.el.select(&own).next()))?;
+    let qualified = |c: &&String| c.contains(['.', '#']) && !c.contains(":nth-of-type");
+    let theirs: Vec<String> = candidates(odd).iter().filter(qualified).take(3).cloned().collect();
+    ours.iter()
+        .filter(qualified)
+        .take(3)
+        .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
+        .find(|c| holds_all(c))
 }
 
 /// Item selectors for the block, most telling first: the entries' shared
@@ -594,7 +609,7 @@ mod tests {
         let html = format!(
             "<div class=\"category\"><h2 class=\"cat-title\"><a href=\"/tin-tuc\">Tin tức sự kiện của sở tư pháp</a></h2>\
              <div class=\"news-first\"><a href=\"/tin/0.html\"><img src=\"/a.jpg\" alt=\"\"></a><h2><a href=\"/tin/0.html\">{}</a></h2>\
-             <span class=\"date\">(05/08/2022)</span><p class=\"sapo\">Sáng nay sở tư pháp tổ chức hội nghị tổng kết công tác năm với nhiều đại biểu.</p></div>\
+             <div class=\"time\">(05/08/2022)</div><p class=\"sapo\">Sáng nay sở tư pháp tổ chức hội nghị tổng kết công tác năm với nhiều đại biểu.</p></div>\
              <ul class=\"list-news\">{rest}</ul></div>",
             t[0]
         );
