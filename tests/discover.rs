@@ -487,3 +487,23 @@ async fn vnpt_portal_with_a_featured_first_article() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("5 entries read by item \"ul.list-news > li, div.news-hot\", 5 of them dated"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_pages_end_in_a_clear_error() {
+    let portal = Portal::start().await;
+    portal.page("/sau", 200, HTML, &format!("<html><body>{}</body></html>", "<div><span>".repeat(3000)));
+    portal.page("/rong", 200, HTML, "");
+    portal.page("/rac", 200, "application/octet-stream", &"\u{1}\u{2}<<&&>>\u{7f}".repeat(10_000));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out) = discover(dir.path(), &portal.url("/sau")).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("nests its elements 6002 deep"), "{out}");
+    for path in ["/rong", "/rac"] {
+        let (code, out) = discover(dir.path(), &portal.url(path)).await;
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("no feed, and no news listing"), "{out}");
+    }
+    let (code, out) = discover(dir.path(), "ftp://127.0.0.1/x").await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("is not an http(s) address"), "{out}");
+}
