@@ -1,0 +1,245 @@
+//! The store as an operator meets it: a check that changes nothing, upkeep that
+//! refuses a store in use, read commands beside a running loa, damage that never
+//! panics or hides, upkeep killed midway, and a full disk.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Behavior, SourceServer};
+use loa::store::{Scope, Store};
+
+fn loa(args: &[&str], config: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loa")).args(args).arg("-c").arg(config).output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// No panic, whatever the exit code says.
+fn assert_no_panic(what: &str, out: &Output) {
+    assert_ne!(out.status.code(), Some(101), "{what} panicked: {}", text(out));
+    assert!(!text(out).contains("panicked"), "{what} panicked: {}", text(out));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.starts_with("HTTP/1.1 200").then(|| buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn spawn_run(config: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(["run", "-c"])
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Stops `loa run` with SIGTERM; its exit status and log.
+fn stop(mut child: Child) -> (std::process::ExitStatus, String) {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            return (status, err);
+        }
+        assert!(Instant::now() < deadline, "loa did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The entry ids a running loa serves in its merged JSON feed.
+fn served_ids(port: u16) -> BTreeSet<String> {
+    let body = http_get(port, "/feed.json?limit=500").expect("the feed is served");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// The ids of every story in the store at `path`.
+fn stored_ids(path: &Path) -> BTreeSet<String> {
+    let store = Store::open(path, 1 << 20).unwrap();
+    store.latest(&Scope::All, 10_000).unwrap().into_iter().map(|s| s.id.0).collect()
+}
+
+/// Every file under `dir` and its bytes.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.insert(p.clone(), std::fs::read(&p).unwrap());
+        }
+    }
+    out
+}
+
+/// A feed that lists one entry twice (same guid, link and date, another category).
+fn repeating_feed() -> Vec<u8> {
+    let item = |cat: &str, n: u32| {
+        format!(
+            "<item><title>Hội nghị chuyên đề số {n} của tỉnh về chuyển đổi số</title>\
+             <link>https://lap.example.vn/{n}.html</link><guid>lap-{n}</guid>\
+             <pubDate>Mon, 02 Nov 2026 08:0{n}:00 +0700</pubDate><category>{cat}</category>\
+             <description>Nội dung của tin số {n}.</description></item>"
+        )
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>Lặp</title>\
+         <link>https://lap.example.vn/</link>{}{}{}</channel></rss>",
+        item("Tin tức", 1),
+        item("Thời sự", 1),
+        item("Tin tức", 2)
+    )
+    .into_bytes()
+}
+
+/// Local sources (one repeating an entry) and a config for them with the store
+/// at `dir/db`, listening on `port`.
+async fn sources(dir: &Path, port: u16) -> (SourceServer, PathBuf) {
+    let server = SourceServer::start().await;
+    server.fixture("tinhuy.rss", "tinhuy-rss.xml");
+    server.fixture("ubnd.atom", "ubnd-atom.xml");
+    server.set("lap.rss", Behavior::File(repeating_feed()));
+    let mut config = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://127.0.0.1:{port}\"\n[store]\npath = {:?}\n\
+         [poll]\ninterval = \"1h\"\nhost_spacing = \"0s\"\nper_host = 4\ntimeout = \"5s\"\n",
+        dir.join("db").display().to_string()
+    );
+    for (id, path, agency) in
+        [("tinhuy", "tinhuy.rss", "tinh-uy"), ("ubnd", "ubnd.atom", "ubnd-tinh"), ("lap", "lap.rss", "tinh-uy")]
+    {
+        config.push_str(&format!("[[source]]\nid = \"{id}\"\nurl = \"{}\"\nagency = \"{agency}\"\n", server.url(path)));
+    }
+    let path = dir.join("loa.toml");
+    std::fs::write(&path, config).unwrap();
+    (server, path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_passes_on_a_healthy_store_and_changes_no_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, config) = sources(dir.path(), free_port()).await;
+    let config2 = config.clone();
+    let (fetched, before, verified, after) = tokio::task::spawn_blocking(move || {
+        let fetched = loa(&["fetch"], &config2);
+        let before = files(&config2.with_file_name("db"));
+        let verified = loa(&["store", "verify"], &config2);
+        let after = files(&config2.with_file_name("db"));
+        (fetched, before, verified, after)
+    })
+    .await
+    .unwrap();
+    assert!(fetched.status.success(), "{}", text(&fetched));
+    assert!(text(&fetched).contains("lap              ok     200  2 new"), "{}", text(&fetched));
+    assert!(verified.status.success(), "{}", text(&verified));
+    assert!(text(&verified).contains(": 0 problems"), "{}", text(&verified));
+    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+    for (file, bytes) in &before {
+        assert!(after[file] == *bytes, "{} changed", file.display());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_loa_answers_read_commands_and_upkeep_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (_server, config) = sources(dir.path(), port).await;
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let child = spawn_run(&config);
+        wait_for("the first polls", Duration::from_secs(30), || {
+            http_get(port, "/status").is_some_and(|b| b.matches("\"last_success\":\"").count() == 3)
+        });
+        let served = served_ids(port);
+        assert!(served.len() > 10, "{served:?}");
+
+        // Upkeep that rewrites the store refuses it, naming the holder and a safe step.
+        let backup = d.join("backup.jsonl");
+        std::fs::write(&backup, "{\"loa_store\":2}\n").unwrap();
+        for args in [&["store", "recover"][..], &["store", "compact"], &["store", "import", backup.to_str().unwrap()]] {
+            let out = loa(args, &config);
+            assert_no_panic(&args.join(" "), &out);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+            let msg = text(&out);
+            assert!(msg.contains(&format!("in use by process {}", child.id())), "{args:?}: {msg}");
+            assert!(msg.contains("stop it first"), "{args:?}: {msg}");
+            assert!(!msg.contains("run `loa store recover`"), "{args:?}: {msg}");
+        }
+        assert!(d.join("db").join("db").exists());
+        assert!(loa::store::siblings(&d.join("db"), "damaged").is_empty(), "nothing was moved aside");
+
+        // Read commands are answered by the running loa.
+        let out = loa(&["sources"], &config);
+        assert!(out.status.success(), "{}", text(&out));
+        let table = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(table.starts_with("SOURCE"), "{table}");
+        for id in ["tinhuy", "ubnd", "lap"] {
+            assert!(table.lines().any(|l| l.starts_with(id) && l.ends_with("ok")), "{id}: {table}");
+        }
+        let out = loa(&["store", "verify"], &config);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains(": 0 problems"), "{}", text(&out));
+        let backup = d.join("live.jsonl");
+        let out = loa(&["store", "export", backup.to_str().unwrap()], &config);
+        assert!(out.status.success(), "{}", text(&out));
+        let site = d.join("site");
+        let out = loa(&["export", "--out", site.to_str().unwrap()], &config);
+        assert!(out.status.success(), "{}", text(&out));
+        let exported = std::fs::read_to_string(site.join("feed.json")).unwrap();
+        assert_eq!(exported.matches("\"id\": \"tag:").count(), served.len().min(50));
+
+        let (status, log) = stop(child);
+        assert!(status.success(), "{log}");
+        // After a restart, every entry is still served.
+        let child = spawn_run(&config);
+        wait_for("the restart", Duration::from_secs(20), || http_get(port, "/healthz").is_some());
+        assert_eq!(served_ids(port), served);
+        stop(child);
+
+        // The live backup restores every story into an empty store.
+        let restored_config = d.join("restored.toml");
+        let text_config = std::fs::read_to_string(&config).unwrap().replace(
+            &format!("{:?}", d.join("db").display().to_string()),
+            &format!("{:?}", d.join("restored").display().to_string()),
+        );
+        std::fs::write(&restored_config, text_config).unwrap();
+        let out = loa(&["store", "import", backup.to_str().unwrap()], &restored_config);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(stored_ids(&d.join("restored")), stored_ids(&d.join("db")));
+        let out = loa(&["store", "verify"], &restored_config);
+        assert!(out.status.success(), "{}", text(&out));
+    })
+    .await
+    .unwrap();
+}
