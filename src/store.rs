@@ -49,6 +49,7 @@ const HEALTH: &[u8] = b"h";
 const LOOKUP: &[u8] = b"k";
 const NOTE: &[u8] = b"n";
 
+const META: &[u8] = b"m";
 const SCHEMA_KEY: &[u8] = b"mschema_version";
 const COUNTS_KEY: &[u8] = b"mcounts";
 
@@ -413,6 +414,18 @@ fn read_counts(db_file: &Path, data: &sled::Tree) -> Result<Counts, StoreError> 
     contained(db_file, || Ok(data.get(COUNTS_KEY)?.map(|v| Counts::from_bytes(&v)).unwrap_or_default()))
 }
 
+/// The file beside sled's in which each flush leaves the counts: what a store
+/// whose log lost its end (sled then opens what is left, silently) held.
+const CLAIM_FILE: &str = "loa-counts";
+
+/// The (stories, items) the store at `path` held at its last flush, as its
+/// claim file says, if it has one.
+pub fn claimed(path: &Path) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(path.join(CLAIM_FILE)).ok()?;
+    let mut words = text.split_whitespace().map(|w| w.parse::<u64>().ok());
+    Some((words.next()??, words.next()??))
+}
+
 impl Store {
     /// Opens (or creates) the store; `cache_capacity` bounds sled's page cache.
     pub fn open(path: &Path, cache_capacity: u64) -> Result<Store, StoreError> {
@@ -713,13 +726,27 @@ impl Store {
     pub async fn flush(&self) -> Result<(), StoreError> {
         let h = self.handle()?;
         self.failing(h.db.flush_async().await.map_err(StoreError::from))?;
+        self.write_claim();
         Ok(())
     }
 
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
         let h = self.handle()?;
         self.failing(h.db.flush().map_err(StoreError::from))?;
+        self.write_claim();
         Ok(())
+    }
+
+    /// Keeps the counts as of this flush beside sled's files (see `claimed`).
+    fn write_claim(&self) {
+        let c = *self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let file = self.path.join(CLAIM_FILE);
+        let tmp = file.with_extension("new");
+        let written =
+            std::fs::write(&tmp, format!("{} {}\n", c.stories, c.items)).and_then(|_| std::fs::rename(&tmp, &file));
+        if let Err(e) = written {
+            tracing::debug!("cannot write {}: {e}", file.display());
+        }
     }
 
     /// Removes stories published before `before`, and the oldest beyond
@@ -845,8 +872,9 @@ impl Store {
         })
     }
 
-    /// Every record, as (key, value) pairs: for backups and for copying into a
-    /// fresh store. Stops at the first record sled cannot read, saying so.
+    /// Every record but the metadata (derived: the schema version, the counts),
+    /// as (key, value) pairs: for backups and for copying into a fresh store.
+    /// Stops at the first record sled cannot read, saying so.
     pub fn records(&self) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> {
         let file = self.path.join("db");
         let mut iter = self.handle().map(|h| h.data.iter()).map_err(Some);
@@ -862,6 +890,7 @@ impl Store {
             done = !matches!(next, Some(Ok(_)));
             next.map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())))
         })
+        .filter(|r| !r.as_ref().is_ok_and(|(k, _)| k.starts_with(META)))
     }
 
     /// Writes records as they come (a restore or a copy), then recounts.
@@ -869,7 +898,7 @@ impl Store {
         let mut n = 0;
         let mut b = sled::Batch::default();
         for (k, v) in records {
-            if k == SCHEMA_KEY || k == COUNTS_KEY {
+            if k.starts_with(META) {
                 continue;
             }
             b.insert(k, v);

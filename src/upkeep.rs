@@ -205,7 +205,9 @@ fn recover_into(path: &Path, work: &Path, cache: u64) -> Result<Recovered, Upkee
     copy_dir(path, &log_only, &|name| name == "db")?;
     // (copy, records it gives, why it stopped)
     let mut best: Option<(PathBuf, u64, Option<String>)> = None;
-    let mut claimed: Option<Tally> = None;
+    // What the store held at its last flush, when it says: sled opens a log that
+    // lost its end without a word, so its own counts may be as old as that end.
+    let mut claimed = store::claimed(path).map(|(stories, items)| Tally { stories, items });
     for dir in [whole, log_only] {
         let (records, stopped) = match Store::open(&dir, cache) {
             Err(e) => (0, Some(e.to_string())),

@@ -243,3 +243,202 @@ async fn a_running_loa_answers_read_commands_and_upkeep_refuses_it() {
     .await
     .unwrap();
 }
+
+/// A config for the store at `store` with no sources: what `loa run` serves
+/// comes from the store alone.
+fn store_config(dir: &Path, store: &Path, port: u16) -> PathBuf {
+    let path = dir.join(format!("{}.toml", store.file_name().unwrap().to_string_lossy()));
+    std::fs::write(
+        &path,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://127.0.0.1:{port}\"\n[store]\npath = {:?}\n",
+            store.display().to_string()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// `loa run` on a config: the entries it serves, or its exit code and log when it
+/// refuses to start.
+fn run_once(config: &Path, port: u16) -> Result<BTreeSet<String>, (Option<i32>, String)> {
+    let mut child = spawn_run(config);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            return Err((status.code(), err));
+        }
+        if http_get(port, "/healthz").is_some() {
+            let ids = served_ids(port);
+            let (status, log) = stop(child);
+            assert!(status.success(), "{log}");
+            return Ok(ids);
+        }
+        assert!(Instant::now() < deadline, "loa run neither served nor exited");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Replaces `n` bytes of `file` at places a seeded generator picks.
+fn flip_bytes(file: &Path, seed: u64, n: usize) {
+    let mut bytes = std::fs::read(file).unwrap();
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for _ in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let at = (x % bytes.len() as u64) as usize;
+        bytes[at] ^= (x >> 32) as u8 | 1;
+    }
+    std::fs::write(file, bytes).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+type Damage = Box<dyn Fn(&Path) + Send>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damage_never_panics_and_never_hides() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, config) = sources(dir.path(), free_port()).await;
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let out = loa(&["fetch"], &config);
+        assert!(out.status.success(), "{}", text(&out));
+        let original = d.join("db");
+        let ids = stored_ids(&original);
+        assert!(ids.len() > 10);
+        let len = std::fs::metadata(original.join("db")).unwrap().len();
+        let snapshots = |store: &Path| -> Vec<PathBuf> {
+            std::fs::read_dir(store)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("snap."))
+                .collect()
+        };
+        assert!(!snapshots(&original).is_empty(), "sled keeps a snapshot");
+
+        // (name, damage, whether only metadata is damaged: then nothing may be lost)
+        let mut cases: Vec<(String, Damage, bool)> = Vec::new();
+        for cut in [len / 10, len / 2, len * 9 / 10, len - 64] {
+            cases.push((
+                format!("db truncated at {cut} of {len}"),
+                Box::new(move |s: &Path| {
+                    std::fs::OpenOptions::new().write(true).open(s.join("db")).unwrap().set_len(cut).unwrap()
+                }),
+                false,
+            ));
+        }
+        for seed in 1..=4u64 {
+            cases.push((
+                format!("db with bytes flipped (seed {seed})"),
+                Box::new(move |s: &Path| flip_bytes(&s.join("db"), seed, 24)),
+                false,
+            ));
+        }
+        cases.push((
+            "conf replaced by garbage".into(),
+            Box::new(|s: &Path| std::fs::write(s.join("conf"), b"\x00garbage\xff").unwrap()),
+            true,
+        ));
+        cases.push((
+            "snapshots deleted".into(),
+            Box::new(move |s: &Path| snapshots(s).iter().for_each(|p| std::fs::remove_file(p).unwrap())),
+            true,
+        ));
+        cases.push((
+            "snapshots corrupted".into(),
+            Box::new(move |s: &Path| snapshots(s).iter().for_each(|p| flip_bytes(p, 7, 16))),
+            true,
+        ));
+        cases.push((
+            "blobs emptied".into(),
+            Box::new(|s: &Path| {
+                std::fs::remove_dir_all(s.join("blobs")).unwrap();
+                std::fs::create_dir(s.join("blobs")).unwrap();
+            }),
+            true,
+        ));
+
+        for (i, (name, damage, metadata_only)) in cases.iter().enumerate() {
+            let store = d.join(format!("case{i}"));
+            copy_dir(&original, &store);
+            damage(&store);
+            let port = free_port();
+            let config = store_config(&d, &store, port);
+
+            let verify = loa(&["store", "verify"], &config);
+            assert_no_panic(&format!("{name}: verify"), &verify);
+
+            let ran = run_once(&config, port);
+            match &ran {
+                Ok(served) => assert!(
+                    served.len() == ids.len().min(50) || !*metadata_only,
+                    "{name}: run serves {} of {}",
+                    served.len(),
+                    ids.len()
+                ),
+                Err((code, log)) => {
+                    assert_eq!(*code, Some(1), "{name}: run: {log}");
+                    assert!(!log.contains("panicked"), "{name}: run: {log}");
+                    assert!(log.contains("loa store recover"), "{name}: run names recover: {log}");
+                }
+            }
+
+            let recover = loa(&["store", "recover"], &config);
+            assert_no_panic(&format!("{name}: recover"), &recover);
+            let said = text(&recover);
+            eprintln!(
+                "{name}: verify {:?}, run {}, recover {:?}: {}",
+                verify.status.code(),
+                match &ran {
+                    Ok(s) => format!("served {}", s.len()),
+                    Err((code, log)) => format!("refused ({code:?}): {}", log.lines().last().unwrap_or("")),
+                },
+                recover.status.code(),
+                said.trim()
+            );
+            if *metadata_only {
+                assert!(recover.status.success(), "{name}: {said}");
+            }
+            if recover.status.success() {
+                // Everything claimed was carried over, and is served.
+                let line = said.lines().find(|l| l.contains("carried")).unwrap_or_else(|| panic!("{name}: {said}"));
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let n = |w: &str| words.iter().position(|x| *x == w).unwrap();
+                assert_eq!(words[n("of") - 1], words[n("of") + 1], "{name}: {said}");
+                assert!(ran.is_err() || *metadata_only || ran.as_ref().unwrap().len() <= ids.len());
+                if *metadata_only {
+                    assert_eq!(stored_ids(&store), ids, "{name}: every story after recover");
+                }
+                let again = run_once(&config, port).unwrap_or_else(|e| panic!("{name}: run after recover: {e:?}"));
+                assert!(!again.is_empty() || said.contains("carried 0"), "{name}");
+            } else {
+                assert_eq!(recover.status.code(), Some(1), "{name}: {said}");
+                assert!(
+                    said.contains("carried") || said.contains("nothing could be read"),
+                    "{name}: recover says what it did: {said}"
+                );
+                // The damaged store is kept.
+                assert!(
+                    store.join("db").exists() || !loa::store::siblings(&store, "damaged").is_empty(),
+                    "{name}: the damaged store is kept"
+                );
+            }
+        }
+    })
+    .await
+    .unwrap();
+}
