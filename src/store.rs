@@ -330,7 +330,7 @@ pub fn siblings(path: &Path, what: &str) -> Vec<PathBuf> {
 
 /// Before opening: a store missing from its place while a `before-*` copy
 /// exists was moved aside by a swap that a crash interrupted, and goes back.
-fn settle_before_open(path: &Path) {
+pub(crate) fn settle_before_open(path: &Path) {
     if path.join("db").exists() {
         return;
     }
@@ -352,7 +352,7 @@ fn settle_before_open(path: &Path) {
 /// beside it is settled. A build that did not finish is removed; so is the store
 /// a complete compact or import replaced (the new one holds all it held). A
 /// store that `recover` replaced is damaged and kept, as `NAME.damaged-STAMP`.
-fn settle_after_open(path: &Path) {
+pub(crate) fn settle_after_open(path: &Path) {
     for swap in Swap::ALL {
         for dir in siblings(path, swap.building()).into_iter().chain(siblings(path, swap.replaced())) {
             let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

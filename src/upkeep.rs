@@ -84,11 +84,14 @@ fn swap_in(path: &Path, fresh: &Path, aside: &Path) -> Result<(), UpkeepError> {
 /// Checks the store without changing a byte of it: a copy taken under the
 /// store's lock is opened and checked, then removed. Returns the problems.
 pub fn verify(path: &Path, cache: u64) -> Result<Vec<String>, UpkeepError> {
+    store::settle_before_open(path);
     require_store(path)?;
     let copy = tempfile::Builder::new().prefix("loa-verify-").tempdir().map_err(io(&std::env::temp_dir()))?;
     let at = copy.path().join("store");
     {
         let _lock = lock(path)?;
+        // What an interrupted compact or import left goes, as at any open.
+        store::settle_after_open(path);
         copy_dir(path, &at, &|_| true)?;
     }
     let problems = Store::open(&at, cache)?.verify()?;

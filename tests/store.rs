@@ -87,7 +87,7 @@ fn served_ids(port: u16) -> BTreeSet<String> {
 /// The ids of every story in the store at `path`.
 fn stored_ids(path: &Path) -> BTreeSet<String> {
     let store = Store::open(path, 1 << 20).unwrap();
-    store.latest(&Scope::All, 10_000).unwrap().into_iter().map(|s| s.id.0).collect()
+    store.latest(&Scope::All, 1_000_000).unwrap().into_iter().map(|s| s.id.0).collect()
 }
 
 /// Every file under `dir` and its bytes.
@@ -441,4 +441,76 @@ async fn damage_never_panics_and_never_hides() {
     })
     .await
     .unwrap();
+}
+
+/// A store of `n` stories made through the library (faster than polling them).
+fn big_store(path: &Path, n: usize) -> BTreeSet<String> {
+    let store = Store::open(path, 16 << 20).unwrap();
+    for chunk in 0..n.div_ceil(1000) {
+        let mut batch = loa::store::Batch::default();
+        for i in chunk * 1000..((chunk + 1) * 1000).min(n) {
+            let published = chrono::DateTime::from_timestamp(1_700_000_000 + i as i64 * 60, 0).unwrap();
+            batch.put_story(
+                None,
+                loa::model::Story {
+                    id: loa::model::StoryId(format!("{i:016x}")),
+                    title: format!("Tin số {i}: hội nghị tổng kết công tác năm của tỉnh"),
+                    link: Some(format!("https://a.example.vn/{i}.html")),
+                    excerpt: "Nội dung tóm tắt của tin, đủ dài để chiếm chỗ trong kho. ".repeat(4),
+                    published,
+                    updated: published,
+                    authors: vec![],
+                    categories: vec![],
+                    agency: "tinh-uy".into(),
+                    agency_name: "Tỉnh ủy".into(),
+                    members: vec![],
+                },
+            );
+        }
+        store.commit(&batch).unwrap();
+    }
+    store.flush_blocking().unwrap();
+    store.latest(&Scope::All, n + 1).unwrap().into_iter().map(|s| s.id.0).collect()
+}
+
+/// Whatever upkeep leaves beside the store at `path`.
+fn leftovers(path: &Path) -> Vec<PathBuf> {
+    loa::store::Swap::ALL
+        .iter()
+        .flat_map(|s| [s.building(), s.replaced()])
+        .flat_map(|w| loa::store::siblings(path, w))
+        .collect()
+}
+
+#[test]
+fn import_and_compact_killed_midway_leave_the_store_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = d.join("db");
+    let ids = big_store(&db, 8_000);
+    let config = store_config(d, &db, free_port());
+    let backup = d.join("backup.jsonl");
+    let out = loa(&["store", "export", backup.to_str().unwrap()], &config);
+    assert!(out.status.success(), "{}", text(&out));
+    for args in [&["store", "compact"][..], &["store", "import", backup.to_str().unwrap()]] {
+        for delay in [30, 100, 250, 600] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
+                .args(args)
+                .arg("-c")
+                .arg(&config)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(delay));
+            let _ = child.kill();
+            let finished = child.wait().unwrap().success();
+            // The next command settles what the killed one left.
+            let out = loa(&["store", "verify"], &config);
+            assert!(out.status.success(), "{args:?} killed after {delay} ms: {}", text(&out));
+            assert!(leftovers(&db).is_empty(), "{args:?} after {delay} ms: {:?}", leftovers(&db));
+            let after = stored_ids(&db);
+            assert!(after == ids, "{args:?} killed after {delay} ms (finished: {finished}): {} stories", after.len());
+        }
+    }
 }
