@@ -79,7 +79,7 @@ fn stop(mut child: Child) -> (std::process::ExitStatus, String) {
 
 /// The entry ids a running loa serves in its merged JSON feed.
 fn served_ids(port: u16) -> BTreeSet<String> {
-    let body = http_get(port, "/feed.json?limit=500").expect("the feed is served");
+    let body = http_get(port, "/feed.json").expect("the feed is served");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
 }
@@ -181,8 +181,9 @@ async fn a_running_loa_answers_read_commands_and_upkeep_refuses_it() {
         wait_for("the first polls", Duration::from_secs(30), || {
             http_get(port, "/status").is_some_and(|b| b.matches("\"last_success\":\"").count() == 3)
         });
+        // Rendered moments after the polls stored them.
+        wait_for("the entries served", Duration::from_secs(10), || served_ids(port).len() > 10);
         let served = served_ids(port);
-        assert!(served.len() > 10, "{served:?}");
 
         // Upkeep that rewrites the store refuses it, naming the holder and a safe step.
         let backup = d.join("backup.jsonl");
@@ -513,4 +514,134 @@ fn import_and_compact_killed_midway_leave_the_store_whole() {
             assert!(after == ids, "{args:?} killed after {delay} ms (finished: {finished}): {} stories", after.len());
         }
     }
+}
+
+/// A tmpfs mounted for a test, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` at `at`; `None` (and why) where mounting is refused.
+    fn mount(at: &Path, size: &str) -> Result<Tmpfs, String> {
+        std::fs::create_dir_all(at).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(text(&out));
+        }
+        Ok(Tmpfs(at.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let out = Command::new("mount").args(["-o", &format!("remount,size={size}")]).arg(&self.0).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// A feed of `n` items of round `round`: each round brings new items.
+fn round_feed(source: &str, round: usize, n: usize) -> Vec<u8> {
+    let items: String = (0..n)
+        .map(|i| {
+            format!(
+                "<item><title>Tin {source} đợt {round} số {i}: {}</title><link>https://{source}.example.vn/{round}/{i}.html</link>\
+                 <guid>{source}-{round}-{i}</guid><pubDate>Mon, 02 Nov 2026 08:00:00 +0700</pubDate>\
+                 <description>{}</description></item>",
+                "hội nghị chuyên đề về chuyển đổi số ".repeat(1 + i % 3),
+                (0..200).map(|w| format!("{source}{round}x{i}w{w} ")).collect::<String>()
+            )
+        })
+        .collect();
+    format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>{source}</title><link>https://{source}.example.vn/</link>{items}</channel></rss>").into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_the_sources_health_and_passes_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("mnt");
+    let disk = match Tmpfs::mount(&mnt, "8m") {
+        Ok(t) => t,
+        Err(why) => {
+            eprintln!("SKIPPED: a full disk needs a tmpfs, and mounting one was refused: {why}");
+            return;
+        }
+    };
+    let server = SourceServer::start().await;
+    for s in ["a", "b"] {
+        server.set(&format!("{s}.rss"), Behavior::File(round_feed(s, 0, 10)));
+    }
+    let port = free_port();
+    let mut config = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://127.0.0.1:{port}\"\n[store]\npath = {:?}\n\
+         [poll]\ninterval = \"1s\"\nmax_interval = \"1s\"\nhost_spacing = \"0s\"\nper_host = 4\ntimeout = \"5s\"\n",
+        mnt.join("db").display().to_string()
+    );
+    for s in ["a", "b"] {
+        config.push_str(&format!(
+            "[[source]]\nid = \"{s}\"\nurl = \"{}\"\nagency = \"tinh-uy\"\n",
+            server.url(&format!("{s}.rss"))
+        ));
+    }
+    let config_path = dir.path().join("loa.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let server = std::sync::Arc::new(server);
+    let s2 = server.clone();
+    tokio::task::spawn_blocking(move || {
+        let server = s2;
+        let status = || -> serde_json::Value { serde_json::from_str(&http_get(port, "/status").unwrap()).unwrap() };
+        let child = spawn_run(&config_path);
+        wait_for("the first polls", Duration::from_secs(30), || {
+            http_get(port, "/status").is_some_and(|b| b.matches("\"last_success\":\"").count() == 2)
+        });
+        wait_for("every entry served", Duration::from_secs(10), || served_ids(port).len() == 20);
+        let served = served_ids(port);
+
+        // Fill the disk, and give the sources something new to store.
+        let mut filler = std::fs::File::create(mnt.join("filler")).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while std::io::Write::write_all(&mut filler, &chunk).is_ok() {}
+        let _ = filler.sync_all();
+        for round in 1..=20 {
+            for s in ["a", "b"] {
+                server.set(&format!("{s}.rss"), Behavior::File(round_feed(s, round, 10)));
+            }
+            let st = status();
+            if st["sources"].as_array().unwrap().iter().any(|s| s["error_kind"] == "store") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(700));
+        }
+        let st = status();
+        let failing: Vec<&serde_json::Value> =
+            st["sources"].as_array().unwrap().iter().filter(|s| s["error_kind"] == "store").collect();
+        assert!(!failing.is_empty(), "a store error shows in /status: {st}");
+        for s in &failing {
+            assert!(s["error"].as_str().unwrap().contains("store"), "{s}");
+            assert!(s["consecutive_failures"].as_u64().unwrap() >= 1, "{s}");
+        }
+        let metrics = http_get(port, "/metrics").unwrap();
+        assert!(metrics.contains("loa_polls_total{result=\"store\"}"), "{metrics}");
+        // What was served before still is.
+        assert!(served.is_subset(&served_ids(port)));
+
+        // Space comes back: the next polls succeed, without a restart.
+        disk.resize("64m");
+        wait_for("a poll after the disk has room", Duration::from_secs(60), || {
+            let st = status();
+            st["sources"].as_array().unwrap().iter().all(|s| s["error"].is_null() && s["consecutive_failures"] == 0)
+        });
+        wait_for("the new items served", Duration::from_secs(30), || served_ids(port).len() > served.len());
+        let (code, log) = stop(child);
+        assert!(code.success(), "{log}");
+        drop(disk);
+    })
+    .await
+    .unwrap();
 }
