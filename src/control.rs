@@ -51,6 +51,9 @@ impl Request {
 
 const EXIT: &str = "loa-control: exit ";
 
+/// How long an answer waits on a reader that does not read.
+const WRITE_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Answers at once at most: each holds a blocking thread.
 const AT_ONCE: usize = 4;
 
@@ -180,6 +183,9 @@ pub async fn serve(engine: Arc<Engine>, stop: CancellationToken) {
 fn answer(engine: &Engine, stream: UnixStream) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+    // Verify and backup hold the ingest lock: a reader that stops reading must
+    // not stop the polls for longer than this.
+    stream.set_write_timeout(Some(WRITE_LIMIT))?;
     let mut line = String::new();
     // A request is one short word: a longer line is cut, and answered as unknown.
     BufReader::new(stream.try_clone()?).take(64).read_line(&mut line)?;
