@@ -324,7 +324,15 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                         ),
                     }
                     if let Some(why) = &r.stopped {
-                        say!("reading stopped early: {why}");
+                        say!("sled stopped reading early: {why}");
+                    }
+                    if let Some(s) = r.salvaged {
+                        say!(
+                            "{} stories and {} items of those were read straight from the store's files, record by record \
+                             (dedupe notes and source health are not: sources are polled afresh)",
+                            s.stories,
+                            s.items
+                        );
                     }
                     if !r.complete() {
                         return Err(Failure::Runtime(anyhow::anyhow!(

@@ -27,6 +27,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Read as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -215,7 +216,7 @@ thread_local! {
 /// Runs a call into sled that may panic on damaged data (sled 0.34 indexes and
 /// deserializes what it reads without checking), turning a panic into
 /// `StoreError::Corrupt` about `file`. The panic is not printed: the error says it.
-pub(crate) fn contained<T>(file: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+fn contained<T>(file: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         let default = std::panic::take_hook();
@@ -417,6 +418,11 @@ fn read_counts(db_file: &Path, data: &sled::Tree) -> Result<Counts, StoreError> 
 /// The file beside sled's in which each flush leaves the counts: what a store
 /// whose log lost its end (sled then opens what is left, silently) held.
 const CLAIM_FILE: &str = "loa-counts";
+
+/// How much of a file `salvage` reads at once, and how much of each window it
+/// leaves for the next (a record longer than that is not found).
+const SALVAGE_WINDOW: usize = 16 << 20;
+const SALVAGE_OVERLAP: usize = 4 << 20;
 
 /// The (stories, items) the store at `path` held at its last flush, as its
 /// claim file says, if it has one.
@@ -911,6 +917,93 @@ impl Store {
         self.with(|data| Ok(data.apply_batch(b)?))?;
         self.recount()?;
         Ok(n)
+    }
+
+    /// Reads stories and items straight out of a store's files (`db`, and
+    /// `blobs/`) that sled cannot read, into this store: the last resort of
+    /// `recover`. Every place a record may start is tried; a record counts only
+    /// when it proves itself: an item's stored fingerprint is that of its content,
+    /// a story's id is minted from one of its members. Of the versions of one
+    /// record, the one held already stays unless another was updated later (a
+    /// story: or has more members). Index entries are rebuilt from the stories;
+    /// dedupe's notes and keys and the sources' health are not (new copies of
+    /// these stories are not merged into them; sources are polled afresh), and a
+    /// story retention removed may come back. Memory stays within one window of
+    /// the file. Returns how many stories and items this store then holds.
+    pub fn salvage(&self, from: &Path) -> Result<(usize, usize), StoreError> {
+        let io = |e: std::io::Error| StoreError::Corrupt { what: from.display().to_string(), error: e.to_string() };
+        let mut files = vec![from.join("db")];
+        if let Ok(blobs) = std::fs::read_dir(from.join("blobs")) {
+            files.extend(blobs.flatten().map(|e| e.path()));
+        }
+        for file in files {
+            let mut f = std::fs::File::open(&file).map_err(io)?;
+            let mut window: Vec<u8> = Vec::new();
+            loop {
+                let before = window.len();
+                std::io::Read::by_ref(&mut f)
+                    .take((SALVAGE_WINDOW - before) as u64)
+                    .read_to_end(&mut window)
+                    .map_err(io)?;
+                let end = window.len() == before;
+                // A record that starts in the last part of a window is tried in the next.
+                let scan_to = if end { window.len() } else { window.len().saturating_sub(SALVAGE_OVERLAP) };
+                for at in (0..scan_to).filter(|&at| window[at] == COMPACT) {
+                    self.salvage_at(&window[at + 1..])?;
+                }
+                if end {
+                    break;
+                }
+                window.drain(..scan_to);
+            }
+        }
+        // Index entries follow the stories, whichever way they came.
+        let mut b = sled::Batch::default();
+        for story in
+            self.with(|data| data.scan_prefix(STORY).values().map(|v| Ok(v?)).collect::<Result<Vec<_>, _>>())?
+        {
+            if let Ok(story) = decode::<Story>(&story, "story") {
+                for k in index_keys(&story) {
+                    b.insert(k, &[]);
+                }
+            }
+        }
+        self.with(|data| Ok(data.apply_batch(b)?))?;
+        self.recount()?;
+        Ok((self.story_count(), self.item_count()))
+    }
+
+    /// Keeps the record that starts at `bytes`, if one does, proves itself, and
+    /// is newer than the one held.
+    fn salvage_at(&self, bytes: &[u8]) -> Result<(), StoreError> {
+        if let Ok((stored, _)) = postcard::take_from_bytes::<StoredItem>(bytes) {
+            if !stored.fingerprint.is_empty() && stored.fingerprint == stored.item.fingerprint() {
+                let key = prefixed(ITEM, stored.item.store_key().as_bytes());
+                if let Some(held) = self.get::<StoredItem>(&key)? {
+                    if held.item.updated >= stored.item.updated {
+                        return Ok(());
+                    }
+                }
+                return self.with(|data| Ok(data.insert(key, encode(&stored)?).map(|_| ())?));
+            }
+        }
+        let Ok((story, _)) = postcard::take_from_bytes::<Story>(bytes) else { return Ok(()) };
+        if story.id.0.len() != 16 || !story.members.iter().any(|m| StoryId::for_item_key(&m.item_key) == story.id) {
+            return Ok(());
+        }
+        let key = prefixed(STORY, story.id.0.as_bytes());
+        if let Some(held) = self.get::<Story>(&key)? {
+            if (held.members.len(), held.updated) >= (story.members.len(), story.updated) {
+                return Ok(());
+            }
+            // Its index entries move with it.
+            let mut b = sled::Batch::default();
+            for k in index_keys(&held) {
+                b.remove(k);
+            }
+            self.with(|data| Ok(data.apply_batch(b)?))?;
+        }
+        self.with(|data| Ok(data.insert(key, encode(&story)?).map(|_| ())?))
     }
 
     /// Counts stories and items by scanning, and keeps the result.

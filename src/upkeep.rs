@@ -171,16 +171,23 @@ pub struct Recovered {
     pub carried: Tally,
     /// What the damaged store's counts say it held, when they could be read.
     pub claimed: Option<Tally>,
+    /// Whether `claimed` is what the store held at its last flush.
+    pub claimed_at_flush: bool,
     /// Records carried over.
     pub records: u64,
     /// Why reading stopped early, if it did.
     pub stopped: Option<String>,
+    /// What was read straight from the log after sled stopped (see `Store::salvage`).
+    pub salvaged: Option<Tally>,
 }
 
 impl Recovered {
     /// Whether every story and item the damaged store claims was carried over.
+    /// When sled stopped reading early, only the counts its last flush left
+    /// (`store::claimed`) are a claim to trust: sled's own may be as old as the
+    /// part of the log it could read.
     pub fn complete(&self) -> bool {
-        self.stopped.is_none()
+        (self.stopped.is_none() || self.claimed_at_flush)
             && self.claimed.is_some_and(|c| self.carried.stories >= c.stories && self.carried.items >= c.items)
     }
 }
@@ -210,7 +217,8 @@ fn recover_into(path: &Path, work: &Path, cache: u64) -> Result<Recovered, Upkee
     let mut best: Option<(PathBuf, u64, Option<String>)> = None;
     // What the store held at its last flush, when it says: sled opens a log that
     // lost its end without a word, so its own counts may be as old as that end.
-    let mut claimed = store::claimed(path).map(|(stories, items)| Tally { stories, items });
+    let at_flush = store::claimed(path).map(|(stories, items)| Tally { stories, items });
+    let mut claimed = at_flush;
     for dir in [whole, log_only] {
         let (records, stopped) = match Store::open(&dir, cache) {
             Err(e) => (0, Some(e.to_string())),
@@ -230,23 +238,34 @@ fn recover_into(path: &Path, work: &Path, cache: u64) -> Result<Recovered, Upkee
         }
     }
     let (dir, readable, why) = best.expect("two reads were tried");
-    if readable == 0 {
-        let why = why.unwrap_or_else(|| "it holds no record".into());
+    let fresh = work.join("new");
+    let (records, stopped, carried, salvaged) = {
+        let new = Store::open(&fresh, cache)?;
+        let (n, stopped) = if readable > 0 { copy_records(&Store::open(&dir, cache)?, &new)? } else { (0, None) };
+        let stopped = stopped.map(|e| e.to_string()).or(why);
+        let mut carried = Tally { stories: new.story_count() as u64, items: new.item_count() as u64 };
+        // What sled could not give may still be in its files, record by record.
+        let short = claimed.is_none_or(|c| carried.stories < c.stories || carried.items < c.items);
+        let mut salvaged = None;
+        if stopped.is_some() || short {
+            let (stories, items) = new.salvage(path)?;
+            let more = Tally { stories: stories as u64, items: items as u64 };
+            salvaged = Some(Tally { stories: more.stories - carried.stories, items: more.items - carried.items });
+            carried = more;
+        }
+        new.flush_blocking()?;
+        (n, stopped, carried, salvaged)
+    };
+    if carried.stories + carried.items == 0 {
+        let why = stopped.unwrap_or_else(|| "it holds no story".into());
         return Err(UpkeepError::NothingReadable { path: path.to_path_buf(), why });
     }
-    let fresh = work.join("new");
-    let (records, stopped, carried) = {
-        let new = Store::open(&fresh, cache)?;
-        let (n, stopped) = copy_records(&Store::open(&dir, cache)?, &new)?;
-        new.flush_blocking()?;
-        let carried = Tally { stories: new.story_count() as u64, items: new.item_count() as u64 };
-        (n, stopped.map(|e| e.to_string()).or(why), carried)
-    };
     let aside = beside(path, Swap::Recover.replaced());
     swap_in(path, &fresh, &aside)?;
     let kept = beside(path, store::DAMAGED);
     std::fs::rename(&aside, &kept).map_err(io(&aside))?;
-    Ok(Recovered { kept, carried, claimed, records, stopped })
+    let claimed_at_flush = at_flush.is_some() && claimed == at_flush;
+    Ok(Recovered { kept, carried, claimed, claimed_at_flush, records, stopped, salvaged })
 }
 
 /// Streams every record `from` can read into `to`, stopping at the first read

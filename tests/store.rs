@@ -342,10 +342,10 @@ async fn damage_never_panics_and_never_hides() {
                 false,
             ));
         }
-        for seed in 1..=4u64 {
+        for seed in 1..=10u64 {
             cases.push((
                 format!("db with bytes flipped (seed {seed})"),
-                Box::new(move |s: &Path| flip_bytes(&s.join("db"), seed, 24)),
+                Box::new(move |s: &Path| flip_bytes(&s.join("db"), seed, if seed % 2 == 0 { 24 } else { 3 })),
                 false,
             ));
         }
@@ -374,23 +374,28 @@ async fn damage_never_panics_and_never_hides() {
         ));
 
         for (i, (name, damage, metadata_only)) in cases.iter().enumerate() {
+            // Two copies with the same damage: `loa run` meets one, `recover` the
+            // other (sled's own recovery zeroes what follows a damaged record in
+            // the store it opens, so recover comes first on a damaged store).
             let store = d.join(format!("case{i}"));
-            copy_dir(&original, &store);
-            damage(&store);
+            let other = d.join(format!("case{i}-run"));
+            for s in [&store, &other] {
+                copy_dir(&original, s);
+                damage(s);
+            }
             let port = free_port();
             let config = store_config(&d, &store, port);
+            let run_config = store_config(&d, &other, port);
 
             let verify = loa(&["store", "verify"], &config);
             assert_no_panic(&format!("{name}: verify"), &verify);
 
-            let ran = run_once(&config, port);
+            let ran = run_once(&run_config, port);
             match &ran {
-                Ok(served) => assert!(
-                    served.len() == ids.len().min(50) || !*metadata_only,
-                    "{name}: run serves {} of {}",
-                    served.len(),
-                    ids.len()
-                ),
+                // A store loa runs on is whole: damage that loses entries is refused.
+                Ok(served) => {
+                    assert!(served.len() == ids.len().min(50), "{name}: run serves {} of {}", served.len(), ids.len())
+                }
                 Err((code, log)) => {
                     assert_eq!(*code, Some(1), "{name}: run: {log}");
                     assert!(!log.contains("panicked"), "{name}: run: {log}");
@@ -420,10 +425,7 @@ async fn damage_never_panics_and_never_hides() {
                 let words: Vec<&str> = line.split_whitespace().collect();
                 let n = |w: &str| words.iter().position(|x| *x == w).unwrap();
                 assert_eq!(words[n("of") - 1], words[n("of") + 1], "{name}: {said}");
-                assert!(ran.is_err() || *metadata_only || ran.as_ref().unwrap().len() <= ids.len());
-                if *metadata_only {
-                    assert_eq!(stored_ids(&store), ids, "{name}: every story after recover");
-                }
+                assert_eq!(stored_ids(&store), ids, "{name}: every story after recover");
                 let again = run_once(&config, port).unwrap_or_else(|e| panic!("{name}: run after recover: {e:?}"));
                 assert!(!again.is_empty() || said.contains("carried 0"), "{name}");
             } else {
