@@ -621,7 +621,7 @@ impl Store {
         let id = &key[key.len().saturating_sub(16)..];
         self.get::<Story>(&prefixed(STORY, id))?.ok_or_else(|| StoreError::Corrupt {
             what: format!("index entry for missing story {}", String::from_utf8_lossy(id)),
-            error: "dangling index entry".into(),
+            error: "dangling index entry; stop loa and run `loa store recover`, which rebuilds the indexes".into(),
         })
     }
 
@@ -957,20 +957,44 @@ impl Store {
                 window.drain(..scan_to);
             }
         }
-        // Index entries follow the stories, whichever way they came.
-        let mut b = sled::Batch::default();
-        for story in
-            self.with(|data| data.scan_prefix(STORY).values().map(|v| Ok(v?)).collect::<Result<Vec<_>, _>>())?
-        {
-            if let Ok(story) = decode::<Story>(&story, "story") {
-                for k in index_keys(&story) {
-                    b.insert(k, &[]);
+        self.reindex()?;
+        Ok((self.story_count(), self.item_count()))
+    }
+
+    /// Makes the index entries follow the stories: every story gets its entries,
+    /// and an entry whose story is missing goes (an interrupted older loa, a
+    /// damaged store). Then recounts. Returns how many entries went.
+    pub fn reindex(&self) -> Result<u64, StoreError> {
+        let mut removed = 0;
+        self.with(|data| {
+            let mut b = sled::Batch::default();
+            let mut n = 0;
+            for kv in data.scan_prefix(STORY) {
+                let (_, v) = kv?;
+                if let Ok(story) = decode::<Story>(&v, "story") {
+                    for k in index_keys(&story) {
+                        b.insert(k, &[]);
+                        n += 1;
+                    }
+                }
+                if n >= 10_000 {
+                    data.apply_batch(std::mem::take(&mut b))?;
+                    n = 0;
                 }
             }
-        }
-        self.with(|data| Ok(data.apply_batch(b)?))?;
+            for prefix in [TIME, AGENCY] {
+                for kv in data.scan_prefix(prefix) {
+                    let (k, _) = kv?;
+                    if !data.contains_key(prefixed(STORY, &k[k.len().saturating_sub(16)..]))? {
+                        b.remove(k);
+                        removed += 1;
+                    }
+                }
+            }
+            Ok(data.apply_batch(b)?)
+        })?;
         self.recount()?;
-        Ok((self.story_count(), self.item_count()))
+        Ok(removed)
     }
 
     /// Keeps the record that starts at `bytes`, if one does, proves itself, and
@@ -1169,6 +1193,39 @@ mod tests {
         assert_eq!(titles(Scope::Agency("tinh-uy".into())), ["c"]);
         assert_eq!(store.with(|d| Ok(d.scan_prefix(TIME).count())).unwrap(), 3);
         assert_eq!(store.story_count(), 3);
+    }
+
+    #[test]
+    fn reindex_drops_dangling_entries_and_restores_missing_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let mut b = Batch::default();
+        b.put_story(None, story("a", "tinh-uy", "2022-08-01T00:00:00Z"));
+        store.commit(&b).unwrap();
+        let a = store.story(&StoryId("000000000000000a".into())).unwrap().unwrap();
+        let (kept, lost) = (index_keys(&a)[0].clone(), story("z", "tinh-uy", "2022-08-02T00:00:00Z"));
+        store
+            .with(|d| {
+                d.remove(&kept)?;
+                Ok(d.insert(index_keys(&lost)[0].as_slice(), &[])?)
+            })
+            .unwrap();
+        let err = store.latest(&Scope::All, 10).unwrap_err();
+        assert!(err.to_string().contains("loa store recover"), "{err}");
+        assert_eq!(store.reindex().unwrap(), 1);
+        assert_eq!(store.latest(&Scope::All, 10).unwrap(), vec![a]);
+        // (The test story's member item is not stored: that is all verify finds.)
+        let problems = store.verify().unwrap();
+        assert!(problems.iter().all(|p| p.contains("member item")), "{problems:?}");
+    }
+
+    #[test]
+    fn contained_panics_become_corrupt_naming_the_file() {
+        let err =
+            contained(Path::new("/x/db"), || -> Result<(), StoreError> { panic!("index out of bounds") }).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }));
+        let msg = err.to_string();
+        assert!(msg.contains("/x/db") && msg.contains("index out of bounds") && msg.contains("recover"), "{msg}");
     }
 
     #[test]

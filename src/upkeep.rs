@@ -243,6 +243,7 @@ fn recover_into(path: &Path, work: &Path, cache: u64) -> Result<Recovered, Upkee
         let new = Store::open(&fresh, cache)?;
         let (n, stopped) = if readable > 0 { copy_records(&Store::open(&dir, cache)?, &new)? } else { (0, None) };
         let stopped = stopped.map(|e| e.to_string()).or(why);
+        new.reindex()?;
         let mut carried = Tally { stories: new.story_count() as u64, items: new.item_count() as u64 };
         // What sled could not give may still be in its files, record by record.
         let short = claimed.is_none_or(|c| carried.stories < c.stories || carried.items < c.items);
