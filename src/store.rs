@@ -57,10 +57,10 @@ const COUNTS_KEY: &[u8] = b"mcounts";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "cannot open the store at {path}: {source}\n  it looks damaged (a crash or power loss): stop loa and run `loa store \
+        "cannot open the store at {path}: {damage}\n  it looks damaged (a crash or power loss): stop loa and run `loa store \
          recover`: it keeps the damaged store beside the new one, carries every record it can read, and says how many"
     )]
-    Open { path: PathBuf, source: sled::Error },
+    Open { path: PathBuf, damage: String },
     #[error("cannot open the store at {path}: {source} (check that its disk has space and that loa may read and write there)")]
     OpenIo { path: PathBuf, source: std::io::Error },
     #[error("the store at {path} has schema version {found}, newer than this loa understands ({SCHEMA_VERSION}): run a newer loa, or restore a backup")]
@@ -406,7 +406,15 @@ fn opening<T>(path: &Path, r: Result<T, StoreError>) -> Result<T, StoreError> {
         {
             Err(StoreError::OpenIo { path: path.to_path_buf(), source: e })
         }
-        Err(StoreError::Io(source)) => Err(StoreError::Open { path: path.to_path_buf(), source }),
+        Err(StoreError::Io(e)) => {
+            let damage = match e {
+                sled::Error::Corruption { .. } => {
+                    format!("its log ({}) holds a damaged record", path.join("db").display())
+                }
+                e => e.to_string(),
+            };
+            Err(StoreError::Open { path: path.to_path_buf(), damage })
+        }
         r => r,
     }
 }
@@ -459,6 +467,17 @@ impl Store {
             Ok(())
         })?;
         let counts = read_counts(&db_file, data)?;
+        if let Some((stories, items)) = claimed(path).filter(|c| c.0 > counts.stories || c.1 > counts.items) {
+            // sled opens a log that lost its end (or what followed a damaged
+            // record) without a word: this is the only sign of it.
+            tracing::error!(
+                "the store at {} opened with {} stories and {} items, but held {stories} and {items} at its last \
+                 flush: part of its log was lost. Stop loa and run `loa store recover`, then `loa store verify`",
+                path.display(),
+                counts.stories,
+                counts.items
+            );
+        }
         Ok(Store {
             path: path.to_path_buf(),
             cache_capacity,
@@ -731,21 +750,27 @@ impl Store {
     /// Makes every committed write durable.
     pub async fn flush(&self) -> Result<(), StoreError> {
         let h = self.handle()?;
+        let counts = self.counts();
         self.failing(h.db.flush_async().await.map_err(StoreError::from))?;
-        self.write_claim();
+        self.write_claim(counts);
         Ok(())
     }
 
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
         let h = self.handle()?;
+        let counts = self.counts();
         self.failing(h.db.flush().map_err(StoreError::from))?;
-        self.write_claim();
+        self.write_claim(counts);
         Ok(())
     }
 
-    /// Keeps the counts as of this flush beside sled's files (see `claimed`).
-    fn write_claim(&self) {
-        let c = *self.counts.lock().unwrap_or_else(|e| e.into_inner());
+    fn counts(&self) -> Counts {
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps the counts taken before a flush, all of which it made durable,
+    /// beside sled's files (see `claimed`).
+    fn write_claim(&self, c: Counts) {
         let file = self.path.join(CLAIM_FILE);
         let tmp = file.with_extension("new");
         let written =
