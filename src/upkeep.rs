@@ -26,6 +26,8 @@ pub enum UpkeepError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}:{line}: {why}")]
     Backup { path: PathBuf, line: usize, why: String },
+    #[error("cannot check the store at {path}: {why}")]
+    Check { path: PathBuf, why: String },
     #[error("there is no store at {0} (check [store].path, and run loa from the directory the service runs in)")]
     NoStore(PathBuf),
     #[error(
@@ -70,7 +72,8 @@ pub fn require_store(path: &Path) -> Result<(), UpkeepError> {
 
 /// Puts the complete store at `fresh` in the place of the one at `path`, which
 /// goes to `aside`. A crash between the two renames leaves no store at `path`
-/// and the original at `aside`: the next open moves it back (`store::settle`).
+/// and the original at `aside`: the next open moves it back
+/// (`store::settle_before_open`).
 fn swap_in(path: &Path, fresh: &Path, aside: &Path) -> Result<(), UpkeepError> {
     std::fs::rename(path, aside).map_err(io(path))?;
     if let Err(e) = std::fs::rename(fresh, path) {
@@ -94,7 +97,12 @@ pub fn verify(path: &Path, cache: u64) -> Result<Vec<String>, UpkeepError> {
         store::settle_after_open(path);
         copy_dir(path, &at, &|_| true)?;
     }
-    let problems = Store::open(&at, cache)?.verify()?;
+    // What goes wrong is about the store, not about its copy.
+    let named = |e: StoreError| UpkeepError::Check {
+        path: path.to_path_buf(),
+        why: e.to_string().replace(&at.display().to_string(), &path.display().to_string()),
+    };
+    let problems = Store::open(&at, cache).map_err(named)?.verify().map_err(named)?;
     Ok(problems)
 }
 
@@ -221,7 +229,8 @@ fn recover_into(path: &Path, work: &Path, cache: u64) -> Result<Recovered, Upkee
     let mut claimed = at_flush;
     for dir in [whole, log_only] {
         let (records, stopped) = match Store::open(&dir, cache) {
-            Err(e) => (0, Some(e.to_string())),
+            // What goes wrong is about the store, not about its copy.
+            Err(e) => (0, Some(e.to_string().replace(&dir.display().to_string(), &path.display().to_string()))),
             Ok(old) => {
                 let claim = Tally { stories: old.story_count() as u64, items: old.item_count() as u64 };
                 // A damaged copy may have lost its counts: the larger claim is the truer.
