@@ -67,8 +67,9 @@ pub fn socket_path(store: &Path) -> PathBuf {
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     #[error(
-        "the store at {path} is in use by {holder}, which does not answer on {socket} (only `loa run` does): run this \
-         again once it has finished ({source})"
+        "the store at {path} is in use by {holder}, which does not answer on {socket} ({source}): a `loa run` logs \
+         at start why it cannot listen there; any other loa command holds the store only until it ends, so run this \
+         again then"
     )]
     NoAnswer { path: PathBuf, holder: String, socket: PathBuf, source: std::io::Error },
     #[error("the running loa stopped answering on {socket} before it was done: {why}")]
