@@ -118,21 +118,24 @@ impl Iterator for Answer {
     }
 }
 
-/// Asks the loa that holds the store at `store`, when one does: `None` when the
-/// store is free (the command reads it itself).
+/// Asks the `loa run` of the store at `store`, when one runs: `None` when none
+/// answers and the store is free (the command reads it itself). A running loa
+/// answers even while it has let go of the store (reopening it after a full disk).
 pub fn ask(store: &Path, request: Request) -> Result<Option<Answer>, ControlError> {
-    let Some(holder) = store::holder(store) else { return Ok(None) };
     let socket = socket_path(store);
-    let no_answer = |source| ControlError::NoAnswer {
-        path: store.to_path_buf(),
-        holder: holder.clone(),
-        socket: socket.clone(),
-        source,
-    };
-    let mut stream = UnixStream::connect(&socket).map_err(no_answer)?;
-    writeln!(stream, "{}", request.word()).map_err(no_answer)?;
-    let _ = stream.shutdown(Shutdown::Write);
-    Ok(Some(Answer { socket, reader: BufReader::new(stream), exit: None }))
+    let asked = UnixStream::connect(&socket).and_then(|mut stream| {
+        writeln!(stream, "{}", request.word())?;
+        let _ = stream.shutdown(Shutdown::Write);
+        Ok(stream)
+    });
+    match asked {
+        Ok(stream) => Ok(Some(Answer { socket, reader: BufReader::new(stream), exit: None })),
+        // A socket a killed loa left behind answers nothing either.
+        Err(source) => match store::holder(store) {
+            Some(holder) => Err(ControlError::NoAnswer { path: store.to_path_buf(), holder, socket, source }),
+            None => Ok(None),
+        },
+    }
 }
 
 /// Listens on the store's socket until `stop`, answering each request on a

@@ -630,6 +630,10 @@ async fn a_full_disk_is_the_sources_health_and_passes_without_a_restart() {
         }
         let metrics = http_get(port, "/metrics").unwrap();
         assert!(metrics.contains("loa_polls_total{result=\"store\"}"), "{metrics}");
+        // `loa sources`, answered by the running loa, shows it too.
+        let out = loa(&["sources"], &config_path);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("the store failed"), "{}", text(&out));
         // What was served before still is.
         assert!(served.is_subset(&served_ids(port)));
 
@@ -646,4 +650,25 @@ async fn a_full_disk_is_the_sources_health_and_passes_without_a_restart() {
     })
     .await
     .unwrap();
+}
+
+#[test]
+fn read_commands_name_a_missing_store_and_create_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("nowhere");
+    let config = store_config(dir.path(), &store, free_port());
+    let backup = dir.path().join("b.jsonl");
+    for args in [
+        &["sources"][..],
+        &["store", "verify"],
+        &["store", "export", backup.to_str().unwrap()],
+        &["export", "--out", dir.path().join("site").to_str().unwrap()],
+        &["store", "compact"],
+        &["store", "recover"],
+    ] {
+        let out = loa(args, &config);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(&format!("there is no store at {}", store.display())), "{args:?}: {}", text(&out));
+        assert!(!store.exists(), "{args:?} created a store");
+    }
 }
