@@ -11,8 +11,9 @@
 //! write that fails (a full disk) leaves sled's handle refusing everything after
 //! it, so the store reopens itself before the next write; the health it could not
 //! write is kept in memory meanwhile, so `/status` shows the failure. Opening first
-//! settles what an interrupted `compact` or `import` left beside the store (see
-//! `settle`). This module never renders and never decides what is stored.
+//! settles what an interrupted `compact`, `import` or `recover` left beside the
+//! store (`settle_before_open`, `settle_after_open`). This module never renders
+//! and never decides what is stored.
 //!
 //! | prefix | key | value |
 //! |---|---|---|
@@ -241,7 +242,7 @@ fn contained<T>(file: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Resul
         let msg = CONTAINED.with(|c| c.borrow_mut().take()).unwrap_or_default();
         Err(StoreError::Corrupt {
             what: file.display().to_string(),
-            error: format!("sled could not read it ({msg}): the file is damaged; run `loa store recover`"),
+            error: format!("sled could not read it ({msg}): the file is damaged; stop loa and run `loa store recover`"),
         })
     })
 }
@@ -263,7 +264,8 @@ fn describe_holder(file: &Path) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let inode = std::fs::metadata(file).ok()?.ino();
     let locks = std::fs::read_to_string("/proc/locks").ok()?;
-    let pid = locks.lines().find_map(|l| {
+    // Lines with `->` are processes waiting for a lock, not holding it.
+    let pid = locks.lines().filter(|l| !l.contains("->")).find_map(|l| {
         let f: Vec<&str> = l.split_whitespace().collect();
         // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
         let (pid, dev_ino) = (f.get(4)?, f.get(5)?);

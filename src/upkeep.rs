@@ -61,8 +61,10 @@ fn refuse_in_use(path: &Path) -> Result<(), UpkeepError> {
     }
 }
 
-/// Refuses a path where there is no store, instead of creating an empty one.
+/// Refuses a path where there is no store, instead of creating an empty one
+/// (after putting back a store an interrupted swap left aside).
 pub fn require_store(path: &Path) -> Result<(), UpkeepError> {
+    store::settle_before_open(path);
     if path.join("db").is_file() {
         Ok(())
     } else {
@@ -87,7 +89,6 @@ fn swap_in(path: &Path, fresh: &Path, aside: &Path) -> Result<(), UpkeepError> {
 /// Checks the store without changing a byte of it: a copy taken under the
 /// store's lock is opened and checked, then removed. Returns the problems.
 pub fn verify(path: &Path, cache: u64) -> Result<Vec<String>, UpkeepError> {
-    store::settle_before_open(path);
     require_store(path)?;
     let copy = tempfile::Builder::new().prefix("loa-verify-").tempdir().map_err(io(&std::env::temp_dir()))?;
     let at = copy.path().join("store");
@@ -142,6 +143,8 @@ pub fn compact(path: &Path, cache: u64) -> Result<(u64, u64), UpkeepError> {
     require_store(path)?;
     let fresh = beside(path, Swap::Compact.building());
     let sizes = (|| {
+        // The store first: opening it settles what earlier upkeep left beside it,
+        // which the new one is not yet.
         let old = Store::open(path, cache)?;
         let new = Store::open(&fresh, cache)?;
         if let (_, Some(e)) = copy_records(&old, &new)? {
@@ -321,12 +324,16 @@ pub fn export(store: &Store, file: &Path) -> Result<u64, UpkeepError> {
 pub fn import(path: &Path, cache: u64, file: &Path) -> Result<(u64, usize), UpkeepError> {
     refuse_in_use(path)?;
     let input = std::io::BufReader::new(std::fs::File::open(file).map_err(io(file))?);
+    // A store an interrupted swap left aside is the store to import into.
+    store::settle_before_open(path);
     let exists = path.join("db").is_file();
     let fresh = beside(path, Swap::Import.building());
     let built = (|| {
+        // The store first: opening it settles what earlier upkeep left beside it,
+        // which the new one is not yet.
+        let old = if exists { Some(Store::open(path, cache)?) } else { None };
         let new = Store::open(&fresh, cache)?;
-        if exists {
-            let old = Store::open(path, cache)?;
+        if let Some(old) = old {
             if let (_, Some(e)) = copy_records(&old, &new)? {
                 return Err(UpkeepError::Unreadable { path: path.to_path_buf(), why: e.to_string() });
             }

@@ -515,6 +515,11 @@ fn import_and_compact_killed_midway_leave_the_store_whole() {
             let after = stored_ids(&db);
             assert!(after == ids, "{args:?} killed after {delay} ms (finished: {finished}): {} stories", after.len());
         }
+        // Left alone, each finishes, and changes nothing of what is served.
+        let out = loa(args, &config);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert!(leftovers(&db).is_empty(), "{args:?}: {:?}", leftovers(&db));
+        assert!(stored_ids(&db) == ids, "{args:?} run to its end");
     }
 }
 
@@ -671,4 +676,22 @@ fn read_commands_name_a_missing_store_and_create_none() {
         assert!(text(&out).contains(&format!("there is no store at {}", store.display())), "{args:?}: {}", text(&out));
         assert!(!store.exists(), "{args:?} created a store");
     }
+}
+
+#[test]
+fn a_swap_interrupted_between_its_renames_puts_the_store_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let ids = big_store(&db, 50);
+    let config = store_config(dir.path(), &db, free_port());
+    // As a compact killed after moving the store aside, before moving the new one in.
+    std::fs::rename(&db, dir.path().join("db.before-compact-20260101T000000.000")).unwrap();
+    std::fs::create_dir(dir.path().join("db.compacting-20260101T000000.000")).unwrap();
+    let backup = dir.path().join("empty.jsonl");
+    std::fs::write(&backup, "{\"loa_store\":2}\n").unwrap();
+    // Even an import, which would otherwise make a new store at the empty path.
+    let out = loa(&["store", "import", backup.to_str().unwrap()], &config);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(leftovers(&db).is_empty(), "{:?}", leftovers(&db));
+    assert_eq!(stored_ids(&db), ids);
 }
