@@ -1247,6 +1247,20 @@ mod tests {
     }
 
     #[test]
+    fn an_item_a_batch_writes_twice_counts_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let item = Item::sample("s", "1", "2022-08-01T00:00:00Z");
+        let stored = StoredItem { story: StoryId("x".into()), fingerprint: item.fingerprint(), item };
+        let mut b = Batch::default();
+        b.put_item(true, stored.clone());
+        b.put_item(true, stored);
+        store.commit(&b).unwrap();
+        assert_eq!(store.item_count(), 1);
+        assert!(store.verify().unwrap().is_empty(), "{:?}", store.verify().unwrap());
+    }
+
+    #[test]
     fn contained_panics_become_corrupt_naming_the_file() {
         let err =
             contained(Path::new("/x/db"), || -> Result<(), StoreError> { panic!("index out of bounds") }).unwrap_err();
