@@ -72,6 +72,13 @@ pub enum StoreError {
          `loa run`"
     )]
     InUse { path: PathBuf, holder: String },
+    #[error(
+        "the store at {path} holds {} stories and {} items, but held {} and {} at its last flush: part of its log \
+         was lost (a damaged file). Stop loa and run `loa store recover`: it reads what sled cannot, keeps the damaged \
+         store, and says what it carried",
+        found.0, found.1, held.0, held.1
+    )]
+    Lost { path: PathBuf, found: (u64, u64), held: (u64, u64) },
     #[error("store I/O failed: {0}")]
     Io(#[from] sled::Error),
     #[error("a stored record cannot be read ({what}): {error}")]
@@ -427,7 +434,7 @@ fn read_counts(db_file: &Path, data: &sled::Tree) -> Result<Counts, StoreError> 
 
 /// The file beside sled's in which each flush leaves the counts: what a store
 /// whose log lost its end (sled then opens what is left, silently) held.
-const CLAIM_FILE: &str = "loa-counts";
+pub const CLAIM_FILE: &str = "loa-counts";
 
 /// How much of a file `salvage` reads at once, and how much of each window it
 /// leaves for the next (a record longer than that is not found).
@@ -469,16 +476,10 @@ impl Store {
             Ok(())
         })?;
         let counts = read_counts(&db_file, data)?;
-        if let Some((stories, items)) = claimed(path).filter(|c| c.0 > counts.stories || c.1 > counts.items) {
+        if let Some(held) = claimed(path).filter(|c| c.0 > counts.stories || c.1 > counts.items) {
             // sled opens a log that lost its end (or what followed a damaged
             // record) without a word: this is the only sign of it.
-            tracing::error!(
-                "the store at {} opened with {} stories and {} items, but held {stories} and {items} at its last \
-                 flush: part of its log was lost. Stop loa and run `loa store recover`, then `loa store verify`",
-                path.display(),
-                counts.stories,
-                counts.items
-            );
+            return Err(StoreError::Lost { path: path.to_path_buf(), found: (counts.stories, counts.items), held });
         }
         Ok(Store {
             path: path.to_path_buf(),
@@ -833,6 +834,11 @@ impl Store {
                 items: counts.items.saturating_sub(items_gone),
             };
             b.insert(COUNTS_KEY, &next.to_bytes());
+            // The claim goes down first: a crash after the removal must not look
+            // like a lost log at the next open.
+            if let Some((stories, items)) = claimed(&self.path) {
+                self.write_claim(Counts { stories: stories.min(next.stories), items: items.min(next.items) });
+            }
             data.apply_batch(b)?;
             *counts = next;
             Ok(doomed.len())
@@ -1244,6 +1250,31 @@ mod tests {
         // (The test story's member item is not stored: that is all verify finds.)
         let problems = store.verify().unwrap();
         assert!(problems.iter().all(|p| p.contains("member item")), "{problems:?}");
+    }
+
+    #[test]
+    fn an_open_that_finds_less_than_the_last_flush_left_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path(), 1 << 20).unwrap();
+            let mut b = Batch::default();
+            b.put_story(None, story("a", "tinh-uy", "2022-08-01T00:00:00Z"));
+            b.put_story(None, story("b", "tinh-uy", "2022-08-02T00:00:00Z"));
+            store.commit(&b).unwrap();
+            store.flush_blocking().unwrap();
+            assert_eq!(claimed(dir.path()), Some((2, 0)));
+            // Retention lowers the claim before it removes: no flush is needed.
+            assert_eq!(store.prune(None, Some(1)).unwrap(), 1);
+            assert_eq!(claimed(dir.path()), Some((1, 0)));
+        }
+        assert_eq!(Store::open(dir.path(), 1 << 20).unwrap().story_count(), 1);
+        std::fs::write(dir.path().join(CLAIM_FILE), "5 0\n").unwrap();
+        let err = Store::open(dir.path(), 1 << 20).err().expect("refused");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("holds 1 stories") && msg.contains("held 5") && msg.contains("loa store recover"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -222,7 +222,9 @@ pub fn recover(path: &Path, cache: u64) -> Result<Recovered, UpkeepError> {
 fn recover_into(path: &Path, work: &Path, cache: u64) -> Result<Recovered, UpkeepError> {
     let whole = work.join("whole");
     let log_only = work.join("log-only");
-    copy_dir(path, &whole, &|_| true)?;
+    // The copies carry no claim: they are read for what they hold, which is
+    // compared with the claim below.
+    copy_dir(path, &whole, &|name| name != store::CLAIM_FILE)?;
     copy_dir(path, &log_only, &|name| name == "db")?;
     // (copy, records it gives, why it stopped)
     let mut best: Option<(PathBuf, u64, Option<String>)> = None;
