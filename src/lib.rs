@@ -5,6 +5,7 @@
 
 pub mod agency;
 pub mod config;
+pub mod control;
 pub mod daemon;
 pub mod dedupe;
 pub mod demo;
