@@ -889,30 +889,34 @@ async fn source_loop(engine: Arc<Engine>, source: Source, stop: CancellationToke
     }
 }
 
-/// Cancels `stop` on SIGINT or SIGTERM.
+/// Cancels `stop` on SIGINT or SIGTERM. The handlers are installed before this returns,
+/// so a signal sent as soon as loa answers is never lost to the default action.
 pub fn stop_on_signals(stop: CancellationToken) {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            let mut term = match signal(SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    warn!("cannot listen for SIGTERM: {e}");
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = int.recv() => info!("SIGINT received"),
+                        _ = term.recv() => info!("SIGTERM received"),
+                    }
+                    stop.cancel();
+                });
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                warn!("cannot listen for SIGTERM/SIGINT: {e}");
+                tokio::spawn(async move {
                     let _ = tokio::signal::ctrl_c().await;
                     stop.cancel();
-                    return;
-                }
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => info!("SIGINT received"),
-                _ = term.recv() => info!("SIGTERM received"),
+                });
             }
         }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
         stop.cancel();
     });
 }
