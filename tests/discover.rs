@@ -54,7 +54,9 @@ impl Portal {
     }
 
     fn page(&self, path: &str, status: u16, content_type: &'static str, body: &str) {
-        let body = body.replace("http://portal.test", &self.base);
+        // Protocol-relative links (`//portal.test/…`) too.
+        let host = self.base.trim_start_matches("http:");
+        let body = body.replace("http://portal.test", &self.base).replace("//portal.test", host);
         self.pages.lock().unwrap().insert(path.to_string(), Page { status, content_type, body });
     }
 
@@ -153,6 +155,14 @@ const WITH_TIME: [&str; 5] = [
     "2022-08-03T01:00:00Z",
     "2022-08-02T00:45:00Z",
     "2022-07-29T07:20:00Z",
+];
+/// Local listing dates without a time (an article without a date of its own), in UTC.
+const DATE_ONLY: [&str; 5] = [
+    "2022-08-04T17:00:00Z",
+    "2022-08-03T17:00:00Z",
+    "2022-08-02T17:00:00Z",
+    "2022-08-01T17:00:00Z",
+    "2022-07-28T17:00:00Z",
 ];
 /// A sentence of the articles (their bodies alternate between two texts).
 const BODIES: [&str; 2] = ["nắm chắc tình hình nhân dân", "Quỹ Vì người nghèo tỉnh"];
@@ -506,4 +516,101 @@ async fn hostile_pages_end_in_a_clear_error() {
     let (code, out) = discover(dir.path(), "ftp://127.0.0.1/x").await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("is not an http(s) address"), "{out}");
+}
+
+/// A portal whose five entries all credit one agency, read as printed.
+async fn one_agency_portal(
+    style: &str,
+    listing: &str,
+    link: impl Fn(usize) -> String + Copy,
+    published: [&'static str; 5],
+    agency: &'static str,
+    navigation: &[&str],
+) {
+    html_portal_reads_as_printed(
+        style,
+        listing,
+        link,
+        |i| Expected { title: TITLES[i], link: link(i), published: published[i], body: BODIES[i % 2], agency },
+        navigation,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dotnetnuke_easydnnnews_module() {
+    one_agency_portal(
+        "dnn-easydnnnews",
+        "/tin-tuc",
+        |i| format!("/tin-tuc/ArticleId/{}/{}", IDS[i], SLUGS[i]),
+        WITH_TIME,
+        "so-y-te",
+        &["Tin liên quan", "Chia sẻ Facebook", "Tin mới cập nhật", "Lượt xem", "Đăng nhập", "Hoạt động ngành"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drupal_views_rows_with_a_pager() {
+    one_agency_portal(
+        "drupal-views-row",
+        "/tin-tuc",
+        |i| format!("/tin-tuc/{}", SLUGS[i]),
+        WITH_TIME,
+        "so-khoa-hoc-va-cong-nghe",
+        &["Tin xem nhiều", "Từ khóa", "bình luận", "Trình đơn chính", "Cơ quan chủ quản"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_card_grid_with_protocol_relative_links() {
+    one_agency_portal(
+        "bootstrap-card-grid",
+        "/tin-tuc",
+        |i| format!("/tin-tuc/{}-{}.html", SLUGS[i], IDS[i]),
+        WITH_TIME,
+        "so-giao-duc-va-dao-tao",
+        &["Tin khác", "Lượt xem", "Lịch công tác", "Thông tin tuyển sinh"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_list_with_the_date_in_a_span_and_relative_links() {
+    one_agency_portal(
+        "ul-li-span-date",
+        "/tin-tuc/",
+        |i| format!("/tin-tuc/{}-{}.html", SLUGS[i], IDS[i]),
+        DATE_ONLY,
+        "hoi-lien-hiep-phu-nu-tinh",
+        &["Các tin đã đưa", "Quay lại", "Thông báo tuyển dụng", "Chuyên mục", "Bản quyền"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn table_without_classes() {
+    one_agency_portal(
+        "table-without-classes",
+        "/TinTuc/DanhSach.asp?cat=2",
+        |i| format!("/TinTuc/ChiTiet.asp?id={}", IDS[i]),
+        WITH_TIME,
+        "so-noi-vu",
+        &["CÁC TIN KHÁC", "Quay lại", "CHUYÊN MỤC", "Văn bản pháp quy", "126A Nguyễn Thị Định"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vnpt_portlet_news_list() {
+    one_agency_portal(
+        "vnpt-portlet-news-list",
+        "/tin-tuc-su-kien",
+        |i| format!("/tin-tuc-su-kien/-/view-article/1/{}/{}", IDS[i], SLUGS[i]),
+        WITH_TIME,
+        "so-thong-tin-va-truyen-thong",
+        &["Các tin khác", "Chia sẻ Facebook", "Tin mới nhất", "Liên kết website", "Thiết kế và phát triển"],
+    )
+    .await;
 }

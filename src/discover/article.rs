@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use chrono::FixedOffset;
+use chrono::{DateTime, FixedOffset, Utc};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
@@ -72,14 +72,15 @@ pub fn find(doc: &Html, title: &str, tz: FixedOffset) -> Result<Found, String> {
 
 /// Whether the selectors read an article on another page of the same site too:
 /// content of some length, and a date loa reads when a date selector is set.
-pub fn holds_on(doc: &Html, sel: &ArticleSelectors, tz: FixedOffset) -> (bool, bool) {
-    let Ok(a) = article_of(doc, sel) else { return (false, false) };
+/// The date read too, when a date selector is set and reads one.
+pub fn holds_on(doc: &Html, sel: &ArticleSelectors, tz: FixedOffset) -> (bool, bool, Option<DateTime<Utc>>) {
+    let Ok(a) = article_of(doc, sel) else { return (false, false, None) };
     let content = a
         .content
         .as_deref()
         .is_some_and(|h| crate::normalize::text::html_to_text(h).chars().count() >= MIN_CONTENT_CHARS);
-    let date = sel.date.is_none() || a.date.as_deref().is_some_and(|d| crate::normalize::date::parse(d, tz).is_some());
-    (content, date)
+    let read = a.date.as_deref().and_then(|d| crate::normalize::date::parse(d, tz));
+    (content, sel.date.is_none() || read.is_some(), read)
 }
 
 /// The element where the page's paragraphs gather, and their characters.
@@ -134,14 +135,22 @@ fn text_chars(el: ElementRef<'_>) -> usize {
 }
 
 /// The first short date after the article's title (the element whose text is the
-/// title), outside the content when one is there; else the first on the page
-/// outside its furniture.
+/// title) and before the content ends, outside the content when one is there;
+/// else the first before the content outside the page's furniture, else one in
+/// the content.
 fn date<'a>(doc: &'a Html, title: &str, content: ElementRef<'a>, tz: FixedOffset) -> Option<ElementRef<'a>> {
     let want = crate::agency::slug(title);
     let mut after_title = want.is_empty();
     let mut first_anywhere = None;
     let mut inside_content = None;
+    let mut seen_content = false;
     for el in doc.root_element().descendent_elements() {
+        // Past the article's text come other news and side boxes, whose dates
+        // are theirs.
+        if seen_content && !contains(content, el) {
+            break;
+        }
+        seen_content |= el.id() == content.id();
         if !after_title
             && el.value().name() != "title"
             && short_text(el, 400).is_some_and(|t| crate::agency::slug(&t) == want)
@@ -240,5 +249,6 @@ fn page_selector<'a>(
             }
         }
     }
-    None
+    // Nothing names it: its place in the template.
+    css::path(doc, target).filter(|c| first_is(c, &is_target))
 }

@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::FixedOffset;
+use chrono::{DateTime, FixedOffset, Utc};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
@@ -43,6 +43,8 @@ pub struct Found {
     /// The entries' absolute links, in page order.
     pub links: Vec<Url>,
     pub titles: Vec<String>,
+    /// The date the selectors read in each entry, as `links`.
+    pub dates: Vec<Option<DateTime<Utc>>>,
     /// Entries whose date the selectors read.
     pub dated: usize,
     /// What was left out or could not be had, for the operator.
@@ -220,9 +222,10 @@ fn date_in<'a>(el: ElementRef<'a>, anchor: ElementRef<'a>, tz: FixedOffset) -> O
 }
 
 /// Whether text is a date loa reads, and mostly a date: "(05/08/2022 - 16:30)",
-/// "Ngày đăng: 05 Tháng 8 2022", not a sentence that mentions one.
+/// "Ngày đăng: 05 Tháng 8 2022", "Gửi lúc Thứ Sáu, 05/08/2022 - 10:15 bởi
+/// bientap", not a sentence that mentions one.
 pub fn reads_as_date(text: &str, tz: FixedOffset) -> bool {
-    text.split_whitespace().count() <= 8 && crate::normalize::date::parse(text, tz).is_some()
+    text.split_whitespace().count() <= 10 && crate::normalize::date::parse(text, tz).is_some()
 }
 
 /// The entry's longest text apart from its title and date: its summary.
@@ -408,7 +411,10 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
             .map(|d| format!(", {d}"))
             .collect(),
     };
-    let items = item_candidates(g).into_iter().flat_map(|c| lead_names.iter().map(move |l| format!("{c}{l}")));
+    let items = item_candidates(g)
+        .into_iter()
+        .chain(structural_item(doc, g))
+        .flat_map(|c| lead_names.iter().map(move |l| format!("{c}{l}")));
     for item in items {
         let sel = HtmlSelectors {
             item: item.clone(),
@@ -419,9 +425,17 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
             article: None,
         };
         let Ok(listing) = listing_of(doc, &sel) else { continue };
-        let links: Vec<Url> =
-            listing.entries.iter().filter_map(|e| crate::normalize::link::absolute(&e.link, page)).collect();
-        let read: HashSet<&Url> = links.iter().collect();
+        // Link, title and date of each entry whose link resolves, in page order.
+        let read_entries: Vec<(Url, String, Option<DateTime<Utc>>)> = listing
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let url = crate::normalize::link::absolute(&e.link, page)?;
+                let date = e.date.as_deref().and_then(|d| crate::normalize::date::parse(d, tz));
+                Some((url, e.title.clone(), date))
+            })
+            .collect();
+        let read: HashSet<&Url> = read_entries.iter().map(|(u, ..)| u).collect();
         // Every entry of the block, and nothing from elsewhere but entries of the
         // same shape (a blog's leading article in its own container).
         if !expected.iter().all(|u| read.contains(u))
@@ -430,13 +444,11 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
         {
             continue;
         }
-        let dated = listing
-            .entries
-            .iter()
-            .filter(|e| e.date.as_deref().is_some_and(|d| crate::normalize::date::parse(d, tz).is_some()))
-            .count();
-        let titles = listing.entries.iter().map(|e| e.title.clone()).collect();
-        return Ok(Found { selectors: sel, links, titles, dated, notes });
+        let dates: Vec<Option<DateTime<Utc>>> = read_entries.iter().map(|(.., d)| *d).collect();
+        let dated = dates.iter().flatten().count();
+        let titles = read_entries.iter().map(|(_, t, _)| t.clone()).collect();
+        let links = read_entries.into_iter().map(|(u, ..)| u).collect();
+        return Ok(Found { selectors: sel, links, titles, dates, dated, notes });
     }
     Err(format!("no item selector reads the block {} alone", g.label()))
 }
@@ -518,6 +530,12 @@ fn field<'a>(
         .take(3)
         .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
         .find(|c| holds_all(c))
+}
+
+/// The item selector of last resort, for a block nothing names (an old portal's
+/// `<table>` in a layout table): the block's structural path, then its tag.
+fn structural_item(doc: &Html, g: &Group<'_>) -> Option<String> {
+    Some(format!("{} > {}", css::path(doc, g.parent)?, g.tag))
 }
 
 /// Item selectors for the block, most telling first: the entries' shared

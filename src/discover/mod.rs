@@ -303,10 +303,12 @@ async fn read_articles(
     let text = page.text;
     let result = off_thread(move || {
         let doc = crate::parse::html::parse_page(&text).map_err(|e| e.to_string())?;
-        article::find(&doc, &title, tz)
+        let found = article::find(&doc, &title, tz)?;
+        let date = article::holds_on(&doc, &found.selectors, tz).2;
+        Ok::<_, String>((found, date))
     })
     .await;
-    let mut found_article = match result {
+    let (mut found_article, first_date) = match result {
         Some(Ok(a)) => a,
         Some(Err(e)) => {
             d.notes.push(format!("no article selectors ({first}): {e}; items carry the listing's summary"));
@@ -316,6 +318,7 @@ async fn read_articles(
     };
     d.notes.append(&mut found_article.notes);
     let mut sel = found_article.selectors;
+    disagreeing_date(d, &mut sel, found, 0, first_date, tz);
     if let Some(second) = found.links.get(1) {
         if let Ok(page) = reader.get(second).await {
             let (text, check) = (page.text, sel.clone());
@@ -324,19 +327,20 @@ async fn read_articles(
             })
             .await
             .unwrap_or_default();
+            disagreeing_date(d, &mut sel, found, 1, held.2, tz);
             match held {
-                (false, _) => {
+                (false, ..) => {
                     d.notes.push(format!(
                         "the content selector \"{}\" found on {first} reads nothing on {second}: article selectors left out",
                         sel.content
                     ));
                     return None;
                 }
-                (true, false) => {
+                (true, false, _) if sel.date.is_some() => {
                     d.notes.push(format!("the article date selector does not read {second}: left out"));
                     sel.date = None;
                 }
-                (true, true) => {}
+                _ => {}
             }
         }
     }
@@ -345,6 +349,31 @@ async fn read_articles(
         sel.content, found_article.content_chars
     ));
     Some(sel)
+}
+
+/// Leaves out an article date selector that reads, on the article of entry `i`,
+/// another day than the listing shows for it: a side box's date, or the
+/// header's "today", would date every item wrongly.
+fn disagreeing_date(
+    d: &mut Discovery,
+    sel: &mut ArticleSelectors,
+    found: &listing::Found,
+    i: usize,
+    read: Option<DateTime<Utc>>,
+    tz: FixedOffset,
+) {
+    let (Some(css_text), Some(read), Some(Some(listed))) = (&sel.date, read, found.dates.get(i)) else { return };
+    let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+    if day(read) != day(*listed) {
+        d.notes.push(format!(
+            "the article date selector \"{css_text}\" reads {} on {} where the listing shows {}: left out, items \
+             take the listing's date",
+            day(read),
+            found.links[i],
+            day(*listed)
+        ));
+        sel.date = None;
+    }
 }
 
 /// What one parse of the page tells.
