@@ -409,6 +409,8 @@ async fn pages_that_are_no_listing_give_no_source_and_say_why() {
     refused("discover/not-a-listing-error-page.html", 200, "nothing repeats like a news listing").await;
     refused("discover/not-a-listing-error-page.html", 404, "HTTP 404").await;
     refused("discover/not-a-listing-login-page.html", 200, "the page asks for a password").await;
+    refused("discover/not-a-listing-sitemap.html", 200, "no feed, and no news listing").await;
+    refused("discover/not-a-listing-search-without-results.html", 200, "it reads as a box of links").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -611,6 +613,32 @@ async fn vnpt_portlet_news_list() {
         WITH_TIME,
         "so-thong-tin-va-truyen-thong",
         &["Các tin khác", "Chia sẻ Facebook", "Tin mới nhất", "Liên kết website", "Thiết kế và phát triển"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joomla_category_list_table() {
+    one_agency_portal(
+        "joomla-category-table",
+        "/index.php/tin-tuc",
+        |i| format!("/index.php/tin-tuc/{}-{}", IDS[i], SLUGS[i]),
+        WITH_TIME,
+        "so-tai-chinh",
+        &["Văn bản mới", "Lượt xem", "Chuyên mục", "Bài trước", "Lên đầu trang"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viettel_portal_with_the_date_before_the_title() {
+    one_agency_portal(
+        "viettel-portal-date-first",
+        "/pages/tin-tuc.aspx",
+        |i| format!("/pages/tin-tuc/{}-{}.aspx", SLUGS[i], IDS[i]),
+        WITH_TIME,
+        "ubnd-tinh",
+        &["Tin cùng chuyên mục", "Tin đọc nhiều", "Chia sẻ Facebook", "Lượt xem", "Đăng nhập"],
     )
     .await;
 }

@@ -225,6 +225,16 @@ async fn find(mut d: Discovery, url: &Url, config: &Config, reader: &mut Reader,
         found.dated
     ));
     selectors.article = read_articles(&mut d, reader, &found, tz).await;
+    // Titles alone, leading to no article, are a box of links (a portal's
+    // services, a search page's shortcuts), not news.
+    if selectors.article.is_none() && found.dated == 0 && selectors.summary.is_none() {
+        d.why.push(format!(
+            "the block read by item \"{}\" shows neither dates nor summaries, and its first entry leads to no \
+             article: it reads as a box of links",
+            selectors.item
+        ));
+        return d.failed(format!("no feed, and no news listing on {page_url}"));
+    }
     d.source = Some(proposed(&page_url, SourceKind::Html(selectors), &page_facts.names, config, taken, &mut d));
     d
 }
@@ -445,7 +455,9 @@ fn guess_agency(names: &[(String, String)], registry: &Registry) -> Option<(Stri
             .flat_map(|s| s.split(" – "))
             .flat_map(|s| s.split(" :: "))
             .collect();
-        for seg in segments.iter().rev().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        // "Cổng thông tin điện tử UBND tỉnh Bến Tre": the body follows the kind of site.
+        let bodies = segments.iter().rev().map(|s| s.trim()).flat_map(|s| [s, without_site_kind(s)]);
+        for seg in bodies.filter(|s| !s.is_empty()) {
             let found = match registry.find(seg) {
                 Some(a) => Some((a, a.name.clone())),
                 None => registry.title_prefix(seg, as_named).map(|m| (m.agency, m.matched)),
@@ -461,6 +473,39 @@ fn guess_agency(names: &[(String, String)], registry: &Registry) -> Option<(Stri
         }
     }
     None
+}
+
+/// The words that name the kind of site before the body's name in a portal's
+/// title, as slugs.
+const SITE_KINDS: &[&str] = &[
+    "cong-thong-tin-dien-tu",
+    "trang-thong-tin-dien-tu",
+    "cong-thong-tin",
+    "trang-thong-tin",
+    "cong-ttdt",
+    "trang-ttdt",
+    "website",
+];
+
+/// A name less a leading kind of site ("Cổng thông tin điện tử", "Trang TTĐT"),
+/// or the empty string when it has none.
+fn without_site_kind(name: &str) -> &str {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    for kind in SITE_KINDS {
+        let n = kind.split('-').count();
+        if words.len() >= n && crate::agency::slug(&words[..n].join(" ")) == *kind {
+            if words.len() == n {
+                return "";
+            }
+            // The name's own text after the n-th word.
+            let mut rest = name.trim_start();
+            for w in &words[..n] {
+                rest = rest.trim_start()[w.len()..].trim_start();
+            }
+            return rest;
+        }
+    }
+    ""
 }
 
 /// The source proposed for `url`: its id from the host, its agency from the
@@ -712,6 +757,15 @@ fn source_json<S: serde::Serializer>(source: &Option<Source>, s: S) -> Result<S:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kind_of_site_before_the_body_s_name_is_left_out() {
+        assert_eq!(without_site_kind("Cổng thông tin điện tử UBND tỉnh Bến Tre"), "UBND tỉnh Bến Tre");
+        assert_eq!(without_site_kind("TRANG THÔNG TIN ĐIỆN TỬ Sở Y tế"), "Sở Y tế");
+        assert_eq!(without_site_kind("Cổng TTĐT  Sở Tư pháp"), "Sở Tư pháp");
+        assert_eq!(without_site_kind("Sở Tư pháp tỉnh Bến Tre"), "");
+        assert_eq!(without_site_kind("Cổng thông tin điện tử"), "");
+    }
 
     #[test]
     fn ids_come_from_the_host_and_stay_unique() {
