@@ -410,7 +410,14 @@ impl Engine {
         let css = sel.clone();
         let listing = off_workers(move || parse::html::listing(&text, &css)).await??;
         let title = listing.title;
-        let reads = listing.entries.into_iter().map(|e| self.read_entry(source, sel, &url, title.as_deref(), e, now));
+        let base = normalize::link::document_base(listing.base.as_deref(), &url);
+        let resolved = listing.entries.into_iter().map(|mut e| {
+            if let Some(link) = normalize::link::absolute(&e.link, &base) {
+                e.link = link.to_string();
+            }
+            e
+        });
+        let reads = resolved.map(|e| self.read_entry(source, sel, &url, title.as_deref(), e, now));
         let items = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
         Ok(normalize::Document { title, ttl: None, items })
     }

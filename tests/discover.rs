@@ -580,9 +580,10 @@ async fn bootstrap_card_grid_with_protocol_relative_links() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_list_with_the_date_in_a_span_and_relative_links() {
+    // Served from a script whose `<base href>` is the section's folder.
     one_agency_portal(
         "ul-li-span-date",
-        "/tin-tuc/",
+        "/index.php?module=tin-tuc",
         |i| format!("/tin-tuc/{}-{}.html", SLUGS[i], IDS[i]),
         DATE_ONLY,
         "hoi-lien-hiep-phu-nu-tinh",

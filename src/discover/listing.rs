@@ -88,6 +88,9 @@ impl Group<'_> {
 
 /// Finds the listing of a page read at `page`, or says why there is none.
 pub fn find(doc: &Html, page: &Url, tz: FixedOffset) -> Result<Found, Vec<String>> {
+    // Links resolve as a poll resolves them.
+    let base = crate::normalize::link::document_base(crate::parse::html::base_of(doc).as_deref(), page);
+    let page = &base;
     let mut groups = Vec::new();
     let mut furniture: Vec<String> = Vec::new();
     for parent in doc.root_element().descendent_elements() {

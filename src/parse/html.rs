@@ -28,6 +28,8 @@ pub struct ListingEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
     pub title: Option<String>,
+    /// `<base href>`, as written: what the entries' relative links resolve against.
+    pub base: Option<String>,
     pub entries: Vec<ListingEntry>,
 }
 
@@ -52,6 +54,7 @@ static FURNITURE: LazyLock<Selector> = LazyLock::new(|| fixed(BOILERPLATE));
 static PAGE_TITLE: LazyLock<Selector> = LazyLock::new(|| fixed("title"));
 static CANONICAL: LazyLock<Selector> = LazyLock::new(|| fixed("link[rel=canonical]"));
 static LINK: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
+static BASE: LazyLock<Selector> = LazyLock::new(|| fixed("base[href]"));
 
 fn fixed(css: &str) -> Selector {
     Selector::parse(css).expect("loa's own selectors are valid")
@@ -102,7 +105,12 @@ pub fn listing_of(doc: &Html, sel: &HtmlSelectors) -> Result<Listing, ParseError
         )));
     }
     let title = doc.select(&PAGE_TITLE).next().map(element_text).filter(|t| !t.is_empty());
-    Ok(Listing { title, entries })
+    Ok(Listing { title, base: base_of(doc), entries })
+}
+
+/// A page's `<base href>`, as written.
+pub fn base_of(doc: &Html) -> Option<String> {
+    doc.select(&BASE).next().and_then(|b| b.attr("href")).map(str::to_string)
 }
 
 /// What the article selectors find on an article page.
