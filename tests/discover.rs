@@ -643,3 +643,29 @@ async fn viettel_portal_with_the_date_before_the_title() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharepoint_content_query_web_part() {
+    one_agency_portal(
+        "sharepoint-cqwp",
+        "/Pages/TinTuc.aspx",
+        |i| format!("/Pages/TinTuc/{}/{}.aspx", IDS[i], SLUGS[i]),
+        WITH_TIME,
+        "so-nong-nghiep-va-phat-trien-nong-thon",
+        &["Tin liên quan", "Thủ tục hành chính nông nghiệp", "78 Nguyễn Đình Chiểu"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn egov_section_with_a_slider_of_highlights_above_its_list() {
+    one_agency_portal(
+        "egov-hot-slider-then-list",
+        "/tin-tuc",
+        |i| format!("/chi-tiet-tin/?{}&id={}", SLUGS[i], IDS[i]),
+        WITH_TIME,
+        "so-cong-thuong",
+        &["Tin cùng chuyên mục", "Lượt xem", "Quay lại", "Đường dây nóng", "Bản quyền"],
+    )
+    .await;
+}

@@ -213,6 +213,9 @@ const FURNITURE_WORDS: &[&str] = &[
     "marquee",
 ];
 
+/// Words of class names that mark a part of one article or entry.
+const ARTICLE_WORDS: &[&str] = &["article", "entry", "post", "news", "detail", "item", "card", "story", "content"];
+
 /// Headings of boxes that list other news than the page's own.
 const FURNITURE_HEADINGS: &[&str] = &[
     "tin-khac",
@@ -263,7 +266,11 @@ pub fn is_furniture(el: ElementRef<'_>) -> bool {
         let squashed: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
         let word = lower.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| FURNITURE_WORDS.contains(w));
         match word {
-            Some("header" | "footer") => !in_article(),
+            // An article's own header (`article-header`, `entry-footer`, `news-header`)
+            // holds its title, date and byline.
+            Some("header" | "footer") => {
+                !in_article() && !lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| ARTICLE_WORDS.contains(&w))
+            }
             Some(_) => true,
             None => FURNITURE_WORDS.iter().filter(|w| w.len() >= 6).any(|w| squashed.contains(w)),
         }

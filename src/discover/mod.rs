@@ -434,8 +434,18 @@ fn names(doc: &Html) -> Vec<(String, String)> {
     if let Some(t) = first("title", None) {
         out.push(("page title".into(), t));
     }
-    for css_text in ["header img[alt]", "#header img[alt]", "[class*=logo] img[alt]", "[class*=banner] img[alt]"] {
-        if let Some(alt) = first(css_text, Some("alt")).filter(|alt| !out.iter().any(|(_, t)| t == alt)) {
+    // The site's logo: in its header or banner, or the picture that links home.
+    for css_text in [
+        "header img[alt]",
+        "#header img[alt]",
+        "[class*=logo] img[alt]",
+        "[class*=banner] img[alt]",
+        "[class*=header] img[alt]",
+        "a[href='/'] img[alt]",
+    ] {
+        if let Some(alt) =
+            first(css_text, Some("alt")).filter(|alt| !alt.trim().is_empty() && !out.iter().any(|(_, t)| t == alt))
+        {
             out.push(("banner".into(), alt));
         }
     }
