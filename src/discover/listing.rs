@@ -19,7 +19,7 @@ use url::Url;
 
 use super::css::{self, contains, short_text};
 use crate::config::HtmlSelectors;
-use crate::parse::html::{element_text, href_of, listing_of};
+use crate::parse::html::{element_text, href_of, listing_of, title_text};
 
 /// Fewer entries than this is not a listing.
 pub const MIN_ENTRIES: usize = 3;
@@ -171,7 +171,7 @@ fn entry<'a>(el: ElementRef<'a>, page: &Url, tz: FixedOffset) -> Option<Entry<'a
     for a in el.select(&A) {
         let Some(url) = site_link(a.attr("href").unwrap_or_default(), page) else { continue };
         hrefs.insert(url.to_string());
-        let text = link_text(a);
+        let text = title_text(a);
         // The title's link: in a heading or a title-named element if any (a
         // "Xem tiếp về …" link can be longer), else the longest.
         let rank = (titled(a, el), text.chars().count());
@@ -374,7 +374,7 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
         title_candidates.extend(css::relative_candidates(heading, first.el));
     }
     let title = pick(&title_candidates, &all, |e, sel| {
-        e.el.select(sel).next().map(link_text).as_deref() == Some(e.title.as_str())
+        e.el.select(sel).next().map(title_text).as_deref() == Some(e.title.as_str())
     })
     .ok_or("no selector reaches every entry's title")?;
     let mut notes = Vec::new();
@@ -469,7 +469,7 @@ fn anchor_of<'a>(e: &Entry<'a>, page: &Url) -> Option<ElementRef<'a>> {
     e.el.descendent_elements().find(|a| {
         a.value().name() == "a"
             && a.attr("href").and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
-            && link_text(*a) == e.title
+            && title_text(*a) == e.title
     })
 }
 
@@ -489,16 +489,6 @@ fn shaped_alike(
         let takes_a_link = el.select(&link).find_map(href_of).is_some();
         !takes_a_link || (el.value().name() == g.tag && !css::in_furniture(el) && entry(el, page, tz).is_some())
     })
-}
-
-/// A link's text as the reader takes it: its text, else its `title`.
-fn link_text(el: ElementRef<'_>) -> String {
-    let t = element_text(el);
-    if t.is_empty() {
-        el.attr("title").unwrap_or_default().to_string()
-    } else {
-        t
-    }
 }
 
 /// The first candidate selector that holds for every entry.

@@ -79,14 +79,7 @@ pub fn listing_of(doc: &Html, sel: &HtmlSelectors) -> Result<Listing, ParseError
     for el in doc.select(&item) {
         matched += 1;
         let href = el.select(&link).find_map(href_of);
-        let text = el.select(&title).next().map(|t| {
-            let s = element_text(t);
-            if s.is_empty() {
-                t.attr("title").unwrap_or_default().to_string()
-            } else {
-                s
-            }
-        });
+        let text = el.select(&title).next().map(title_text);
         let (Some(href), Some(text)) = (href, text.filter(|t| !t.is_empty())) else { continue };
         entries.push(ListingEntry {
             link: href.to_string(),
@@ -106,6 +99,24 @@ pub fn listing_of(doc: &Html, sel: &HtmlSelectors) -> Result<Listing, ParseError
     }
     let title = doc.select(&PAGE_TITLE).next().map(element_text).filter(|t| !t.is_empty());
     Ok(Listing { title, base: base_of(doc), entries })
+}
+
+/// An entry's title as the title element gives it: its text, else its link's
+/// `title`, which also stands for a text cut short ("Hội nghị triển khai…",
+/// with the whole title in the attribute, as many portals write it).
+pub fn title_text(el: ElementRef<'_>) -> String {
+    let text = element_text(el);
+    let attr = std::iter::once(el)
+        .chain(el.select(&LINK))
+        .find_map(|e| e.attr("title"))
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    let cut = text.strip_suffix("...").or_else(|| text.strip_suffix('…')).map(str::trim_end);
+    match cut {
+        _ if text.is_empty() => attr,
+        Some(start) if attr.chars().count() > start.chars().count() && attr.starts_with(start) => attr,
+        _ => text,
+    }
 }
 
 /// A page's `<base href>`, as written.
@@ -195,6 +206,22 @@ mod tests {
                 byline: Some("div.author".into()),
             }),
         }
+    }
+
+    #[test]
+    fn a_title_cut_short_is_read_whole_from_its_link_s_title() {
+        let full = "Hội nghị triển khai nhiệm vụ công tác dân vận 6 tháng cuối năm 2022";
+        let read = |html: &str| {
+            let doc = Html::parse_fragment(html);
+            let el = doc.select(&fixed("h3, a")).next().unwrap();
+            title_text(el)
+        };
+        assert_eq!(read(&format!("<a href=\"/1\" title=\"{full}\">Hội nghị triển khai nhiệm vụ...</a>")), full);
+        assert_eq!(read(&format!("<h3><a href=\"/1\" title=\"{full}\">Hội nghị triển khai…</a></h3>")), full);
+        assert_eq!(read(&format!("<a href=\"/1\" title=\"{full}\"><img alt=\"\"></a>")), full);
+        // A title that is no longer form of the text, or a text not cut, stays as written.
+        assert_eq!(read("<a href=\"/1\" title=\"Xem chi tiết\">Hội nghị triển khai...</a>"), "Hội nghị triển khai...");
+        assert_eq!(read(&format!("<a href=\"/1\" title=\"{full} (ảnh)\">{full}</a>")), full);
     }
 
     #[test]
