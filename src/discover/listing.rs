@@ -55,7 +55,12 @@ pub struct Found {
 #[derive(Clone)]
 struct Entry<'a> {
     el: ElementRef<'a>,
+    /// The link to the entry's page.
+    anchor: ElementRef<'a>,
     href: Url,
+    /// The element the title is read from: the link, or a heading beside a
+    /// "Xem chi tiết" link.
+    title_el: ElementRef<'a>,
     title: String,
     date: Option<ElementRef<'a>>,
     summary: Option<ElementRef<'a>>,
@@ -179,14 +184,32 @@ fn entry<'a>(el: ElementRef<'a>, page: &Url, tz: FixedOffset) -> Option<Entry<'a
             best = Some((rank, a, url, text));
         }
     }
-    let (_, anchor, href, title) = best?;
-    let words = title.split_whitespace().count();
-    if hrefs.len() > MAX_ENTRY_LINKS || words < MIN_TITLE_WORDS || title.chars().count() > 400 {
+    let (_, anchor, href, mut title) = best?;
+    let mut title_el = anchor;
+    // A title written apart from its link: `<h3>…</h3> … <a>Xem chi tiết »</a>`.
+    if words(&title) < MIN_TITLE_WORDS {
+        let unlinked = el.descendent_elements().filter(|e| e.id() != el.id()).find(|e| {
+            titled(*e, *e)
+                && !e.descendent_elements().any(|d| d.value().name() == "a")
+                && !e.ancestors().filter_map(ElementRef::wrap).any(|a| a.value().name() == "a")
+                && words(&element_text(*e)) >= MIN_TITLE_WORDS
+        });
+        if let Some(t) = unlinked {
+            title_el = t;
+            title = element_text(t);
+        }
+    }
+    if hrefs.len() > MAX_ENTRY_LINKS || words(&title) < MIN_TITLE_WORDS || title.chars().count() > 400 {
         return None;
     }
-    let date = date_in(el, anchor, tz);
+    let date = date_in(el, anchor, title_el, tz);
     let summary = summary_in(el, anchor, date, &title, &href, page);
-    Some(Entry { el, href, title, date, summary })
+    Some(Entry { el, anchor, href, title_el, title, date, summary })
+}
+
+/// The words of a text, not counting marks such as "»" or "-".
+fn words(text: &str) -> usize {
+    text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
 }
 
 /// Whether a link sits in a heading or a title-named element of its entry.
@@ -210,12 +233,19 @@ pub fn site_link(href: &str, page: &Url) -> Option<Url> {
     (same_host && url != here).then_some(url)
 }
 
-/// The deepest short element of the entry whose text is a date loa reads.
-fn date_in<'a>(el: ElementRef<'a>, anchor: ElementRef<'a>, tz: FixedOffset) -> Option<ElementRef<'a>> {
+/// The deepest short element of the entry, outside its link and title, whose
+/// text is a date loa reads.
+fn date_in<'a>(
+    el: ElementRef<'a>,
+    anchor: ElementRef<'a>,
+    title_el: ElementRef<'a>,
+    tz: FixedOffset,
+) -> Option<ElementRef<'a>> {
     let is_date = |e: ElementRef<'_>| {
         short_text(e, 60).is_some_and(|t| t.chars().any(|c| c.is_ascii_digit()) && reads_as_date(&t, tz))
     };
-    let outside = |e: &ElementRef<'_>| !contains(*e, anchor) && !contains(anchor, *e);
+    let apart = |e: &ElementRef<'_>, x: ElementRef<'_>| !contains(*e, x) && !contains(x, *e);
+    let outside = |e: &ElementRef<'_>| apart(e, anchor) && apart(e, title_el);
     let mut found = el.descendent_elements().filter(|e| e.id() != el.id()).filter(outside).find(|e| is_date(*e))?;
     // The innermost element that still holds the whole date.
     while let Some(inner) = found.child_elements().filter(outside).find(|e| is_date(*e)) {
@@ -299,11 +329,11 @@ fn drop_containers(groups: &mut Vec<Group<'_>>) {
 /// show titles and dates alone, so a summary weighs as much as a date.
 fn score(g: &Group<'_>) -> f64 {
     let n = g.entries.len() as f64;
-    let words = g.entries.iter().map(|e| e.title.split_whitespace().count()).sum::<usize>() as f64 / n;
+    let title_words = g.entries.iter().map(|e| words(&e.title)).sum::<usize>() as f64 / n;
     let dated = g.entries.iter().filter(|e| e.date.is_some()).count() as f64 / n;
     let summarised = g.entries.iter().filter(|e| e.summary.is_some()).count() as f64 / n;
     let entries_share = n / g.members as f64;
-    n * (0.3 + 0.7 * (words / 10.0).min(1.0)) * (1.0 + dated) * (1.0 + summarised) * entries_share.sqrt()
+    n * (0.3 + 0.7 * (title_words / 10.0).min(1.0)) * (1.0 + dated) * (1.0 + summarised) * entries_share.sqrt()
 }
 
 /// The selectors that read the winning block, tried on the page with the
@@ -349,16 +379,15 @@ fn leads<'a>(g: &Group<'a>, page: &Url, tz: FixedOffset) -> Vec<Entry<'a>> {
 fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: FixedOffset) -> Result<Found, String> {
     let all: Vec<Entry<'_>> = leads.iter().chain(&g.entries).cloned().collect();
     let first = &g.entries[0];
-    let anchor = anchor_of(first, page).ok_or("the first entry's link could not be found again")?;
-    let mut link_candidates = css::relative_candidates(anchor, first.el);
+    let mut link_candidates = css::relative_candidates(first.anchor, first.el);
     // A lead in other markup (`h2 a` over the list's `h3 a`): both, as one selector.
-    if let Some((lead, lead_anchor)) = leads.first().and_then(|l| Some((l, anchor_of(l, page)?))) {
+    if let Some(lead) = leads.first() {
         // Each side qualified, so that neither takes the other's links (a bare `a`
         // would take the lead's picture link first).
         let qualified = |c: &&String| c.contains([' ', '.', '#']) && !c.contains(":nth-of-type");
         let ours: Vec<String> = link_candidates.iter().filter(qualified).take(3).cloned().collect();
         let theirs: Vec<String> =
-            css::relative_candidates(lead_anchor, lead.el).iter().filter(qualified).take(3).cloned().collect();
+            css::relative_candidates(lead.anchor, lead.el).iter().filter(qualified).take(3).cloned().collect();
         let unions: Vec<String> = ours
             .iter()
             .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
@@ -369,8 +398,13 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
         e.el.select(sel).find_map(href_of).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
     })
     .ok_or("no selector reaches every entry's link")?;
-    let mut title_candidates = link_candidates.clone();
-    if let Some(heading) = anchor.parent().and_then(ElementRef::wrap).filter(|p| element_text(*p) == first.title) {
+    let mut title_candidates = if first.title_el.id() == first.anchor.id() {
+        link_candidates.clone()
+    } else {
+        css::relative_candidates(first.title_el, first.el)
+    };
+    if let Some(heading) = first.anchor.parent().and_then(ElementRef::wrap).filter(|p| element_text(*p) == first.title)
+    {
         title_candidates.extend(css::relative_candidates(heading, first.el));
     }
     let title = pick(&title_candidates, &all, |e, sel| {
@@ -462,15 +496,6 @@ fn nested(doc: &Html, item: &str) -> bool {
     let Some(sel) = css::compile(item) else { return true };
     let matched: HashSet<NodeId> = doc.select(&sel).map(|e| e.id()).collect();
     doc.select(&sel).any(|e| e.ancestors().any(|a| matched.contains(&a.id())))
-}
-
-/// The link an entry was found by.
-fn anchor_of<'a>(e: &Entry<'a>, page: &Url) -> Option<ElementRef<'a>> {
-    e.el.descendent_elements().find(|a| {
-        a.value().name() == "a"
-            && a.attr("href").and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
-            && title_text(*a) == e.title
-    })
 }
 
 /// Every element the item selector matches beyond the block is an entry of the
@@ -652,6 +677,29 @@ mod tests {
         let found = find(&Html::parse_document(&html), &page(), tz()).unwrap();
         assert_eq!(found.selectors.item, "div.item");
         assert_eq!(found.links.len(), 8);
+    }
+
+    #[test]
+    fn a_title_apart_from_its_xem_chi_tiet_link_is_read_from_its_heading() {
+        let items: String = titles(4)
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                format!(
+                    "<div class=\"news-item\"><h3 class=\"news-title\">{t}</h3><span class=\"date\">0{}/08/2022</span>\
+                     <a class=\"readmore\" href=\"/tin/{i}.html\">Xem chi tiết »</a></div>",
+                    i + 1
+                )
+            })
+            .collect();
+        let found = find(&Html::parse_document(&format!("<div class=\"list\">{items}</div>")), &page(), tz()).unwrap();
+        assert_eq!(found.titles, titles(4));
+        assert_eq!(found.selectors.title, "h3.news-title");
+        assert_eq!(found.selectors.link, "a.readmore");
+        assert_eq!(found.dated, 4);
+        // Without the headings, "Xem chi tiết »" is no title: "»" is no word.
+        let bare = items.replace("<h3", "<b").replace("</h3>", "</b>").replace("news-title", "x");
+        assert!(find(&Html::parse_document(&format!("<div class=\"list\">{bare}</div>")), &page(), tz()).is_err());
     }
 
     #[test]
