@@ -669,3 +669,16 @@ async fn egov_section_with_a_slider_of_highlights_above_its_list() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_each_wrapped_whole_in_their_link() {
+    one_agency_portal(
+        "linked-card-grid",
+        "/tin-tuc",
+        |i| format!("/tin-tuc/{}-{}", SLUGS[i], IDS[i]),
+        WITH_TIME,
+        "lien-doan-lao-dong-tinh",
+        &["Bài viết liên quan", "Công đoàn cơ sở", "Pháp luật lao động", "Điện thoại"],
+    )
+    .await;
+}

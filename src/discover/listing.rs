@@ -19,7 +19,7 @@ use url::Url;
 
 use super::css::{self, contains, short_text};
 use crate::config::HtmlSelectors;
-use crate::parse::html::{element_text, href_of, listing_of, title_text};
+use crate::parse::html::{element_text, link_of, listing_of, title_text};
 
 /// Fewer entries than this is not a listing.
 pub const MIN_ENTRIES: usize = 3;
@@ -173,7 +173,8 @@ fn entry<'a>(el: ElementRef<'a>, page: &Url, tz: FixedOffset) -> Option<Entry<'a
         std::sync::LazyLock::new(|| Selector::parse("a[href]").expect("a valid selector"));
     let mut hrefs = HashSet::new();
     let mut best: Option<((bool, usize), ElementRef<'a>, Url, String)> = None;
-    for a in el.select(&A) {
+    // A card wrapped whole in its link is its own link.
+    for a in std::iter::once(el).filter(|e| A.matches(e)).chain(el.select(&A)) {
         let Some(url) = site_link(a.attr("href").unwrap_or_default(), page) else { continue };
         hrefs.insert(url.to_string());
         let text = title_text(a);
@@ -186,6 +187,16 @@ fn entry<'a>(el: ElementRef<'a>, page: &Url, tz: FixedOffset) -> Option<Entry<'a
     }
     let (_, anchor, href, mut title) = best?;
     let mut title_el = anchor;
+    // A link around a whole card holds the title in its heading, beside the
+    // date and summary.
+    let heading = anchor
+        .descendent_elements()
+        .filter(|e| e.id() != anchor.id())
+        .find(|e| titled(*e, *e) && words(&element_text(*e)) >= MIN_TITLE_WORDS);
+    if let Some(h) = heading.filter(|h| element_text(*h) != title) {
+        title_el = h;
+        title = element_text(h);
+    }
     // A title written apart from its link: `<h3>…</h3> … <a>Xem chi tiết »</a>`.
     if words(&title) < MIN_TITLE_WORDS {
         let unlinked = el.descendent_elements().filter(|e| e.id() != el.id()).find(|e| {
@@ -202,8 +213,11 @@ fn entry<'a>(el: ElementRef<'a>, page: &Url, tz: FixedOffset) -> Option<Entry<'a
     if hrefs.len() > MAX_ENTRY_LINKS || words(&title) < MIN_TITLE_WORDS || title.chars().count() > 400 {
         return None;
     }
-    let date = date_in(el, anchor, title_el, tz);
-    let summary = summary_in(el, anchor, date, &title, &href, page);
+    // What the title is read from is no date nor summary: the link, or the
+    // heading inside a link that is the whole entry.
+    let link_area = if anchor.id() == el.id() { title_el } else { anchor };
+    let date = date_in(el, link_area, title_el, tz);
+    let summary = summary_in(el, link_area, date, &title, &href, page);
     Some(Entry { el, anchor, href, title_el, title, date, summary })
 }
 
@@ -395,7 +409,7 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
         link_candidates.extend(unions);
     }
     let link = pick(&link_candidates, &all, |e, sel| {
-        e.el.select(sel).find_map(href_of).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
+        link_of(e.el, sel).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
     })
     .ok_or("no selector reaches every entry's link")?;
     let mut title_candidates = if first.title_el.id() == first.anchor.id() {
@@ -511,7 +525,7 @@ fn shaped_alike(
     let (Some(item), Some(link)) = (css::compile(&sel.item), css::compile(&sel.link)) else { return false };
     let ours: HashSet<NodeId> = all.iter().map(|e| e.el.id()).collect();
     doc.select(&item).filter(|el| !ours.contains(&el.id())).all(|el| {
-        let takes_a_link = el.select(&link).find_map(href_of).is_some();
+        let takes_a_link = link_of(el, &link).is_some();
         !takes_a_link || (el.value().name() == g.tag && !css::in_furniture(el) && entry(el, page, tz).is_some())
     })
 }

@@ -78,7 +78,7 @@ pub fn listing_of(doc: &Html, sel: &HtmlSelectors) -> Result<Listing, ParseError
     let mut entries = Vec::new();
     for el in doc.select(&item) {
         matched += 1;
-        let href = el.select(&link).find_map(href_of);
+        let href = link_of(el, &link);
         let text = el.select(&title).next().map(title_text);
         let (Some(href), Some(text)) = (href, text.filter(|t| !t.is_empty())) else { continue };
         entries.push(ListingEntry {
@@ -167,6 +167,13 @@ fn selector(css: &str) -> Result<Selector, ParseError> {
 }
 
 /// The `href` of an element, or of the first link inside it.
+/// An entry's link: the first element matching `link` among the item and its
+/// descendants (an item that is itself the link, as a card wrapped in `<a>`,
+/// counts), its `href` or that of the first link inside it.
+pub(crate) fn link_of<'a>(item: ElementRef<'a>, link: &Selector) -> Option<&'a str> {
+    std::iter::once(item).filter(|i| link.matches(i)).chain(item.select(link)).find_map(href_of)
+}
+
 pub(crate) fn href_of(el: ElementRef<'_>) -> Option<&str> {
     if let Some(h) = el.attr("href") {
         return Some(h);
