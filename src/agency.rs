@@ -535,7 +535,7 @@ impl Registry {
             return None;
         }
         let ws: Vec<Word> = words(name).collect();
-        if let Some((key, reread, role)) = self.find_body(&ws) {
+        if let Some((key, reread, role)) = self.find_body(name, &ws) {
             let a = self.successor_on(&self.agencies[key.agency as usize], date);
             let how = self.how(key, reread, role);
             return Some(Resolved { slug: a.slug.clone(), name: a.name.clone(), known: true, how });
@@ -608,9 +608,14 @@ impl Registry {
 
     /// The key a whole name is (`find_words`), else the body whose standing organ it
     /// names (`Ban Thường vụ Tỉnh đoàn`): (key, read otherwise than written, the organ).
-    fn find_body(&self, ws: &[Word]) -> Option<(Key, bool, Option<&'static str>)> {
+    /// A newspaper's site (`baonghean.vn`, `www.baogialai.com.vn`) or its online
+    /// edition (`Báo Nghệ An điện tử`) is the newspaper.
+    fn find_body(&self, name: &str, ws: &[Word]) -> Option<(Key, bool, Option<&'static str>)> {
         if let Some((k, reread)) = self.find_words(ws) {
             return Some((k, reread, None));
+        }
+        if let Some(site) = site_name(name, ws).or_else(|| online_edition(ws)) {
+            return self.find_words(site).map(|(k, _)| (k, true, None));
         }
         let start = organ_end(ws)?;
         self.find_words(&ws[start..]).map(|(k, reread)| (k, reread, Some(ORGAN)))
@@ -764,7 +769,7 @@ impl Registry {
     /// abbreviation; an abbreviation of initials only in capitals (`TU`, not `Tú`).
     pub fn find(&self, name: &str) -> Option<&Agency> {
         let ws: Vec<Word> = words(name).take(MAX_NAME_CHARS).collect();
-        self.find_body(&ws).map(|(k, _, _)| &self.agencies[k.agency as usize])
+        self.find_body(name, &ws).map(|(k, _, _)| &self.agencies[k.agency as usize])
     }
 
     /// The known agency nearest to a name it does not know (most words in common
@@ -857,8 +862,8 @@ fn proper_name(ws: &[Word]) -> bool {
 const OFFICIAL_WORDS: usize = 8;
 
 /// Where the body starts after an official's title that opens a title:
-/// `(Đồng chí )?(Phó )?(Bí thư|Chủ tịch|Chủ nhiệm|Giám đốc|Tổng Biên tập|Trưởng|Chánh)
-/// ( Thường trực)?`. `Trưởng ban`,
+/// `(Đồng chí )?(Phó )?(Bí thư|Chủ tịch|Chủ nhiệm|Giám đốc|Tổng Biên tập|Chỉ huy
+/// trưởng|Chính ủy|Viện trưởng|Trưởng|Chánh)( Thường trực)?`. `Trưởng ban`,
 /// `Chánh văn phòng` and `Chánh thanh tra` head the `Ban …`, `Văn phòng …` and
 /// `Thanh tra …` that follow. Words compare with their tones: `Trường` is a school.
 fn official_title(ws: &[Word]) -> Option<usize> {
@@ -871,6 +876,10 @@ fn official_title(ws: &[Word]) -> Option<usize> {
         || (is(i, "chủ") && (is(i + 1, "tịch") || is(i + 1, "nhiệm")))
         || (is(i, "giám") && is(i + 1, "đốc"))
     {
+        2
+    } else if is(i, "chỉ") && is(i + 1, "huy") && is(i + 2, "trưởng") {
+        3
+    } else if (is(i, "chính") && is(i + 1, "ủy")) || (is(i, "viện") && is(i + 1, "trưởng")) {
         2
     } else if is(i, "trưởng") || is(i, "chánh") {
         1
@@ -903,6 +912,35 @@ fn organ_end(ws: &[Word]) -> Option<usize> {
         return None;
     };
     (end < ws.len()).then_some(end)
+}
+
+/// The name a web site's address spells (`baonghean` in `www.baonghean.vn`): an
+/// address is one ASCII word of labels joined by dots, ending with a top-level domain.
+fn site_name<'a, 'w>(name: &str, ws: &'a [Word<'w>]) -> Option<&'a [Word<'w>]> {
+    const TOP: &[&str] = &["vn", "com", "net", "org", "gov", "info"];
+    let (first, last) = (ws.first()?, ws.last()?);
+    let host = name.trim().chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    if ws.len() < 2 || !host || !TOP.contains(&last.text) {
+        return None;
+    }
+    let start = usize::from(first.fold == "www");
+    let end = ws.len() - ws.iter().rev().take_while(|w| TOP.contains(&w.text)).count();
+    (start < end).then(|| &ws[start..end])
+}
+
+/// A newspaper's or broadcaster's name without `điện tử`/`Online` after it.
+fn online_edition<'a, 'w>(ws: &'a [Word<'w>]) -> Option<&'a [Word<'w>]> {
+    if !proper_name(ws) {
+        return None;
+    }
+    let n = ws.len();
+    if n > 3 && ws[n - 2].is("điện") && ws[n - 1].is("tử") {
+        Some(&ws[..n - 2])
+    } else if n > 2 && ws[n - 1].fold == "online" {
+        Some(&ws[..n - 1])
+    } else {
+        None
+    }
 }
 
 /// `text` with each of its abbreviations that `expansions` knows spelled out, if any.
@@ -1450,6 +1488,31 @@ mod tests {
             ("lien-doan-lao-dong-tinh", "Ban Thường vụ LĐLĐ tỉnh")
         );
         assert_eq!(reg.title_prefix("Thường vụ Quốc hội cho ý kiến", d), None);
+    }
+
+    #[test]
+    fn a_newspapers_site_and_online_edition_are_the_newspaper() {
+        let reg = Registry::new(vec![declared("bao-nghe-an", "Báo Nghệ An")], &["Nghệ An".into()]);
+        let f = |n: &str| reg.find(n).map(|a| a.slug.as_str());
+        assert_eq!(f("baonghean.vn"), Some("bao-nghe-an"));
+        assert_eq!(f("www.baonghean.vn"), Some("bao-nghe-an"));
+        assert_eq!(f("Báo Nghệ An điện tử"), Some("bao-nghe-an"));
+        assert_eq!(f("Báo Nghệ An Online"), Some("bao-nghe-an"));
+        assert_eq!(f("baonghean"), Some("bao-nghe-an"));
+        // Words apart are no address; the province's portal is no newspaper.
+        assert_eq!(f("baonghean vn"), None);
+        assert_eq!(f("nghean.gov.vn"), None);
+        let r = reg.resolve("baonghean.vn", day()).unwrap();
+        assert_eq!(r.how.as_deref(), Some("read as \"Báo Nghệ An\""));
+    }
+
+    #[test]
+    fn commanders_and_prosecutors_head_their_body() {
+        let reg = Registry::new(vec![declared("bo-chqs-tinh", "Bộ Chỉ huy Quân sự tỉnh")], &[]);
+        let p = |t: &str| reg.title_prefix(t, day()).map(|m| m.agency.slug.clone());
+        assert_eq!(p("Chỉ huy trưởng Bộ CHQS tỉnh kiểm tra huấn luyện").as_deref(), Some("bo-chqs-tinh"));
+        assert_eq!(p("Chính ủy Bộ Chỉ huy Quân sự tỉnh thăm đơn vị").as_deref(), Some("bo-chqs-tinh"));
+        assert_eq!(p("Chỉ huy trưởng Ban CHQS xã nhận nhiệm vụ"), None);
     }
 
     #[test]
