@@ -594,7 +594,9 @@ impl Registry {
                 break;
             }
             refs.push(&ws[e]);
-            if let Some(k) = self.lookup(&refs).filter(|k| !(shouting && k.pure)) {
+            // `Công an xã Ea Kao …` is the commune's police, whatever `Công an` alone is.
+            let local = local_level(&ws[e + 1..]);
+            if let Some(k) = self.lookup(&refs).filter(|k| !(local || shouting && k.pure)) {
                 best = Some((k, e + 1, false));
             } else if let Some(after) = self.province_after(ws, e + 1).filter(|_| !proper_name(&ws[start..])) {
                 // `Hội Nông dân Gia Lai …`: the provincial body.
@@ -890,6 +892,16 @@ fn official_title(ws: &[Word]) -> Option<usize> {
         i += 2;
     }
     (i < ws.len()).then_some(i)
+}
+
+/// Whether words open with a level below the province (`xã`, `phường`, `huyện`,
+/// `quận`, `thị xã`, `thị trấn`, `thành phố`, `TP`, `thôn`, `ấp`).
+fn local_level(ws: &[Word]) -> bool {
+    let is = |i: usize, w: &str| ws.get(i).is_some_and(|x| x.is(w));
+    ["xã", "phường", "huyện", "quận", "thôn", "ấp"].iter().any(|w| is(0, w))
+        || is(0, "thị") && (is(1, "xã") || is(1, "trấn"))
+        || is(0, "thành") && is(1, "phố")
+        || ws.first().is_some_and(|w| w.text == "TP")
 }
 
 /// How the evidence calls a body named through its head or its standing organ.
@@ -1320,6 +1332,13 @@ mod tests {
         assert_eq!(p("Ban Dân vận Huyện ủy Giồng Trôm sơ kết"), None);
         assert_eq!(p("Nông dân Chợ Lách tất bật"), None);
         assert_eq!(p("UBND xã Phú Lễ ra mắt mô hình"), None);
+        // A name the province's body is known by alone, then a lower level: that level's body.
+        let police = Registry::new(vec![declared("cong-an-tinh", "Công an tỉnh Đắk Lắk")], &["Đắk Lắk".into()]);
+        let q = |t: &str| police.title_prefix(t, day()).map(|m| m.agency.slug.clone());
+        assert_eq!(q("Công an Đắk Lắk bắt đối tượng trộm cắp").as_deref(), Some("cong-an-tinh"));
+        assert_eq!(q("Công an xã Ea Kao ra mắt mô hình"), None);
+        assert_eq!(q("Công an thành phố Buôn Ma Thuột triệt phá"), None);
+        assert_eq!(q("Công an TP Buôn Ma Thuột triệt phá"), None);
         assert_eq!(p("Trường Chính trị tỉnh khai giảng").unwrap().0, "truong-chinh-tri-tinh");
     }
 

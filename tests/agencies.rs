@@ -479,6 +479,8 @@ const CASES: &[Case] = &[
     (DAK_LAK, At::Author, "Đoàn Thanh niên xã Ea Kao", "doan-thanh-nien-xa-ea-kao", "tinhdoan.daklak.gov.vn"),
     (DAK_LAK, At::Author, "Báo Phú Yên", "bao-phu-yen", "daklak.gov.vn reposts, the former newspaper"),
     (DAK_LAK, At::Author, "Đoàn Minh", "mttq-tinh", "baodaklak.vn author field (a writer)"),
+    (DAK_LAK, At::Title, "Công an Đắk Lắk bắt đối tượng trộm cắp", "cong-an-tinh", "baodaklak.vn titles"),
+    (DAK_LAK, At::Title, "Công an xã Ea Kao ra mắt mô hình", "mttq-tinh", "baodaklak.vn titles, a commune's police"),
     // --- Cà Mau, October 2025 ---
     (CA_MAU, At::Author, "BCH Quân sự tỉnh", "bo-chqs-tinh", "camau.gov.vn author field"),
     (CA_MAU, At::Author, "Bộ CHQS tỉnh Bạc Liêu", "bo-chqs-tinh", "baocamau.vn, the former province"),
