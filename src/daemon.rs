@@ -20,7 +20,7 @@ use tracing::{error, info, warn};
 use url::Url;
 
 use crate::config::{ArticleSelectors, Config, HtmlSelectors, Source, SourceKind};
-use crate::fetch::{FetchError, Fetched, Fetcher, Response};
+use crate::fetch::{FetchError, Fetched, Fetcher, Reach, Response};
 use crate::metrics::Metrics;
 use crate::model::{Identity, Item, SourceHealth};
 use crate::parse::ParseError;
@@ -40,8 +40,10 @@ pub struct PollReport {
     pub url: String,
     pub http_status: Option<u16>,
     pub not_modified: bool,
-    /// Items in the document.
+    /// Items in the document (read: at most `[poll].max_items`).
     pub seen: usize,
+    /// Older items past `[poll].max_items`, left out.
+    pub truncated: usize,
     pub new_items: usize,
     pub updated_items: usize,
     pub error_kind: Option<String>,
@@ -64,8 +66,15 @@ impl PollReport {
                 format!("{:<16} ok     {status}  not modified", self.source)
             }
             None => format!(
-                "{:<16} ok     {status}  {} new, {} updated, {} in the feed",
-                self.source, self.new_items, self.updated_items, self.seen
+                "{:<16} ok     {status}  {} new, {} updated, {} in the feed{}",
+                self.source,
+                self.new_items,
+                self.updated_items,
+                self.seen,
+                match self.truncated {
+                    0 => String::new(),
+                    n => format!(" (truncated: {n} older items past [poll].max_items left out)"),
+                }
             ),
         }
     }
@@ -254,7 +263,10 @@ impl Engine {
         // `concurrency` documents are in memory at once; the host's place only
         // while its server is being asked.
         let mut permit = self.limits.acquire(&url).await;
-        let fetched = self.fetcher.get(&url, Some(&health.validators)).await;
+        let fetched = match self.fetcher.reach(&source.url, source.auth.as_ref()).await {
+            Ok(reach) => self.fetcher.get(&url, Some(&health.validators), &reach).await,
+            Err(e) => Err(e),
+        };
         permit.release_host();
         let mut asked = None;
         let result = match fetched {
@@ -329,8 +341,10 @@ impl Engine {
         report: &mut PollReport,
     ) -> Result<Option<Duration>, PollError> {
         let validators = resp.validators.clone();
-        let normalize::Document { items: doc_items, ttl, .. } = self.read(source, resp.text, resp.url, now).await?;
+        let normalize::Document { items: doc_items, ttl, truncated, .. } =
+            self.read(source, resp.text, resp.url, now).await?;
         report.seen = doc_items.len();
+        report.truncated = truncated;
 
         let engine = self.clone();
         let source_id = source.id.clone();
@@ -345,6 +359,7 @@ impl Engine {
             updated.validators = validators;
             updated.items_total += outcome.new_items as u64;
             updated.last_new = outcome.new_items as u64;
+            updated.truncated = truncated as u64;
             // The validators travel with the items: a crash can never leave a stored
             // ETag whose items were not stored.
             batch.put_health(&source_id, updated.clone());
@@ -382,7 +397,7 @@ impl Engine {
                 let src = source.clone();
                 Ok(off_workers(move || {
                     let c = engine.config();
-                    normalize::read_document(&text, &url, &src, &c.agencies, c.poll.timezone, now)
+                    normalize::read_document(&text, &url, &src, &c.agencies, &c.poll, now)
                 })
                 .await??)
             }
@@ -401,23 +416,32 @@ impl Engine {
         url: Url,
         now: DateTime<Utc>,
     ) -> Result<normalize::Document, PollError> {
+        // Articles are fetched within the source's reach, and on the listing's host
+        // however they redirect.
+        let reach = self.fetcher.reach(&source.url, source.auth.as_ref()).await?.on_host_of(&url);
         let css = sel.clone();
         let listing = off_workers(move || parse::html::listing(&text, &css)).await??;
         let title = listing.title;
-        let reads = listing.entries.into_iter().map(|e| self.read_entry(source, sel, &url, title.as_deref(), e, now));
+        // A listing has no dates to rank by before its articles are read: its first
+        // entries are taken, as portals list the newest first.
+        let max = self.config().poll.max_items;
+        let truncated = listing.entries.len().saturating_sub(max);
+        let entries = listing.entries.into_iter().take(max);
+        let page = ListingPage { url: &url, title: title.as_deref(), reach: &reach };
+        let reads = entries.map(|e| self.read_entry(source, sel, &page, e, now));
         let items = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
-        Ok(normalize::Document { title, ttl: None, items })
+        Ok(normalize::Document { title, ttl: None, items, truncated })
     }
 
     async fn read_entry(
         self: &Arc<Self>,
         source: &Source,
         sel: &HtmlSelectors,
-        listing_url: &Url,
-        listing_title: Option<&str>,
+        page: &ListingPage<'_>,
         entry: parse::html::ListingEntry,
         now: DateTime<Utc>,
     ) -> Option<Item> {
+        let (listing_url, listing_title, reach) = (page.url, page.title, page.reach);
         let link = normalize::link::absolute(&entry.link, listing_url)?;
         let digest = entry_digest(&entry, &link);
         let key = Item::key_for(&source.id, &Identity::Link(normalize::link::canonical(&link)));
@@ -430,7 +454,7 @@ impl Engine {
         let same_host =
             link.host_str().map(str::to_ascii_lowercase) == listing_url.host_str().map(str::to_ascii_lowercase);
         let article = match (&sel.article, same_host) {
-            (Some(a), true) => self.read_article(source, a, &link).await,
+            (Some(a), true) => self.read_article(source, a, reach, &link).await,
             _ => None,
         };
         let complete = sel.article.is_none() || !same_host || article.is_some();
@@ -475,12 +499,13 @@ impl Engine {
         &self,
         source: &Source,
         sel: &ArticleSelectors,
+        reach: &Reach,
         url: &Url,
     ) -> Option<(parse::html::Article, Url)> {
         // The poll already holds an overall place; an article takes only its
         // host's, so the listing and its articles share the host's limits.
         let permit = self.limits.acquire_host(url).await;
-        let fetched = self.fetcher.get(url, None).await;
+        let fetched = self.fetcher.get(url, None, reach).await;
         drop(permit);
         let page = match fetched {
             Ok(Fetched::Body(page)) => page,
@@ -500,6 +525,14 @@ impl Engine {
             }
         }
     }
+}
+
+/// The listing page an HTML source's entries come from.
+struct ListingPage<'a> {
+    url: &'a Url,
+    title: Option<&'a str>,
+    /// Where its articles may be fetched from.
+    reach: &'a Reach,
 }
 
 /// Pings every hub for every changed feed URL, retrying each failed ping with a
@@ -618,6 +651,7 @@ fn log(r: &PollReport) {
             new = r.new_items,
             updated = r.updated_items,
             seen = r.seen,
+            truncated = r.truncated,
             "polled"
         ),
     }

@@ -266,6 +266,15 @@ pub struct SourceHealth {
     /// its publishing rate, for the adaptive cadence.
     #[serde(default)]
     pub recent: Vec<i64>,
+    /// Entries of the last document past `[poll].max_items`, left out (the oldest).
+    #[serde(default, deserialize_with = "trailing")]
+    pub truncated: u64,
+}
+
+/// A field added at the end of a postcard record: the records written before it
+/// end where it would start, and read it as its default.
+fn trailing<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(T::deserialize(d).unwrap_or_default())
 }
 
 impl SourceHealth {

@@ -293,6 +293,9 @@ pub struct SourceStatus {
     pub items: u64,
     pub items_last_week: usize,
     pub last_new: u64,
+    /// Entries of the last document past `[poll].max_items`, left out: the
+    /// document was truncated to its newest.
+    pub truncated: u64,
     pub next_due: Option<DateTime<Utc>>,
     /// Where permanent redirects moved the source, if they did.
     pub effective_url: Option<String>,
@@ -326,6 +329,7 @@ pub fn source_statuses(config: &Config, store: &Store) -> Vec<SourceStatus> {
                 items: h.items_total,
                 items_last_week,
                 last_new: h.last_new,
+                truncated: h.truncated,
                 next_due: h.next_due,
                 effective_url: h.effective_url,
                 gone: h.gone,
