@@ -237,6 +237,24 @@ impl Config {
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.id == id)
     }
+
+    /// What is valid but unwise: a password written into a source's URL (it works,
+    /// but the config file then holds a secret), a secret that cannot be read now.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for s in &self.sources {
+            if s.password_in_url() {
+                warnings.push(format!(
+                    "source \"{}\": a password is written into its url; move it to a file named by [source.auth] password_file (systemd's LoadCredential= can provide it) and remove user:pass@ from the url",
+                    s.id
+                ));
+            }
+            if let Some(Err(e)) = s.auth.as_ref().map(crate::fetch::reach::authorization) {
+                warnings.push(format!("source \"{}\": {e}; its polls will fail until it can be read", s.id));
+            }
+        }
+        warnings
+    }
 }
 
 /// The validation walk: collects diagnostics and falls back to defaults so that

@@ -158,6 +158,9 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 config.sources.len(),
                 config.agencies.iter().count()
             );
+            for warning in config.warnings() {
+                eprintln!("{}: warning: {warning}", path.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => {
