@@ -39,6 +39,9 @@ pub enum Evidence {
     TitlePrefix(String),
     /// Nothing named another body: the source's own agency.
     SourceDefault,
+    /// A body the registry does not know, named past the number of such bodies one
+    /// source may add as agencies: the source's own agency (the first evidence kept).
+    PastCap { named: String, cap: usize },
 }
 
 impl std::fmt::Display for Evidence {
@@ -49,6 +52,10 @@ impl std::fmt::Display for Evidence {
             Evidence::ContentByline(s) => write!(f, "byline closing the content \"{s}\""),
             Evidence::TitlePrefix(s) => write!(f, "title starts with \"{s}\""),
             Evidence::SourceDefault => f.write_str("the source's default agency"),
+            Evidence::PastCap { named, cap } => write!(
+                f,
+                "the source's default agency: {named} names a body the registry does not know, and this source already added {cap} such agencies (add it with [[agency]] to credit it)"
+            ),
         }
     }
 }

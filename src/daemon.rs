@@ -341,8 +341,9 @@ impl Engine {
         report: &mut PollReport,
     ) -> Result<Option<Duration>, PollError> {
         let validators = resp.validators.clone();
-        let normalize::Document { items: doc_items, ttl, truncated, .. } =
+        let normalize::Document { items: mut doc_items, ttl, truncated, .. } =
             self.read(source, resp.text, resp.url, now).await?;
+        health.cap_new_agencies(&mut doc_items, &source.agency, &self.config().agencies);
         report.seen = doc_items.len();
         report.truncated = truncated;
 
@@ -688,7 +689,15 @@ pub async fn run(
             info!(%addr, "status and metrics are served on the admin address only");
             Some(tokio::spawn(serve::serve(l, serve::admin(state.clone()), limits, stop.clone(), STOP_GRACE)))
         }
-        None => None,
+        None => {
+            if !addr.ip().is_loopback() {
+                warn!(
+                    %addr,
+                    "/status and /metrics are served on a non-loopback address: whoever reaches it sees every source's health; set [server].admin_listen = \"127.0.0.1:9090\" to serve them there only"
+                );
+            }
+            None
+        }
     };
     let public = serve::public(state, admin.is_none());
     let server = tokio::spawn(serve::serve(listener, public, limits, stop.clone(), STOP_GRACE));

@@ -236,3 +236,65 @@ async fn an_article_that_redirects_off_its_host_is_not_read() {
     let body = String::from_utf8_lossy(&feed.bytes).into_owned();
     assert!(!body.contains("INTERNAL") && body.contains("Nội dung bài hai"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bylines_naming_a_thousand_invented_bodies_add_no_more_agencies_than_the_cap() {
+    let server = SourceServer::start().await;
+    let mut doc = String::from("<rss version=\"2.0\"><channel><title>t</title>\n");
+    for i in 0..1000 {
+        doc.push_str(&format!(
+            "<item><title>Bài số {i} về công tác</title><link>https://b.vn/{i}</link>\
+             <author>Phóng viên (Ban Công tác số {i})</author></item>\n"
+        ));
+    }
+    doc.push_str("</channel></rss>");
+    server.set("bodies.xml", Behavior::File(doc.into_bytes()));
+    let dir = tempfile::tempdir().unwrap();
+    let text = common::config_text(&server, &[("b", "bodies.xml", "tinh-uy")], &dir.path().join("db"), "")
+        .replace("timeout = \"2s\"", "timeout = \"60s\"");
+    let engine = engine_from(&text);
+    let report = engine.cycle(&[]).await.remove(0);
+    assert_eq!((report.error, report.new_items), (None, 1000));
+    let agencies = engine.store.agencies().unwrap();
+    assert!(agencies.iter().any(|a| a == "ban-cong-tac-so-0"), "bodies are still added, up to the cap: {agencies:?}");
+    assert_eq!(agencies.len(), loa::model::MAX_NEW_AGENCIES + 1, "the cap, and the source's own agency");
+    let scopes = engine.publisher.scopes().len();
+    assert_eq!(scopes, loa::model::MAX_NEW_AGENCIES + 2, "the merged feed, the source's and the capped bodies'");
+    let last = loa::model::Item::key_for("b", &loa::model::Identity::Link("https://b.vn/999".into()));
+    let item = engine.store.item(&last).unwrap().unwrap().item;
+    assert_eq!(item.agency, "tinh-uy");
+    let evidence = item.evidence.to_string();
+    assert!(evidence.contains("Ban Công tác số 999") && evidence.contains("already added 64"), "{evidence}");
+    // The source remembers the bodies it added.
+    let health = engine.store.health("b").unwrap().unwrap();
+    assert_eq!(health.new_agencies.len(), loa::model::MAX_NEW_AGENCIES);
+}
+
+#[test]
+fn status_on_a_non_loopback_listener_is_warned_about() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let path = dir.path().join("loa.toml");
+    let store = dir.path().join("db").display().to_string();
+    std::fs::write(&path, format!("[server]\nlisten = \"0.0.0.0:{port}\"\n[store]\npath = {store:?}\n")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(["run", "-c"])
+        .arg(&path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    for line in stderr.lines().map_while(Result::ok) {
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("loa is serving") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen.contains("/status and /metrics are served on a non-loopback address"), "{seen}");
+    assert!(seen.contains("admin_listen"), "{seen}");
+}
