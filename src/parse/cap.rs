@@ -54,7 +54,8 @@ pub fn newest(body: &str, max: usize, tz: FixedOffset) -> Option<Capped> {
     }
     let Reverse(lowest) = kept.pop()?;
     drop(kept);
-    let mut text = String::with_capacity(body.len());
+    // Grown as needed: what is kept is usually a small part of the document.
+    let mut text = String::new();
     let mut from = 0;
     let mut joined = 0;
     for (i, e) in entries(body, tz)?.enumerate() {
