@@ -298,3 +298,24 @@ fn status_on_a_non_loopback_listener_is_warned_about() {
     assert!(seen.contains("/status and /metrics are served on a non-loopback address"), "{seen}");
     assert!(seen.contains("admin_listen"), "{seen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_listing_is_cut_to_its_first_entries() {
+    let server = SourceServer::start().await;
+    let entries: String = (0..5)
+        .map(|i| format!("<div class=\"news-item\"><h3><a href=\"/a{i}.html\">Tin số {i}</a></h3></div>"))
+        .collect();
+    server.set("list.html", Behavior::File(format!("<html><body>{entries}</body></html>").into_bytes()));
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[poll]\nmax_items = 2\n[store]\npath = {:?}\n[[source]]\nid = \"dv\"\nurl = \"{}\"\nkind = \"html\"\n\
+         agency = \"tinh-uy\"\n[source.html]\nitem = \"div.news-item\"\nlink = \"h3 a\"\ntitle = \"h3 a\"\n",
+        dir.path().join("db").display().to_string(),
+        server.url("list.html")
+    );
+    let engine = engine_from(&text);
+    let report = engine.cycle(&[]).await.remove(0);
+    assert_eq!((report.error, report.seen, report.truncated), (None, 2, 3));
+    let first = loa::model::Item::key_for("dv", &loa::model::Identity::Link(server.url("a0.html")));
+    assert!(engine.store.item(&first).unwrap().is_some(), "portals list the newest first");
+}
