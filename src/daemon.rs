@@ -350,35 +350,53 @@ impl Engine {
         let engine = self.clone();
         let source_id = source.id.clone();
         let mut updated = health.clone();
-        let (outcome, updated) = tokio::task::spawn_blocking(move || {
-            // Everything that needs no lock first, on this source's own thread.
-            let prepared = dedupe::prepare(&engine.store, doc_items)?;
-            let _one_at_a_time = engine.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
-            let mut batch = Batch::default();
-            let outcome = dedupe::ingest_prepared(&engine.store, prepared, now, &mut batch)?;
-            updated.record_new_items(outcome.new_dates.iter().copied());
-            updated.validators = validators;
-            updated.items_total += outcome.new_items as u64;
-            updated.last_new = outcome.new_items as u64;
-            updated.truncated = truncated as u64;
-            // The validators travel with the items: a crash can never leave a stored
-            // ETag whose items were not stored.
-            batch.put_health(&source_id, updated.clone());
-            engine.store.commit(&batch)?;
-            Ok::<_, StoreError>((outcome, updated))
+        let (outcome, committed) = tokio::task::spawn_blocking(move || {
+            let mut outcome = dedupe::Outcome::default();
+            let mut rest = doc_items;
+            // In batches of INGEST_CHUNK items, so that a store batch's memory does not
+            // follow the document's length. A crash between two leaves items stored
+            // without the new validators: the next poll finds them stored, unchanged.
+            let committed = loop {
+                let tail = rest.split_off(rest.len().min(INGEST_CHUNK));
+                let chunk = std::mem::replace(&mut rest, tail);
+                let step = (|| {
+                    // Everything that needs no lock first, on this source's own thread.
+                    let prepared = dedupe::prepare(&engine.store, chunk)?;
+                    let _one_at_a_time = engine.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut batch = Batch::default();
+                    outcome.absorb(dedupe::ingest_prepared(&engine.store, prepared, now, &mut batch)?);
+                    if rest.is_empty() {
+                        updated.record_new_items(outcome.new_dates.iter().copied());
+                        updated.validators = validators.clone();
+                        updated.items_total += outcome.new_items as u64;
+                        updated.last_new = outcome.new_items as u64;
+                        updated.truncated = truncated as u64;
+                        // The validators travel with the last items: a crash can never
+                        // leave a stored ETag whose items were not stored.
+                        batch.put_health(&source_id, updated.clone());
+                    }
+                    engine.store.commit(&batch)
+                })();
+                match step {
+                    Err(e) => break Err(e),
+                    Ok(()) if rest.is_empty() => break Ok(updated),
+                    Ok(()) => {}
+                }
+            };
+            (outcome, committed)
         })
         .await
-        .map_err(|e| PollError::Internal(format!("the ingest task failed: {e}")))??;
-        *health = updated;
+        .map_err(|e| PollError::Internal(format!("the ingest task failed: {e}")))?;
+        // What was committed is published (by `render_pending` soon after, which
+        // flushes first), even when a later batch failed.
+        if !outcome.touched.is_empty() {
+            self.publisher.mark_dirty(outcome.touched.clone());
+            self.changed.notify_one();
+        }
+        *health = committed?;
         report.new_items = outcome.new_items;
         report.updated_items = outcome.updated_items;
         self.metrics.record_ingest(&outcome);
-        if outcome.touched.is_empty() {
-            return Ok(ttl);
-        }
-        // Published by `render_pending` soon after, which flushes first.
-        self.publisher.mark_dirty(outcome.touched);
-        self.changed.notify_one();
         Ok(ttl)
     }
 
@@ -577,6 +595,9 @@ pub const PING_GRACE: Duration = Duration::from_secs(30);
 
 /// How long a change waits for others before the feeds are rendered.
 pub const RENDER_DELAY: Duration = Duration::from_millis(200);
+
+/// Items of one document committed in one store batch.
+const INGEST_CHUNK: usize = 500;
 
 /// How long parsing one document may take before the poll gives up on it.
 pub const PARSE_LIMIT: Duration = Duration::from_secs(20);
