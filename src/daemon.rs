@@ -119,6 +119,12 @@ impl Engine {
         })
     }
 
+    /// Runs `f` on the store while no poll commits: what it reads is consistent.
+    pub fn quiesced<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        let _one_at_a_time = self.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
+        f(&self.store)
+    }
+
     /// The config in force.
     pub fn config(&self) -> Arc<Config> {
         self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
@@ -730,6 +736,7 @@ pub async fn run(
         engine.publisher.settings().base_url
     );
 
+    let control = tokio::spawn(crate::control::serve(engine.clone(), stop.clone()));
     let renderer = tokio::spawn(engine.clone().renderer(stop.clone()));
     let pruner = tokio::spawn(engine.clone().pruner(stop.clone()));
     let mut loops = Loops::default();
@@ -758,6 +765,7 @@ pub async fn run(
     }
     let _ = tokio::time::timeout(STOP_GRACE, renderer).await;
     let _ = tokio::time::timeout(STOP_GRACE, pruner).await;
+    let _ = tokio::time::timeout(STOP_GRACE, control).await;
     let _ = tokio::time::timeout(STOP_GRACE * 2, server).await;
     if let Some(admin) = admin {
         let _ = tokio::time::timeout(STOP_GRACE * 2, admin).await;
