@@ -27,7 +27,7 @@ use crate::parse::ParseError;
 use crate::publish::{Publisher, Settings};
 use crate::schedule::{self, Cadence, Limits};
 use crate::store::{Batch, Store, StoreError};
-use crate::{dedupe, normalize, parse, serve};
+use crate::{dedupe, fetch, normalize, parse, serve};
 use sha2::{Digest, Sha256};
 
 /// How long in-flight polls may run on after a stop is asked.
@@ -476,8 +476,7 @@ impl Engine {
                 return Some(stored.item);
             }
         }
-        let same_host =
-            link.host_str().map(str::to_ascii_lowercase) == listing_url.host_str().map(str::to_ascii_lowercase);
+        let same_host = link.host_str().zip(listing_url.host_str()).is_some_and(|(a, b)| fetch::same_site(a, b));
         let article = match (&sel.article, same_host) {
             (Some(a), true) => self.read_article(source, a, reach, &link).await,
             _ => None,

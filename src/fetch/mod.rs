@@ -187,7 +187,7 @@ pub struct Reach {
     /// Credentials are sent to the configured URL's origin only.
     origin: url::Origin,
     authorization: Option<reqwest::header::HeaderValue>,
-    /// Every hop stays on this host (the articles of an HTML listing).
+    /// Every hop stays on this site (the articles of an HTML listing).
     host: Option<String>,
 }
 
@@ -200,12 +200,22 @@ impl Reach {
     /// Refuses a hop that leaves the host or reaches a non-public literal address.
     fn check(&self, url: &Url) -> Result<(), FetchError> {
         if let Some(host) = &self.host {
-            if url.host_str().map(str::to_ascii_lowercase).as_deref() != Some(host.as_str()) {
+            if !url.host_str().is_some_and(|h| same_site(h, host)) {
                 return Err(FetchError::OffHost { url: url.to_string(), host: host.clone() });
             }
         }
         reach::check_literal(url, &self.allowed).map_err(FetchError::Blocked)
     }
+}
+
+/// Whether two hosts are one site: the same name, with or without `www.` (portals
+/// link and redirect between the two forms freely).
+pub fn same_site(a: &str, b: &str) -> bool {
+    let bare = |h: &str| {
+        let h = h.to_ascii_lowercase();
+        h.strip_prefix("www.").map(str::to_string).unwrap_or(h)
+    };
+    bare(a) == bare(b)
 }
 
 /// rustls needs a process-wide crypto provider; loa uses ring (aws-lc-rs would add
@@ -460,6 +470,15 @@ pub fn cache_lifetime(headers: &HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn a_site_is_its_host_with_or_without_www() {
+        assert!(same_site("www.sotuphap.bentre.gov.vn", "SoTuPhap.BenTre.gov.vn"));
+        assert!(same_site("bentre.gov.vn", "bentre.gov.vn"));
+        assert!(!same_site("bentre.gov.vn", "evil-bentre.gov.vn"));
+        assert!(!same_site("www2.bentre.gov.vn", "bentre.gov.vn"));
+        assert!(!same_site("sotuphap.bentre.gov.vn", "bentre.gov.vn"));
+    }
 
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {
