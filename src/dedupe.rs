@@ -57,6 +57,17 @@ pub struct Outcome {
     pub new_dates: Vec<DateTime<Utc>>,
 }
 
+impl Outcome {
+    /// Adds what a later batch of the same poll changed.
+    pub fn absorb(&mut self, later: Outcome) {
+        self.new_items += later.new_items;
+        self.updated_items += later.updated_items;
+        self.merged_items += later.merged_items;
+        self.touched.extend(later.touched);
+        self.new_dates.extend(later.new_dates);
+    }
+}
+
 /// A story changed by this batch: as stored before, its member items, the notes
 /// of its members, and the excerpts of the members this batch brings.
 struct Pending {
@@ -84,9 +95,15 @@ pub struct Prepared {
 /// Needs no lock: only this source's own poll writes this source's items.
 pub fn prepare(store: &Store, items: Vec<Item>) -> Result<Vec<Prepared>, StoreError> {
     let mut out = Vec::with_capacity(items.len());
+    // A document that lists one entry twice (same identity) holds one item: its first.
+    let mut keys = std::collections::HashSet::new();
     for mut item in items {
+        let key = item.store_key();
+        if !keys.insert(key.clone()) {
+            continue;
+        }
         let fingerprint = item.fingerprint();
-        let prev = store.item(&item.store_key())?;
+        let prev = store.item(&key)?;
         if let Some(p) = &prev {
             if p.fingerprint == fingerprint {
                 continue;
