@@ -120,8 +120,9 @@ pub fn find(doc: &Html, page: &Url, tz: FixedOffset) -> Result<Found, Vec<String
         }
     }
     drop_containers(&mut groups);
+    let section = section_of(page);
     for g in &mut groups {
-        g.score = score(g);
+        g.score = score(g, section.as_deref());
     }
     groups.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut why = Vec::new();
@@ -338,16 +339,37 @@ fn drop_containers(groups: &mut Vec<Group<'_>>) {
     });
 }
 
+/// The folder a listing's own articles usually sit under: `/tin-tuc/` for
+/// `/tin-tuc` or `/tin-tuc/`, `/TinTuc/` for `/TinTuc/DanhSach.aspx`; none for
+/// the site's root.
+fn section_of(page: &Url) -> Option<String> {
+    let path = page.path();
+    let dir = match path.rsplit_once('/') {
+        Some((dir, last)) if last.contains('.') || last.is_empty() => format!("{dir}/"),
+        _ => format!("{path}/"),
+    };
+    (dir != "/").then_some(dir)
+}
+
 /// Repetition, title length, dates and summaries, less the siblings that are no
 /// entries. A page's own listing shows summaries where side boxes of other news
-/// show titles and dates alone, so a summary weighs as much as a date.
-fn score(g: &Group<'_>) -> f64 {
+/// show titles and dates alone, so a summary weighs as much as a date; and its
+/// entries link under the page's own section, where a box of notices links to
+/// another.
+fn score(g: &Group<'_>, section: Option<&str>) -> f64 {
     let n = g.entries.len() as f64;
     let title_words = g.entries.iter().map(|e| words(&e.title)).sum::<usize>() as f64 / n;
     let dated = g.entries.iter().filter(|e| e.date.is_some()).count() as f64 / n;
     let summarised = g.entries.iter().filter(|e| e.summary.is_some()).count() as f64 / n;
     let entries_share = n / g.members as f64;
-    n * (0.3 + 0.7 * (title_words / 10.0).min(1.0)) * (1.0 + dated) * (1.0 + summarised) * entries_share.sqrt()
+    let in_section =
+        section.map_or(0, |s| g.entries.iter().filter(|e| e.href.path().starts_with(s)).count()) as f64 / n;
+    (1.0 + in_section)
+        * n
+        * (0.3 + 0.7 * (title_words / 10.0).min(1.0))
+        * (1.0 + dated)
+        * (1.0 + summarised)
+        * entries_share.sqrt()
 }
 
 /// The selectors that read the winning block, tried on the page with the
@@ -714,6 +736,26 @@ mod tests {
         // Without the headings, "Xem chi tiết »" is no title: "»" is no word.
         let bare = items.replace("<h3", "<b").replace("</h3>", "</b>").replace("news-title", "x");
         assert!(find(&Html::parse_document(&format!("<div class=\"list\">{bare}</div>")), &page(), tz()).is_err());
+    }
+
+    #[test]
+    fn of_two_blocks_alike_the_one_linking_under_the_page_s_section_is_its_listing() {
+        let block = |cls: &str, dir: &str| {
+            let lis: String = titles(8)
+                .iter()
+                .enumerate()
+                .map(|(i, t)| format!("<li><a href=\"/{dir}/{i}.html\">{t}</a> <span>(0{}/08/2022)</span></li>", i + 1))
+                .collect();
+            format!("<div class=\"{cls}\"><ul>{lis}</ul></div>")
+        };
+        let html = format!("{}{}", block("center", "tin-tuc"), block("right", "thong-bao"));
+        let doc = Html::parse_document(&html);
+        let found = find(&doc, &page(), tz()).unwrap();
+        assert_eq!(found.selectors.item, "div.center li");
+        assert!(found.links.iter().all(|l| l.path().starts_with("/tin-tuc/")));
+        // From the site's root nothing tells them apart: no guess.
+        let root = Url::parse("https://sotuphap.example.vn/").unwrap();
+        assert!(find(&doc, &root, tz()).unwrap_err()[0].contains("none stands out"));
     }
 
     #[test]
