@@ -682,3 +682,16 @@ async fn cards_each_wrapped_whole_in_their_link() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wordpress_block_theme_query_loop() {
+    one_agency_portal(
+        "wordpress-block-theme",
+        "/category/tin-tuc/",
+        |i| format!("/{}/", SLUGS[i]),
+        WITH_TIME,
+        "hoi-cuu-chien-binh-tinh",
+        &["Bình luận", "Kỷ niệm ngày thành lập", "Gương sáng", "Được xây dựng bằng"],
+    )
+    .await;
+}
