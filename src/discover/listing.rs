@@ -5,7 +5,8 @@
 //! Every group of same-tag siblings is a candidate; menus, footers, pagers and
 //! "tin khác" boxes are left out, and so is a block whose entries each hold a
 //! repeated block (a home page's sections). The candidates are scored by
-//! repetition, title length, dates and summaries; a winner must stand out, or the
+//! repetition, title length, dates, summaries and links under the page's own
+//! section (a list laid out in columns counts as one); a winner must stand out, or the
 //! page is said to mix several blocks. Selectors are then tried on the page with
 //! the reading code of `kind = "html"` sources itself, so what is printed is what
 //! a poll reads. Nothing here fetches.
@@ -120,6 +121,7 @@ pub fn find(doc: &Html, page: &Url, tz: FixedOffset) -> Result<Found, Vec<String
         }
     }
     drop_containers(&mut groups);
+    join_columns(&mut groups);
     let section = section_of(page);
     for g in &mut groups {
         g.score = score(g, section.as_deref());
@@ -315,6 +317,49 @@ fn linked_share(el: ElementRef<'_>) -> f64 {
     let linked: usize =
         el.descendent_elements().filter(|e| e.value().name() == "a").map(|a| element_text(a).chars().count()).sum();
     linked as f64 / all as f64
+}
+
+/// One list laid out in columns (`<div class="col"><ul class="list">…` twice)
+/// is one block: groups whose containers are named alike under one parent are
+/// joined, in page order, so neither column passes for the listing alone.
+fn join_columns<'a>(groups: &mut Vec<Group<'a>>) {
+    fn up<'a>(e: ElementRef<'a>) -> Option<ElementRef<'a>> {
+        e.parent().and_then(ElementRef::wrap)
+    }
+    // A box with its own heading is a section of a home page, not a column.
+    let headed = |g: &Group<'a>| {
+        [Some(g.parent), up(g.parent)].into_iter().flatten().flat_map(|c| c.child_elements()).any(|h| {
+            matches!(h.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+                || h.value().classes().any(|c| {
+                    let c = c.to_ascii_lowercase();
+                    ["title", "heading", "tieude", "tieu-de", "header"].iter().any(|w| c.contains(w))
+                })
+        })
+    };
+    // Containers side by side, or each in a column of one row.
+    let alike = |a: &Group<'a>, b: &Group<'a>| {
+        let (Some(ca), Some(cb)) = (up(a.parent), up(b.parent)) else { return false };
+        a.label() == b.label()
+            && !headed(a)
+            && !headed(b)
+            && (ca.id() == cb.id()
+                || (css::descriptions(ca)[0] == css::descriptions(cb)[0]
+                    && up(ca).zip(up(cb)).is_some_and(|(ra, rb)| ra.id() == rb.id())))
+    };
+    let mut i = 0;
+    while i < groups.len() {
+        let mut j = i + 1;
+        while j < groups.len() {
+            if alike(&groups[i], &groups[j]) {
+                let other = groups.remove(j);
+                groups[i].members += other.members;
+                groups[i].entries.extend(other.entries);
+            } else {
+                j += 1;
+            }
+        }
+        i += 1;
+    }
 }
 
 /// A block whose entries each hold another candidate block is a page's sections,
@@ -756,6 +801,27 @@ mod tests {
         // From the site's root nothing tells them apart: no guess.
         let root = Url::parse("https://sotuphap.example.vn/").unwrap();
         assert!(find(&doc, &root, tz()).unwrap_err()[0].contains("none stands out"));
+    }
+
+    #[test]
+    fn a_list_laid_out_in_columns_is_one_listing_but_headed_boxes_are_sections() {
+        let t = titles(8);
+        let column = |from: usize, heading: &str| {
+            let lis: String = (from..from + 4)
+                .map(|i| format!("<li><a href=\"/tin/{i}.html\">{}</a> <span>(0{}/08/2022)</span></li>", t[i], i + 1))
+                .collect();
+            format!("<div class=\"col\">{heading}<ul class=\"list\">{lis}</ul></div>")
+        };
+        let html = format!("<div class=\"row\">{}{}</div>", column(0, ""), column(4, ""));
+        let found = find(&Html::parse_document(&html), &page(), tz()).unwrap();
+        assert_eq!(found.links.len(), 8, "{:?}", found.selectors);
+        assert_eq!(found.dated, 8);
+        let boxes = format!(
+            "<div class=\"row\">{}{}</div>",
+            column(0, "<h3>Tin hoạt động</h3>"),
+            column(4, "<h3>Thông báo</h3>")
+        );
+        assert!(find(&Html::parse_document(&boxes), &page(), tz()).unwrap_err()[0].contains("none stands out"));
     }
 
     #[test]
