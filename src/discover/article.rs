@@ -135,7 +135,8 @@ fn text_chars(el: ElementRef<'_>) -> usize {
 }
 
 /// The first short date after the article's title (the element whose text is the
-/// title) and before the content ends, outside the content when one is there;
+/// title) and before the block holding the content ends, outside the content when
+/// one is there;
 /// else the first before the content outside the page's furniture, else one in
 /// the content.
 fn date<'a>(doc: &'a Html, title: &str, content: ElementRef<'a>, tz: FixedOffset) -> Option<ElementRef<'a>> {
@@ -144,10 +145,12 @@ fn date<'a>(doc: &'a Html, title: &str, content: ElementRef<'a>, tz: FixedOffset
     let mut first_anywhere = None;
     let mut inside_content = None;
     let mut seen_content = false;
+    // The block the article's text sits in, which may close with its date
+    // ("Cập nhật: 05/08/2022" under the text).
+    let frame = content.parent().and_then(ElementRef::wrap).unwrap_or(content);
     for el in doc.root_element().descendent_elements() {
-        // Past the article's text come other news and side boxes, whose dates
-        // are theirs.
-        if seen_content && !contains(content, el) {
+        // Beyond come side boxes and other news, whose dates are theirs.
+        if seen_content && !contains(frame, el) {
             break;
         }
         seen_content |= el.id() == content.id();
@@ -251,4 +254,34 @@ fn page_selector<'a>(
     }
     // Nothing names it: its place in the template.
     css::path(doc, target).filter(|c| first_is(c, &is_target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tz() -> FixedOffset {
+        FixedOffset::east_opt(7 * 3600).unwrap()
+    }
+
+    const TITLE: &str = "Hội nghị triển khai nhiệm vụ công tác dân vận 6 tháng cuối năm 2022";
+
+    fn page(under_text: &str, side: &str) -> Html {
+        let text = "<p>Dự hội nghị có lãnh đạo Ủy ban MTTQ Việt Nam tỉnh, các tổ chức chính trị - xã hội tỉnh.</p>\
+                    <p>Trong 6 tháng đầu năm 2022, hệ thống dân vận các cấp đã tham mưu cấp ủy ban hành nhiều văn bản.</p>\
+                    <p>Phát biểu chỉ đạo hội nghị, đồng chí Phó Bí thư đề nghị tiếp tục nắm chắc tình hình nhân dân.</p>";
+        Html::parse_document(&format!(
+            "<div id=\"center\"><h2 class=\"tieude_tin\">{TITLE}</h2><div class=\"noidung\">{text}</div>{under_text}</div>\
+             <div id=\"right\"><div class=\"box\"><b>Thông báo</b><ul><li><a href=\"/tb/1\">Thông báo tuyển dụng viên chức</a> \
+             <span class=\"ngay\">{side}</span></li></ul></div></div>"
+        ))
+    }
+
+    #[test]
+    fn a_date_under_the_text_is_the_article_s_and_a_side_box_s_is_not() {
+        let found = find(&page("<p class=\"capnhat\">Cập nhật: 05/08/2022 10:15</p>", "(01/08/2022)"), TITLE, tz());
+        assert_eq!(found.unwrap().selectors.date.as_deref(), Some("p.capnhat"));
+        let found = find(&page("", "(01/08/2022)"), TITLE, tz()).unwrap();
+        assert_eq!(found.selectors.date, None, "the notice's date is no date of the article");
+    }
 }
