@@ -121,13 +121,13 @@ impl Engine {
 
     /// Runs `f` on the store while no poll commits: what it reads is consistent.
     pub fn quiesced<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
-        let _one_at_a_time = self.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _one_at_a_time = crate::sync::lock(&self.ingest_lock);
         f(&self.store)
     }
 
     /// The config in force.
     pub fn config(&self) -> Arc<Config> {
-        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+        crate::sync::read(&self.config).clone()
     }
 
     /// The lock the server reads the config through, so it sees reloads too.
@@ -177,7 +177,7 @@ impl Engine {
         // The hubs the feeds name, as rendered: a reload does not change them.
         let hubs = &self.publisher.settings().hubs;
         if !changed.is_empty() && !hubs.is_empty() {
-            let mut pings = self.pings.lock().unwrap_or_else(|e| e.into_inner());
+            let mut pings = crate::sync::lock(&self.pings);
             // Finished pings are let go of here, so the set holds only those in flight.
             while pings.try_join_next().is_some() {}
             pings.spawn(notify_hubs(self.fetcher.clone(), hubs.clone(), changed));
@@ -186,7 +186,7 @@ impl Engine {
 
     /// Waits up to `limit` for the WebSub pings still being sent.
     pub async fn settle_pings(&self, limit: Duration) {
-        let mut pings = std::mem::take(&mut *self.pings.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut pings = std::mem::take(&mut *crate::sync::lock(&self.pings));
         if tokio::time::timeout(limit, async { while pings.join_next().await.is_some() {} }).await.is_err() {
             warn!("{} WebSub pings were still being sent after {limit:?} and were given up", pings.len());
         }
@@ -220,7 +220,7 @@ impl Engine {
             return Ok(0);
         }
         let n = {
-            let _one_at_a_time = self.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _one_at_a_time = crate::sync::lock(&self.ingest_lock);
             self.store.prune(before, max)?
         };
         // Polls go on while the feeds are re-rendered (which flushes first).
@@ -368,7 +368,7 @@ impl Engine {
                 let step = (|| {
                     // Everything that needs no lock first, on this source's own thread.
                     let prepared = dedupe::prepare(&engine.store, chunk)?;
-                    let _one_at_a_time = engine.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
+                    let _one_at_a_time = crate::sync::lock(&engine.ingest_lock);
                     let mut batch = Batch::default();
                     outcome.absorb(dedupe::ingest_prepared(&engine.store, prepared, now, &mut batch)?);
                     if rest.is_empty() {
@@ -868,7 +868,7 @@ fn reload(engine: &Arc<Engine>, path: &std::path::Path, loops: &mut Loops, stop:
             added += 1;
         }
     }
-    *engine.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new);
+    *crate::sync::write(&engine.config) = Arc::new(new);
     info!(added, removed, changed, "config reloaded from {}", path.display());
     systemd::ready(engine);
 }

@@ -21,4 +21,5 @@ pub mod publish;
 pub mod schedule;
 pub mod serve;
 pub mod store;
+pub mod sync;
 pub mod upkeep;

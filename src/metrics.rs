@@ -44,7 +44,7 @@ pub struct StoreFigures {
 
 impl Metrics {
     pub fn record_poll(&self, r: &PollReport) {
-        let mut m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = crate::sync::lock(&self.inner);
         let result = match (&r.error_kind, r.not_modified) {
             (Some(kind), _) => kind.clone(),
             (None, true) => "not_modified".into(),
@@ -63,7 +63,7 @@ impl Metrics {
     }
 
     pub fn record_ingest(&self, o: &Outcome) {
-        let mut m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = crate::sync::lock(&self.inner);
         m.items_new += o.new_items as u64;
         m.items_updated += o.updated_items as u64;
         m.items_merged += o.merged_items as u64;
@@ -71,7 +71,7 @@ impl Metrics {
 
     /// The Prometheus text exposition.
     pub fn render(&self, store: &StoreFigures) -> String {
-        let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let m = crate::sync::lock(&self.inner);
         let mut out = String::new();
         header(
             &mut out,

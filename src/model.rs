@@ -212,9 +212,12 @@ impl Story {
 pub struct StoryId(pub String);
 
 impl StoryId {
+    /// How many hex digits an id has; index keys end with them, so a scan reads the id without a lookup.
+    pub const LEN: usize = 16;
+
     /// Derives the id from the key of the item that founded the story.
     pub fn for_item_key(item_key: &str) -> StoryId {
-        StoryId(hex(&Sha256::digest(item_key.as_bytes())[..8]))
+        StoryId(hex(&Sha256::digest(item_key.as_bytes())[..StoryId::LEN / 2]))
     }
 }
 

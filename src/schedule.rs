@@ -140,7 +140,7 @@ impl Limits {
     pub async fn acquire_host(&self, url: &Url) -> OwnedSemaphorePermit {
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
         let slots = {
-            let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+            let mut hosts = crate::sync::lock(&self.hosts);
             let h = hosts
                 .entry(host.clone())
                 .or_insert_with(|| Host { slots: Arc::new(Semaphore::new(self.per_host)), next_start: Instant::now() });
@@ -149,7 +149,7 @@ impl Limits {
         let host_permit = slots.acquire_owned().await.expect("host semaphores are never closed");
         // Claim the next start time of this host, then wait for it.
         let start = {
-            let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+            let mut hosts = crate::sync::lock(&self.hosts);
             let h = hosts.get_mut(&host).expect("inserted above");
             let start = h.next_start.max(Instant::now());
             h.next_start = start + self.spacing;

@@ -37,7 +37,7 @@ pub struct AppState {
 
 impl AppState {
     fn config(&self) -> Arc<Config> {
-        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+        crate::sync::read(&self.config).clone()
     }
 }
 

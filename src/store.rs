@@ -496,7 +496,7 @@ impl Store {
         if self.failed.load(Ordering::Acquire) {
             self.reopen()?;
         }
-        match &*self.handle.read().unwrap_or_else(|e| e.into_inner()) {
+        match &*crate::sync::read(&self.handle) {
             Some(h) => Ok(h.clone()),
             None => Err(StoreError::Io(sled::Error::Io(std::io::Error::other("the store is being reopened")))),
         }
@@ -514,7 +514,7 @@ impl Store {
     /// a disk that was full. What was not durable is read again from the log as
     /// it was at the last flush, with the counts.
     fn reopen(&self) -> Result<(), StoreError> {
-        let mut slot = self.handle.write().unwrap_or_else(|e| e.into_inner());
+        let mut slot = crate::sync::write(&self.handle);
         if !self.failed.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -522,7 +522,7 @@ impl Store {
         drop(slot.take());
         let handle = open_handle(&self.path, self.cache_capacity)?;
         let counts = read_counts(&self.path.join("db"), &handle.data)?;
-        *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
+        *crate::sync::lock(&self.counts) = counts;
         *slot = Some(handle);
         self.failed.store(false, Ordering::Release);
         tracing::info!("the store at {} was reopened after a failed write", self.path.display());
@@ -551,18 +551,18 @@ impl Store {
 
     /// A source's health: the one last committed, or a newer one that could not be.
     pub fn health(&self, source: &str) -> Result<Option<SourceHealth>, StoreError> {
-        if let Some(h) = self.unsaved_health.lock().unwrap_or_else(|e| e.into_inner()).get(source) {
+        if let Some(h) = crate::sync::lock(&self.unsaved_health).get(source) {
             return Ok(Some(h.clone()));
         }
         self.get(&prefixed(HEALTH, source.as_bytes()))
     }
 
     pub fn story_count(&self) -> usize {
-        self.counts.lock().unwrap_or_else(|e| e.into_inner()).stories as usize
+        crate::sync::lock(&self.counts).stories as usize
     }
 
     pub fn item_count(&self) -> usize {
-        self.counts.lock().unwrap_or_else(|e| e.into_inner()).items as usize
+        crate::sync::lock(&self.counts).items as usize
     }
 
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
@@ -639,8 +639,8 @@ impl Store {
     }
 
     fn story_of_index_key(&self, key: &[u8]) -> Result<Story, StoreError> {
-        // The story id is the last 16 bytes of every index key.
-        let id = &key[key.len().saturating_sub(16)..];
+        // The story id is the last `StoryId::LEN` bytes of every index key.
+        let id = &key[key.len().saturating_sub(StoryId::LEN)..];
         self.get::<Story>(&prefixed(STORY, id))?.ok_or_else(|| StoreError::Corrupt {
             what: format!("index entry for missing story {}", String::from_utf8_lossy(id)),
             error: "dangling index entry; stop loa and run `loa store recover`, which rebuilds the indexes".into(),
@@ -657,7 +657,7 @@ impl Store {
             data.range(start..end)
                 .map(|kv| {
                     let (k, _) = kv?;
-                    Ok(StoryId(String::from_utf8_lossy(&k[k.len().saturating_sub(16)..]).into_owned()))
+                    Ok(StoryId(String::from_utf8_lossy(&k[k.len().saturating_sub(StoryId::LEN)..]).into_owned()))
                 })
                 .collect()
         })
@@ -694,7 +694,7 @@ impl Store {
     pub fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
         let r = self.commit_batch(batch);
         if let Some((id, h)) = &batch.health {
-            let mut unsaved = self.unsaved_health.lock().unwrap_or_else(|e| e.into_inner());
+            let mut unsaved = crate::sync::lock(&self.unsaved_health);
             match &r {
                 Ok(()) => unsaved.remove(id),
                 Err(_) => unsaved.insert(id.clone(), h.clone()),
@@ -704,7 +704,7 @@ impl Store {
     }
 
     fn commit_batch(&self, batch: &Batch) -> Result<(), StoreError> {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = crate::sync::lock(&self.counts);
         let mut next = *counts;
         let mut b = sled::Batch::default();
         // An item a batch writes twice (a feed that repeats an entry) is one item.
@@ -768,7 +768,7 @@ impl Store {
     }
 
     fn counts(&self) -> Counts {
-        *self.counts.lock().unwrap_or_else(|e| e.into_inner())
+        *crate::sync::lock(&self.counts)
     }
 
     /// Keeps the counts taken before a flush, all of which it made durable,
@@ -824,11 +824,11 @@ impl Store {
             // stories removed.
             for kv in data.scan_prefix(LOOKUP) {
                 let (k, _) = kv?;
-                if ids.contains(&k[k.len().saturating_sub(16)..]) {
+                if ids.contains(&k[k.len().saturating_sub(StoryId::LEN)..]) {
                     b.remove(k);
                 }
             }
-            let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            let mut counts = crate::sync::lock(&self.counts);
             let next = Counts {
                 stories: counts.stories.saturating_sub(doomed.len() as u64),
                 items: counts.items.saturating_sub(items_gone),
@@ -883,7 +883,7 @@ impl Store {
             for prefix in [TIME, AGENCY, LOOKUP] {
                 for kv in data.scan_prefix(prefix) {
                     let (k, _) = kv?;
-                    let id = &k[k.len().saturating_sub(16)..];
+                    let id = &k[k.len().saturating_sub(StoryId::LEN)..];
                     if data.get(prefixed(STORY, id))?.is_none() {
                         problems.push(format!(
                             "index entry {:?} points at missing story {}",
@@ -900,7 +900,7 @@ impl Store {
                         .push(format!("dedupe note {:?} points at a missing story", String::from_utf8_lossy(&k[1..])));
                 }
             }
-            let counts = *self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            let counts = *crate::sync::lock(&self.counts);
             if counts != (Counts { stories, items }) {
                 problems.push(format!(
                     "counts say {} stories and {} items; the store holds {stories} and {items}",
@@ -1018,7 +1018,7 @@ impl Store {
             for prefix in [TIME, AGENCY] {
                 for kv in data.scan_prefix(prefix) {
                     let (k, _) = kv?;
-                    if !data.contains_key(prefixed(STORY, &k[k.len().saturating_sub(16)..]))? {
+                    if !data.contains_key(prefixed(STORY, &k[k.len().saturating_sub(StoryId::LEN)..]))? {
                         b.remove(k);
                         removed += 1;
                     }
@@ -1045,7 +1045,9 @@ impl Store {
             }
         }
         let Ok((story, _)) = postcard::take_from_bytes::<Story>(bytes) else { return Ok(()) };
-        if story.id.0.len() != 16 || !story.members.iter().any(|m| StoryId::for_item_key(&m.item_key) == story.id) {
+        if story.id.0.len() != StoryId::LEN
+            || !story.members.iter().any(|m| StoryId::for_item_key(&m.item_key) == story.id)
+        {
             return Ok(());
         }
         let key = prefixed(STORY, story.id.0.as_bytes());
@@ -1073,7 +1075,7 @@ impl Store {
             data.insert(COUNTS_KEY, &counts.to_bytes())?;
             Ok(counts)
         })?;
-        *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
+        *crate::sync::lock(&self.counts) = counts;
         Ok(())
     }
 
@@ -1106,7 +1108,7 @@ fn index_keys(story: &Story) -> Vec<Vec<u8>> {
 /// A dedupe lookup key: a caller's prefix, then the time, then the story id, so
 /// that `Store::keyed` reads one window of time under one prefix.
 pub fn lookup_key(prefix: &[u8], at: DateTime<Utc>, story: &StoryId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(1 + prefix.len() + 8 + 16);
+    let mut k = Vec::with_capacity(1 + prefix.len() + 8 + StoryId::LEN);
     k.extend_from_slice(LOOKUP);
     k.extend_from_slice(prefix);
     k.extend_from_slice(&time_key(at.timestamp_millis()));

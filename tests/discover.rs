@@ -295,9 +295,9 @@ async fn aspnet_gridview_table() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_listing_of_the_html_source_tests_is_found_too() {
     const ARTICLES: [(&str, &str); 3] = [
-        ("/tin-hoat-dong/pho-bi-thu-thuong-truc-tinh-uy-du-hoi-nghi-so-ket-cong-tac-dan-van-6-thang-dau-nam-2022-1021.html", "html/article-1.html"),
-        ("/dan-van-kheo/ban-dan-van-tinh-uy-khao-sat-mo-hinh-dan-van-kheo-tai-xa-phu-tuc-huyen-chau-thanh-1018.html", "html/article-2.html"),
-        ("/tin-hoat-dong/ky-ket-chuong-trinh-phoi-hop-cong-tac-dan-van-giua-ban-dan-van-tinh-uy-va-ban-can-su-dang-ubnd-tinh-1015.html", "html/article-3.html"),
+        ("/tin-hoat-dong/pho-bi-thu-thuong-truc-tinh-uy-du-hoi-nghi-so-ket-cong-tac-dan-van-6-thang-dau-nam-2022-1021.html", "html/article-prefix-and-caption-credit.html"),
+        ("/dan-van-kheo/ban-dan-van-tinh-uy-khao-sat-mo-hinh-dan-van-kheo-tai-xa-phu-tuc-huyen-chau-thanh-1018.html", "html/article-byline-outside-content.html"),
+        ("/tin-hoat-dong/ky-ket-chuong-trinh-phoi-hop-cong-tac-dan-van-giua-ban-dan-van-tinh-uy-va-ban-can-su-dang-ubnd-tinh-1015.html", "html/article-unpadded-date-and-iframe.html"),
     ];
     let portal = Portal::start().await;
     portal.page("/tin-hoat-dong", 200, HTML, &fixture("html/listing.html"));

@@ -256,7 +256,7 @@ impl Fetcher {
         let client = if allowed.is_empty() {
             self.public.clone()
         } else {
-            let mut clients = self.private.lock().unwrap_or_else(|e| e.into_inner());
+            let mut clients = crate::sync::lock(&self.private);
             if clients.len() >= PRIVATE_CLIENTS && !clients.contains_key(&allowed) {
                 clients.clear();
             }

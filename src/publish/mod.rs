@@ -351,8 +351,8 @@ impl Publisher {
         scopes.insert(Scope::All);
         // Feeds already published are rendered too: one whose stories all went
         // (retention) must disappear, not stay as it was.
-        scopes.extend(self.docs.read().unwrap_or_else(|e| e.into_inner()).keys().map(|(s, _)| s.clone()));
-        let _serial = self.render_lock.lock().unwrap_or_else(|e| e.into_inner());
+        scopes.extend(crate::sync::read(&self.docs).keys().map(|(s, _)| s.clone()));
+        let _serial = crate::sync::lock(&self.render_lock);
         self.render_scopes(store, &scopes).map(|_| ())
     }
 
@@ -360,7 +360,7 @@ impl Publisher {
     /// them. Many sources finishing close together cost one render of each
     /// document, not one per source.
     pub fn mark_dirty(&self, scopes: BTreeSet<Scope>) {
-        self.dirty.lock().unwrap_or_else(|e| e.into_inner()).extend(scopes);
+        crate::sync::lock(&self.dirty).extend(scopes);
     }
 
     /// Renders every scope marked dirty, and returns the URLs of the documents
@@ -373,7 +373,7 @@ impl Publisher {
                 // The renderer re-checks the dirty set after it finishes.
                 return Ok(changed);
             };
-            let pending = std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|e| e.into_inner()));
+            let pending = std::mem::take(&mut *crate::sync::lock(&self.dirty));
             if !pending.is_empty() {
                 match self.render_scopes(store, &pending) {
                     Ok(c) => changed.extend(c),
@@ -385,7 +385,7 @@ impl Publisher {
                 }
             }
             drop(serial);
-            if self.dirty.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+            if crate::sync::lock(&self.dirty).is_empty() {
                 return Ok(changed);
             }
         }
@@ -406,7 +406,7 @@ impl Publisher {
             }
         }
         let mut changed = Vec::new();
-        let mut docs = self.docs.write().unwrap_or_else(|e| e.into_inner());
+        let mut docs = crate::sync::write(&self.docs);
         for (k, d) in fresh {
             let old = docs.get(&k).map(|o| o.digest.clone());
             if old.as_deref() != Some(d.digest.as_str()) {
@@ -419,7 +419,7 @@ impl Publisher {
             }
         }
         drop(docs);
-        self.queries.lock().unwrap_or_else(|e| e.into_inner()).invalidate();
+        crate::sync::lock(&self.queries).invalidate();
         Ok(changed)
     }
 
@@ -428,7 +428,7 @@ impl Publisher {
         if unknown.is_empty() {
             return;
         }
-        let mut learned = self.learned.write().unwrap_or_else(|e| e.into_inner());
+        let mut learned = crate::sync::write(&self.learned);
         for s in unknown {
             learned.entry(s.agency.clone()).or_insert_with(|| s.agency_name.clone());
         }
@@ -436,7 +436,7 @@ impl Publisher {
 
     /// A feed's first page, as rendered after the last change.
     pub fn get(&self, scope: &Scope, kind: FeedKind) -> Option<Arc<Document>> {
-        self.docs.read().unwrap_or_else(|e| e.into_inner()).get(&(scope.clone(), kind)).cloned()
+        crate::sync::read(&self.docs).get(&(scope.clone(), kind)).cloned()
     }
 
     /// A page or query of a feed: the first page as rendered, anything else
@@ -457,7 +457,7 @@ impl Publisher {
         }
         let key = (scope.clone(), kind, query.clone());
         let generation = {
-            let mut cache = self.queries.lock().unwrap_or_else(|e| e.into_inner());
+            let mut cache = crate::sync::lock(&self.queries);
             if let Some(doc) = cache.get(&key) {
                 return Ok(Some(doc));
             }
@@ -466,25 +466,25 @@ impl Publisher {
         let limit = query.limit.unwrap_or(self.settings.limit);
         let (stories, next) = match &query.q {
             Some(q) => {
-                let mut index = self.search.lock().unwrap_or_else(|e| e.into_inner());
+                let mut index = crate::sync::lock(&self.search);
                 (index.find(store, generation, scope, q, limit)?, None)
             }
             None => store.page(scope, query.before.as_ref(), limit)?,
         };
         let entries = entries(store, stories)?;
         let doc = Arc::new(self.render(scope, kind, &entries, query.before.as_ref(), next.as_ref(), Some(query)));
-        self.queries.lock().unwrap_or_else(|e| e.into_inner()).insert(generation, key, doc.clone());
+        crate::sync::lock(&self.queries).insert(generation, key, doc.clone());
         Ok(Some(doc))
     }
 
     /// The bytes the query cache holds (at most [`QUERY_CACHE_BYTES`]).
     pub fn query_cache_bytes(&self) -> usize {
-        self.queries.lock().unwrap_or_else(|e| e.into_inner()).bytes()
+        crate::sync::lock(&self.queries).bytes()
     }
 
     /// Every published scope with its entry count and last update, merged first.
     pub fn scopes(&self) -> Vec<(Scope, usize, Option<DateTime<Utc>>)> {
-        let docs = self.docs.read().unwrap_or_else(|e| e.into_inner());
+        let docs = crate::sync::read(&self.docs);
         let mut out: Vec<_> = docs
             .iter()
             .filter(|((_, k), _)| *k == FeedKind::Atom)
@@ -499,7 +499,7 @@ impl Publisher {
         match scope {
             Scope::All => self.settings.title.clone(),
             Scope::Agency(slug) => {
-                let learned = self.learned.read().unwrap_or_else(|e| e.into_inner());
+                let learned = crate::sync::read(&self.learned);
                 let name = match self.registry.get(slug) {
                     Some(a) => a.name.as_str(),
                     None => learned.get(slug).map(String::as_str).unwrap_or(slug),
