@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Behavior, SourceServer};
-use loa::config::Config;
 use loa::daemon::Engine;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -57,7 +56,7 @@ async fn distinct_limits_and_searches_stay_within_the_query_cache() {
     let text =
         common::config_text(&server, &[("tin", "tin.xml", "tinh-uy")], &dir.path().join("db"), "max_items = 3000")
             .replace("timeout = \"2s\"", "timeout = \"60s\"");
-    let engine = Arc::new(Engine::new(Config::parse(&text, "t.toml").unwrap()).unwrap());
+    let engine = common::engine(&text);
     let report = engine.cycle(&[]).await.remove(0);
     assert_eq!((report.error, report.new_items), (None, 3000));
     let (base, stop) = serve(&engine).await;
@@ -99,7 +98,7 @@ async fn distinct_limits_and_searches_stay_within_the_query_cache() {
 async fn a_request_head_over_64_kib_gets_431() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!("[store]\npath = {:?}\n", dir.path().join("db").display().to_string());
-    let engine = Arc::new(Engine::new(Config::parse(&text, "t.toml").unwrap()).unwrap());
+    let engine = common::engine(&text);
     let (base, stop) = serve(&engine).await;
     let addr = base.trim_start_matches("http://").to_string();
     let send = |cookie: usize| {

@@ -14,7 +14,7 @@ use loa::model::FeedKind;
 use loa::store::Scope;
 
 fn engine_from(text: &str) -> Arc<Engine> {
-    Arc::new(Engine::new(Config::parse(text, "t.toml").unwrap()).unwrap())
+    common::engine(text)
 }
 
 /// An RSS document of `n` tiny items, the oldest first: item `i` is dated `i`

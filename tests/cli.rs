@@ -3,18 +3,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Behavior, SourceServer};
-
-fn loa(args: &[&str], config: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loa")).args(args).arg("-c").arg(config).output().unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
+use common::{free_port, loa, output_text, Behavior, SourceServer};
 
 #[test]
 fn check_reports_every_mistake_with_its_line_and_exits_2() {
@@ -26,7 +18,7 @@ fn check_reports_every_mistake_with_its_line_and_exits_2() {
     )
     .unwrap();
     let out = loa(&["check"], &path);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let p = path.display();
     assert!(stderr.contains(&format!("{p}:2:12: \"interval\" = \"every hour\" is not a duration")), "{stderr}");
@@ -37,13 +29,13 @@ fn check_reports_every_mistake_with_its_line_and_exits_2() {
     std::fs::write(&path, "[[source]]\nid = \"tinhuy\"\nurl = \"https://bentre.dcs.vn/rss\"\nagency = \"tinh-uy\"\n")
         .unwrap();
     let out = loa(&["check"], &path);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     // run and fetch refuse a bad config the same way.
     std::fs::write(&path, "[poll]\nconcurrency = 0\n").unwrap();
     for cmd in ["run", "fetch"] {
         let out = loa(&[cmd], &path);
-        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", text(&out));
-        assert!(String::from_utf8_lossy(&out.stderr).contains(":2:15:"), "{cmd}: {}", text(&out));
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", output_text(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(":2:15:"), "{cmd}: {}", output_text(&out));
     }
 }
 
@@ -52,10 +44,6 @@ fn missing_config_is_a_usage_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_loa")).args(["check", "-c", "/nonexistent/loa.toml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config file /nonexistent/loa.toml"));
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn wait_ready(base: &str, child: &mut Child) {
@@ -143,7 +131,7 @@ async fn fetch_prints_a_line_per_source_and_run_restarts_with_the_same_feeds() {
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert_eq!(out.status.code(), Some(1), "a failed source makes fetch exit 1: {}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "a failed source makes fetch exit 1: {}", output_text(&out));
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
     assert!(stdout.lines().any(|l| l.starts_with("tinhuy") && l.contains("200") && l.contains("8 new")), "{stdout}");
     assert!(stdout.lines().any(|l| l.starts_with("ubnd") && l.contains("6 new")), "{stdout}");
@@ -182,7 +170,7 @@ async fn fetch_delivers_its_websub_pings_before_exiting() {
     std::fs::write(&config, body).unwrap();
 
     let out = tokio::task::spawn_blocking(move || loa(&["fetch"], &config)).await.unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let pinged = hub.pings();
     assert!(
         pinged.iter().any(|b| b.contains("feed.atom")),
@@ -232,7 +220,7 @@ fn import_opml_adds_new_feeds_and_keeps_the_config_valid() {
     )
     .unwrap();
     let out = loa(&["import-opml", opml.to_str().unwrap()], &config);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("added    so-y-te"), "{stdout}");
     assert!(stdout.contains("already a source"), "{stdout}");
@@ -244,7 +232,7 @@ fn import_opml_adds_new_feeds_and_keeps_the_config_valid() {
     assert_eq!(loa(&["check"], &config).status.code(), Some(0));
     // With a default agency the blog is added too; nothing is added twice.
     let out = loa(&["import-opml", opml.to_str().unwrap(), "--agency", "ubnd-tinh"], &config);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let written = std::fs::read_to_string(&config).unwrap();
     assert_eq!(written.matches("[[source]]").count(), 3, "{written}");
 }

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use common::{Behavior, SourceServer};
-use loa::config::Config;
 use loa::daemon::Engine;
 use loa::store::StoredItem;
 use serde_json::Value;
@@ -50,7 +49,7 @@ async fn ingest() -> (Arc<Engine>, HashMap<String, StoredItem>, Value, tempfile:
     let dir = tempfile::tempdir().unwrap();
     let sources: Vec<(&str, &str, &str)> = SOURCES.iter().map(|(_, id, path, agency)| (*id, *path, *agency)).collect();
     let text = common::config_text(&server, &sources, &dir.path().join("db"), "") + &html_source(&server);
-    let engine = Arc::new(Engine::new(Config::parse(&text, "test.toml").unwrap()).unwrap());
+    let engine = common::engine(&text);
     for id in SOURCES.iter().map(|s| s.1).chain(["danvan"]) {
         let r = engine.cycle(&[id.to_string()]).await;
         assert!(r[0].error.is_none(), "{r:?}");

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
-use common::SourceServer;
-use loa::config::Config;
+use common::{client, SourceServer};
 use loa::daemon::Engine;
 use tokio_util::sync::CancellationToken;
 
@@ -39,17 +38,12 @@ async fn site(publish: &str) -> Site {
         .replace("base_url = \"http://loa.test\"", &format!("base_url = \"{base}\""))
         + "[publish]\ntitle = \"Tin tức tỉnh Bến Tre\"\n"
         + publish;
-    let engine = Arc::new(Engine::new(Config::parse(&text, "t.toml").unwrap()).unwrap());
+    let engine = common::engine(&text);
     for (id, _, _) in SOURCES {
         engine.cycle(&[id.to_string()]).await;
     }
     let stop = common::serve_engine(&engine, listener);
     Site { engine, base, stop, _server: server, _dir: dir }
-}
-
-fn client() -> reqwest::Client {
-    loa::fetch::install_crypto_provider();
-    reqwest::Client::builder().no_gzip().no_brotli().no_deflate().build().unwrap()
 }
 
 async fn get(url: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::{read_fixture, Behavior, SourceServer};
-use loa::config::Config;
 use loa::daemon::Engine;
 use loa::model::FeedKind;
 use loa::schedule;
@@ -18,7 +17,7 @@ use loa::store::Scope;
 fn engine(server: &SourceServer, sources: &[(&str, &str, &str)], poll: &str) -> (Arc<Engine>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let text = common::config_text(server, sources, &dir.path().join("db"), poll);
-    (Arc::new(Engine::new(Config::parse(&text, "t.toml").unwrap()).unwrap()), dir)
+    (common::engine(&text), dir)
 }
 
 fn t0() -> DateTime<Utc> {

@@ -11,8 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Behavior, SourceServer};
-use loa::config::Config;
+use common::{free_port, http_get, wait_for, Behavior, SourceServer};
 use loa::daemon::Engine;
 use loa::model::FeedKind;
 use loa::store::{Scope, Store};
@@ -28,7 +27,7 @@ async fn ingested(dir: &Path, extra_store: &str) -> (SourceServer, Arc<Engine>, 
         "",
     )
     .replace("[store]\n", &format!("[store]\n{extra_store}\n"));
-    let engine = Arc::new(Engine::new(Config::parse(&text, "t.toml").unwrap()).unwrap());
+    let engine = common::engine(&text);
     engine.cycle(&[]).await;
     (server, engine, text)
 }
@@ -107,10 +106,6 @@ async fn backups_compaction_and_recovery_keep_every_story() {
 
 // ---- the binary ----
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn spawn_loa(config: &Path, env: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_loa"));
     cmd.args(["run", "-c"]).arg(config).stdout(Stdio::null()).stderr(Stdio::piped()).env("RUST_LOG", "info");
@@ -118,27 +113,6 @@ fn spawn_loa(config: &Path, env: &[(&str, &str)]) -> Child {
         cmd.env(k, v);
     }
     cmd.spawn().unwrap()
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    use std::io::Write;
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    buf.starts_with("HTTP/1.1 200").then(|| buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
-}
-
-fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn signal(child: &Child, sig: &str) {

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{read_fixture, Behavior, SourceServer};
-use loa::config::Config;
+use common::{client, engine, read_fixture, Behavior, SourceServer};
 use loa::daemon::Engine;
 use loa::model::FeedKind;
 use loa::publish::Coding;
@@ -28,10 +27,6 @@ async fn serve_fixtures() -> SourceServer {
     server
 }
 
-fn engine(text: &str) -> Arc<Engine> {
-    Arc::new(Engine::new(Config::parse(text, "test.toml").unwrap()).unwrap())
-}
-
 /// Titles of a served document, parsed back with feed-rs, with their dates.
 fn read_back(bytes: &[u8]) -> Vec<(String, chrono::DateTime<chrono::Utc>, String)> {
     let feed = feed_rs::parser::parse(bytes).expect("our own output parses");
@@ -43,11 +38,6 @@ async fn serve(engine: &Arc<Engine>) -> (String, CancellationToken) {
     let listener = loa::daemon::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     (base, common::serve_engine(engine, listener))
-}
-
-fn client() -> reqwest::Client {
-    loa::fetch::install_crypto_provider();
-    reqwest::Client::new()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,46 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Behavior, SourceServer};
+use common::{free_port, http_get, loa, output_text, wait_for, Behavior, SourceServer};
 use loa::store::{Scope, Store};
-
-fn loa(args: &[&str], config: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loa")).args(args).arg("-c").arg(config).output().unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
 
 /// No panic, whatever the exit code says.
 fn assert_no_panic(what: &str, out: &Output) {
-    assert_ne!(out.status.code(), Some(101), "{what} panicked: {}", text(out));
-    assert!(!text(out).contains("panicked"), "{what} panicked: {}", text(out));
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    use std::io::Write;
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    buf.starts_with("HTTP/1.1 200").then(|| buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
-}
-
-fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
+    assert_ne!(out.status.code(), Some(101), "{what} panicked: {}", output_text(out));
+    assert!(!output_text(out).contains("panicked"), "{what} panicked: {}", output_text(out));
 }
 
 fn spawn_run(config: &Path) -> Child {
@@ -160,10 +127,10 @@ async fn verify_passes_on_a_healthy_store_and_changes_no_byte() {
     })
     .await
     .unwrap();
-    assert!(fetched.status.success(), "{}", text(&fetched));
-    assert!(text(&fetched).contains("lap              ok     200  2 new"), "{}", text(&fetched));
-    assert!(verified.status.success(), "{}", text(&verified));
-    assert!(text(&verified).contains(": 0 problems"), "{}", text(&verified));
+    assert!(fetched.status.success(), "{}", output_text(&fetched));
+    assert!(output_text(&fetched).contains("lap              ok     200  2 new"), "{}", output_text(&fetched));
+    assert!(verified.status.success(), "{}", output_text(&verified));
+    assert!(output_text(&verified).contains(": 0 problems"), "{}", output_text(&verified));
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
     for (file, bytes) in &before {
         assert!(after[file] == *bytes, "{} changed", file.display());
@@ -191,8 +158,8 @@ async fn a_running_loa_answers_read_commands_and_upkeep_refuses_it() {
         for args in [&["store", "recover"][..], &["store", "compact"], &["store", "import", backup.to_str().unwrap()]] {
             let out = loa(args, &config);
             assert_no_panic(&args.join(" "), &out);
-            assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
-            let msg = text(&out);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {}", output_text(&out));
+            let msg = output_text(&out);
             assert!(msg.contains(&format!("in use by process {}", child.id())), "{args:?}: {msg}");
             assert!(msg.contains("stop it first"), "{args:?}: {msg}");
             assert!(!msg.contains("run `loa store recover`"), "{args:?}: {msg}");
@@ -202,21 +169,21 @@ async fn a_running_loa_answers_read_commands_and_upkeep_refuses_it() {
 
         // Read commands are answered by the running loa.
         let out = loa(&["sources"], &config);
-        assert!(out.status.success(), "{}", text(&out));
+        assert!(out.status.success(), "{}", output_text(&out));
         let table = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(table.starts_with("SOURCE"), "{table}");
         for id in ["tinhuy", "ubnd", "lap"] {
             assert!(table.lines().any(|l| l.starts_with(id) && l.ends_with("ok")), "{id}: {table}");
         }
         let out = loa(&["store", "verify"], &config);
-        assert!(out.status.success(), "{}", text(&out));
-        assert!(text(&out).contains(": 0 problems"), "{}", text(&out));
+        assert!(out.status.success(), "{}", output_text(&out));
+        assert!(output_text(&out).contains(": 0 problems"), "{}", output_text(&out));
         let backup = d.join("live.jsonl");
         let out = loa(&["store", "export", backup.to_str().unwrap()], &config);
-        assert!(out.status.success(), "{}", text(&out));
+        assert!(out.status.success(), "{}", output_text(&out));
         let site = d.join("site");
         let out = loa(&["export", "--out", site.to_str().unwrap()], &config);
-        assert!(out.status.success(), "{}", text(&out));
+        assert!(out.status.success(), "{}", output_text(&out));
         let exported = std::fs::read_to_string(site.join("feed.json")).unwrap();
         assert_eq!(exported.matches("\"id\": \"tag:").count(), served.len().min(50));
 
@@ -236,10 +203,10 @@ async fn a_running_loa_answers_read_commands_and_upkeep_refuses_it() {
         );
         std::fs::write(&restored_config, text_config).unwrap();
         let out = loa(&["store", "import", backup.to_str().unwrap()], &restored_config);
-        assert!(out.status.success(), "{}", text(&out));
+        assert!(out.status.success(), "{}", output_text(&out));
         assert_eq!(stored_ids(&d.join("restored")), stored_ids(&d.join("db")));
         let out = loa(&["store", "verify"], &restored_config);
-        assert!(out.status.success(), "{}", text(&out));
+        assert!(out.status.success(), "{}", output_text(&out));
     })
     .await
     .unwrap();
@@ -316,7 +283,7 @@ async fn damage_never_panics_and_never_hides() {
     let d = dir.path().to_path_buf();
     tokio::task::spawn_blocking(move || {
         let out = loa(&["fetch"], &config);
-        assert!(out.status.success(), "{}", text(&out));
+        assert!(out.status.success(), "{}", output_text(&out));
         let original = d.join("db");
         let ids = stored_ids(&original);
         assert!(ids.len() > 10);
@@ -405,7 +372,7 @@ async fn damage_never_panics_and_never_hides() {
 
             let recover = loa(&["store", "recover"], &config);
             assert_no_panic(&format!("{name}: recover"), &recover);
-            let said = text(&recover);
+            let said = output_text(&recover);
             eprintln!(
                 "{name}: verify {:?}, run {}, recover {:?}: {}",
                 verify.status.code(),
@@ -494,7 +461,7 @@ fn import_and_compact_killed_midway_leave_the_store_whole() {
     let config = store_config(d, &db, free_port());
     let backup = d.join("backup.jsonl");
     let out = loa(&["store", "export", backup.to_str().unwrap()], &config);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     for args in [&["store", "compact"][..], &["store", "import", backup.to_str().unwrap()]] {
         for delay in [30, 100, 250, 600] {
             let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
@@ -510,14 +477,14 @@ fn import_and_compact_killed_midway_leave_the_store_whole() {
             let finished = child.wait().unwrap().success();
             // The next command settles what the killed one left.
             let out = loa(&["store", "verify"], &config);
-            assert!(out.status.success(), "{args:?} killed after {delay} ms: {}", text(&out));
+            assert!(out.status.success(), "{args:?} killed after {delay} ms: {}", output_text(&out));
             assert!(leftovers(&db).is_empty(), "{args:?} after {delay} ms: {:?}", leftovers(&db));
             let after = stored_ids(&db);
             assert!(after == ids, "{args:?} killed after {delay} ms (finished: {finished}): {} stories", after.len());
         }
         // Left alone, each finishes, and changes nothing of what is served.
         let out = loa(args, &config);
-        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert!(out.status.success(), "{args:?}: {}", output_text(&out));
         assert!(leftovers(&db).is_empty(), "{args:?}: {:?}", leftovers(&db));
         assert!(stored_ids(&db) == ids, "{args:?} run to its end");
     }
@@ -536,14 +503,14 @@ impl Tmpfs {
             .output()
             .map_err(|e| e.to_string())?;
         if !out.status.success() {
-            return Err(text(&out));
+            return Err(output_text(&out));
         }
         Ok(Tmpfs(at.to_path_buf()))
     }
 
     fn resize(&self, size: &str) {
         let out = Command::new("mount").args(["-o", &format!("remount,size={size}")]).arg(&self.0).output().unwrap();
-        assert!(out.status.success(), "{}", text(&out));
+        assert!(out.status.success(), "{}", output_text(&out));
     }
 }
 
@@ -637,8 +604,8 @@ async fn a_full_disk_is_the_sources_health_and_passes_without_a_restart() {
         assert!(metrics.contains("loa_polls_total{result=\"store\"}"), "{metrics}");
         // `loa sources`, answered by the running loa, shows it too.
         let out = loa(&["sources"], &config_path);
-        assert!(out.status.success(), "{}", text(&out));
-        assert!(text(&out).contains("the store failed"), "{}", text(&out));
+        assert!(out.status.success(), "{}", output_text(&out));
+        assert!(output_text(&out).contains("the store failed"), "{}", output_text(&out));
         // What was served before still is.
         assert!(served.is_subset(&served_ids(port)));
 
@@ -672,8 +639,12 @@ fn read_commands_name_a_missing_store_and_create_none() {
         &["store", "recover"],
     ] {
         let out = loa(args, &config);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
-        assert!(text(&out).contains(&format!("there is no store at {}", store.display())), "{args:?}: {}", text(&out));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", output_text(&out));
+        assert!(
+            output_text(&out).contains(&format!("there is no store at {}", store.display())),
+            "{args:?}: {}",
+            output_text(&out)
+        );
         assert!(!store.exists(), "{args:?} created a store");
     }
 }
@@ -691,7 +662,7 @@ fn a_swap_interrupted_between_its_renames_puts_the_store_back() {
     std::fs::write(&backup, "{\"loa_store\":2}\n").unwrap();
     // Even an import, which would otherwise make a new store at the empty path.
     let out = loa(&["store", "import", backup.to_str().unwrap()], &config);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     assert!(leftovers(&db).is_empty(), "{:?}", leftovers(&db));
     assert_eq!(stored_ids(&db), ids);
 }

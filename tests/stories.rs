@@ -6,7 +6,6 @@ mod common;
 use std::sync::Arc;
 
 use common::{read_fixture, Behavior, SourceServer};
-use loa::config::Config;
 use loa::daemon::Engine;
 use loa::model::FeedKind;
 use loa::store::Scope;
@@ -24,7 +23,7 @@ async fn setup() -> (SourceServer, Arc<Engine>, tempfile::TempDir) {
     server.fixture("bdk.rss", "baodongkhoi-rss.xml");
     let dir = tempfile::tempdir().unwrap();
     let text = common::config_text(&server, SOURCES, &dir.path().join("db"), "");
-    let engine = Arc::new(Engine::new(Config::parse(&text, "t.toml").unwrap()).unwrap());
+    let engine = common::engine(&text);
     for (id, _, _) in SOURCES {
         engine.cycle(&[id.to_string()]).await;
     }

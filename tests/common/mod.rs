@@ -253,3 +253,52 @@ impl FakeHub {
         self.pings.lock().unwrap().clear();
     }
 }
+
+/// An engine built from a config's text, as `loa run` would build it.
+pub fn engine(text: &str) -> Arc<loa::daemon::Engine> {
+    Arc::new(loa::daemon::Engine::new(loa::config::Config::parse(text, "t.toml").unwrap()).unwrap())
+}
+
+/// An HTTP client that keeps bodies as sent (no decompression), so a test sees the bytes loa served.
+pub fn client() -> reqwest::Client {
+    loa::fetch::install_crypto_provider();
+    reqwest::Client::builder().no_gzip().no_brotli().no_deflate().build().unwrap()
+}
+
+/// A port free on 127.0.0.1 a moment ago, for a `loa run` the test starts as a process.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits until `ok` holds, polling; panics naming `what` after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The body of `GET path` on 127.0.0.1:`port`, if it answered 200.
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.starts_with("HTTP/1.1 200").then(|| buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+}
+
+/// Runs the `loa` binary with `args` and `-c config`.
+pub fn loa(args: &[&str], config: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_loa")).args(args).arg("-c").arg(config).output().unwrap()
+}
+
+/// A finished command's stdout then stderr, as text.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
