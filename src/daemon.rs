@@ -265,42 +265,7 @@ impl Engine {
             health.effective_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| source.url.clone());
         let started = std::time::Instant::now();
         let mut report = PollReport { source: source.id.clone(), url: url.to_string(), ..Default::default() };
-        // The overall place is held through parsing and ingest, so that at most
-        // `concurrency` documents are in memory at once; the host's place only
-        // while its server is being asked.
-        let mut permit = self.limits.acquire(&url).await;
-        let fetched = match self.fetcher.reach(&source.url, source.auth.as_ref()).await {
-            Ok(reach) => self.fetcher.get(&url, Some(&health.validators), &reach).await,
-            Err(e) => Err(e),
-        };
-        permit.release_host();
-        let mut asked = None;
-        let result = match fetched {
-            Ok(Fetched::NotModified { moved_to, cache_for }) => {
-                report.http_status = Some(304);
-                report.not_modified = true;
-                asked = cache_for;
-                if let Some(to) = moved_to {
-                    health.effective_url = Some(to.to_string());
-                }
-                Ok(())
-            }
-            Ok(Fetched::Body(resp)) => {
-                report.http_status = Some(resp.status);
-                report.bytes = resp.bytes;
-                if let Some(to) = &resp.moved_to {
-                    health.effective_url = Some(to.to_string());
-                }
-                let cache_for = resp.cache_for;
-                self.ingest(source, *resp, now, &mut health, &mut report).await.map(|ttl| asked = cache_for.max(ttl))
-            }
-            Err(e) => {
-                report.http_status = e.status();
-                asked = e.retry_after();
-                health.gone = matches!(e, FetchError::Gone);
-                Err(PollError::Fetch(e))
-            }
-        };
+        let (result, asked) = self.fetch_and_ingest(source, &url, now, &mut health, &mut report).await;
         health.http_status = report.http_status;
         match result {
             Ok(()) => {
@@ -334,6 +299,55 @@ impl Engine {
         self.metrics.record_poll(&report);
         log(&report);
         report
+    }
+
+    /// Fetches the source and, when a document came, ingests it: the outcome, and
+    /// the wait the server or the document asked for.
+    async fn fetch_and_ingest(
+        self: &Arc<Self>,
+        source: &Source,
+        url: &Url,
+        now: DateTime<Utc>,
+        health: &mut SourceHealth,
+        report: &mut PollReport,
+    ) -> (Result<(), PollError>, Option<Duration>) {
+        // The overall place is held through parsing and ingest, so that at most
+        // `concurrency` documents are in memory at once; the host's place only
+        // while its server is being asked.
+        let mut permit = self.limits.acquire(url).await;
+        let fetched = match self.fetcher.reach(&source.url, source.auth.as_ref()).await {
+            Ok(reach) => self.fetcher.get(url, Some(&health.validators), &reach).await,
+            Err(e) => Err(e),
+        };
+        permit.release_host();
+        let mut asked = None;
+        let result = match fetched {
+            Ok(Fetched::NotModified { moved_to, cache_for }) => {
+                report.http_status = Some(304);
+                report.not_modified = true;
+                asked = cache_for;
+                if let Some(to) = moved_to {
+                    health.effective_url = Some(to.to_string());
+                }
+                Ok(())
+            }
+            Ok(Fetched::Body(resp)) => {
+                report.http_status = Some(resp.status);
+                report.bytes = resp.bytes;
+                if let Some(to) = &resp.moved_to {
+                    health.effective_url = Some(to.to_string());
+                }
+                let cache_for = resp.cache_for;
+                self.ingest(source, *resp, now, health, report).await.map(|ttl| asked = cache_for.max(ttl))
+            }
+            Err(e) => {
+                report.http_status = e.status();
+                asked = e.retry_after();
+                health.gone = matches!(e, FetchError::Gone);
+                Err(PollError::Fetch(e))
+            }
+        };
+        (result, asked)
     }
 
     /// Reads a fetched document into the store and the published feeds. Returns
@@ -763,17 +777,27 @@ pub async fn run(
             _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => systemd::watchdog(),
         }
     }
+    shut_down(&engine, loops, [renderer, pruner, control], [Some(server), admin].into_iter().flatten()).await
+}
+
+/// The shutdown steps, in order: the polls in flight, the background tasks, the
+/// listeners (each drains its connections), the hub pings, and last the store's flush.
+async fn shut_down(
+    engine: &Arc<Engine>,
+    loops: Loops,
+    background: [tokio::task::JoinHandle<()>; 3],
+    servers: impl Iterator<Item = tokio::task::JoinHandle<()>>,
+) -> anyhow::Result<()> {
     systemd::stopping();
     info!("stopping: no new polls; waiting up to {STOP_GRACE:?} for those in flight");
     if tokio::time::timeout(STOP_GRACE, loops.join_all()).await.is_err() {
         warn!("some polls did not finish in time and were cancelled");
     }
-    let _ = tokio::time::timeout(STOP_GRACE, renderer).await;
-    let _ = tokio::time::timeout(STOP_GRACE, pruner).await;
-    let _ = tokio::time::timeout(STOP_GRACE, control).await;
-    let _ = tokio::time::timeout(STOP_GRACE * 2, server).await;
-    if let Some(admin) = admin {
-        let _ = tokio::time::timeout(STOP_GRACE * 2, admin).await;
+    for task in background {
+        let _ = tokio::time::timeout(STOP_GRACE, task).await;
+    }
+    for server in servers {
+        let _ = tokio::time::timeout(STOP_GRACE * 2, server).await;
     }
     engine.settle_pings(STOP_GRACE / 2).await;
     engine.store.flush().await.context("cannot flush the store on shutdown")?;

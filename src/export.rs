@@ -5,7 +5,6 @@
 //! server reading the directory never serves half a file. Feeds get a `.gz`
 //! twin for `gzip_static`. The store is only read.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
@@ -68,15 +67,7 @@ fn write_atomic(out: &Path, rel: &str, bytes: &[u8], summary: &mut Summary) -> R
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
-    let tmp = path.with_extension(format!(
-        "{}.tmp{}",
-        path.extension().and_then(|e| e.to_str()).unwrap_or(""),
-        std::process::id()
-    ));
-    let mut f = std::fs::File::create(&tmp).map_err(err)?;
-    f.write_all(bytes).map_err(err)?;
-    f.sync_all().map_err(err)?;
-    std::fs::rename(&tmp, &path).map_err(err)?;
+    crate::atomic::write_bytes(&path, bytes, |path, source| ExportError::Write { path: path.to_path_buf(), source })?;
     summary.files += 1;
     summary.bytes += bytes.len() as u64;
     Ok(())

@@ -4,6 +4,7 @@
 //! dedupe → store → publish → serve`, wired together by `daemon`.
 
 pub mod agency;
+pub mod atomic;
 pub mod config;
 pub mod control;
 pub mod daemon;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod discover;
 pub mod export;
 pub mod fetch;
+pub mod import;
 pub mod inspect;
 pub mod metrics;
 pub mod model;

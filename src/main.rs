@@ -2,7 +2,7 @@
 //! codes (0 ok, 1 runtime failure, 2 bad usage or bad config).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -166,287 +166,317 @@ fn main() -> ExitCode {
 }
 
 fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
-    let load = || -> Result<(PathBuf, Config), Failure> {
-        let path = config::locate(cli.config.as_deref()).map_err(|e| Failure::Usage(format!("loa: {e}")))?;
-        let config = Config::load(&path).map_err(|e| Failure::Usage(e.to_string()))?;
-        Ok((path, config))
-    };
     match cli.command {
-        Command::Check { verbose } => {
-            let (path, config) = load()?;
-            say!(
-                "{}: ok, {} sources, {} agencies known",
-                path.display(),
-                config.sources.len(),
-                config.agencies.iter().count()
-            );
-            for warning in config.warnings() {
-                eprintln!("{}: warning: {warning}", path.display());
+        Command::Check { verbose } => check(cli.config.as_deref(), verbose),
+        Command::Run => run(cli.config.as_deref()),
+        Command::Fetch { sources } => fetch(cli.config.as_deref(), sources),
+        Command::Sources => sources(cli.config.as_deref()),
+        Command::Inspect { json, source, inputs } => inspect(cli.config.as_deref(), json, source, inputs),
+        Command::Export { out, max_pages } => export(cli.config.as_deref(), out, max_pages),
+        Command::ImportOpml { opml, agency } => import_opml(cli.config.as_deref(), opml, agency),
+        Command::Discover { json, append, urls } => discover(cli.config.as_deref(), json, append, urls),
+        Command::Store { action } => store(cli.config.as_deref(), action),
+        Command::Demo { listen } => demo(listen),
+    }
+}
+
+/// The config the command line or the environment names, else the usual places.
+fn load(config_file: Option<&Path>) -> Result<(PathBuf, Config), Failure> {
+    let path = config::locate(config_file).map_err(|e| Failure::Usage(format!("loa: {e}")))?;
+    let config = Config::load(&path).map_err(|e| Failure::Usage(e.to_string()))?;
+    Ok((path, config))
+}
+
+/// `loa check`: validates the config and, verbose, says what the agencies merged into.
+fn check(config_file: Option<&Path>, verbose: bool) -> Result<ExitCode, Failure> {
+    let (path, config) = load(config_file)?;
+    say!("{}: ok, {} sources, {} agencies known", path.display(), config.sources.len(), config.agencies.iter().count());
+    for warning in config.warnings() {
+        eprintln!("{}: warning: {warning}", path.display());
+    }
+    if verbose {
+        let (names, inferred) = config.agencies.province();
+        let whence = if inferred { ", as the declared agencies' names end (add [province] to say)" } else { "" };
+        match names.split_first() {
+            Some((name, [])) => say!("province {name}: read past after a body's name{whence}"),
+            Some((name, former)) => {
+                say!("province {name} (formerly also {}): read past after a body's name{whence}", former.join(", "))
             }
-            if verbose {
-                let (names, inferred) = config.agencies.province();
-                let whence =
-                    if inferred { ", as the declared agencies' names end (add [province] to say)" } else { "" };
-                match names.split_first() {
-                    Some((name, [])) => say!("province {name}: read past after a body's name{whence}"),
-                    Some((name, former)) => say!(
-                        "province {name} (formerly also {}): read past after a body's name{whence}",
-                        former.join(", ")
-                    ),
-                    None => say!("province: none named ([province] name = \"…\" reads it past after a body's name)"),
-                }
-                for d in config.agencies.declarations() {
-                    say!("{d}");
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            None => say!("province: none named ([province] name = \"…\" reads it past after a body's name)"),
         }
-        Command::Run => {
-            let (path, config) = load()?;
-            runtime()?.block_on(async {
-                let engine = Arc::new(
-                    tokio::task::spawn_blocking(move || Engine::new(config)).await.context("start-up failed")??,
-                );
-                let listener = daemon::bind(engine.config().server.listen).await?;
-                let stop = CancellationToken::new();
-                daemon::stop_on_signals(stop.clone());
-                daemon::run(engine, listener, stop, Some(path)).await
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Fetch { sources } => {
-            let (_, config) = load()?;
-            if let Some(unknown) = sources.iter().find(|id| config.source(id).is_none()) {
-                return Err(Failure::Usage(format!("loa: no source \"{unknown}\" in the config")));
-            }
-            let failed = runtime()?.block_on(async {
-                let engine = Arc::new(
-                    tokio::task::spawn_blocking(move || Engine::new(config)).await.context("start-up failed")??,
-                );
-                let reports = engine.cycle(&sources).await;
-                for r in &reports {
-                    say!("{}", r.line());
-                }
-                engine.store.flush().await?;
-                engine.settle_pings(loa::daemon::PING_GRACE).await;
-                Ok::<_, anyhow::Error>(reports.iter().any(|r| r.error.is_some()))
-            })?;
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
-        }
-        Command::Sources => {
-            let (_, config) = load()?;
-            if let Some(answer) = ask(&config.store.path, Request::Sources)? {
-                return relay(answer);
-            }
-            let store = open_existing(&config)?;
-            let table = loa::control::sources_table(&loa::serve::source_statuses(&config, &store));
-            say!("{}", table.trim_end());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Inspect { json, source, inputs } => {
-            let config = if cli.config.is_some() || source.is_some() {
-                load()?.1
-            } else {
-                Config::parse("", "<defaults>").map_err(|e| Failure::Usage(e.to_string()))?
-            };
-            let source = match &source {
-                Some(id) => Some(
-                    config
-                        .source(id)
-                        .cloned()
-                        .ok_or_else(|| Failure::Usage(format!("loa: no source \"{id}\" in the config")))?,
-                ),
-                None => None,
-            };
-            let all_ok = runtime()?.block_on(async {
-                let mut all_ok = true;
-                for input in &inputs {
-                    let r = loa::inspect::inspect(&input.to_string_lossy(), &config, source.as_ref()).await;
-                    all_ok &= r.ok;
-                    if json {
-                        say!("{}", serde_json::to_string(&r).unwrap_or_default());
-                    } else {
-                        say!("{}", loa::inspect::render_text(&r).trim_end());
-                    }
-                }
-                all_ok
-            });
-            Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
-        }
-        Command::Export { out, max_pages } => {
-            let (_, config) = load()?;
-            // Beside a running loa, its backup is read into a store of our own.
-            let mut copy = None;
-            let store = match ask(&config.store.path, Request::Backup)? {
-                Some(answer) => {
-                    let dir = tempfile::Builder::new().prefix("loa-export-").tempdir().context("a temporary store")?;
-                    let store = Store::open(&dir.path().join("store"), config.store.cache_capacity)
-                        .map_err(anyhow::Error::from)?;
-                    let socket = loa::control::socket_path(&config.store.path);
-                    loa::upkeep::load_backup(&store, answer, &socket).map_err(anyhow::Error::from)?;
-                    copy = Some(dir);
-                    store
-                }
-                None => open_existing(&config)?,
-            };
-            let summary = loa::export::export(&config, &store, &out, max_pages).map_err(anyhow::Error::from)?;
-            say!("{}: {} files, {} bytes", out.display(), summary.files, summary.bytes);
-            drop((store, copy));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::ImportOpml { opml, agency } => {
-            let path = config::locate(cli.config.as_deref()).map_err(|e| Failure::Usage(format!("loa: {e}")))?;
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Failure::Usage(format!("loa: cannot read config file {}: {e}", path.display())))?;
-            let list = std::fs::read_to_string(&opml)
-                .map_err(|e| Failure::Usage(format!("loa: cannot read {}: {e}", opml.display())))?;
-            let outlines = loa::publish::opml::outlines(&list);
-            if outlines.is_empty() {
-                return Err(Failure::Usage(format!(
-                    "loa: {} lists no feed (no outline with an xmlUrl)",
-                    opml.display()
-                )));
-            }
-            let imported = config::import_opml(&text, &path.display().to_string(), &outlines, agency.as_deref())
-                .map_err(|e| Failure::Usage(e.to_string()))?;
-            let tmp = path.with_extension("toml.new");
-            std::fs::write(&tmp, &imported.text)
-                .and_then(|_| std::fs::rename(&tmp, &path))
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            for (id, url) in &imported.added {
-                say!("added    {id:<24} {url}");
-            }
-            for (url, why) in &imported.skipped {
-                say!("skipped  {url}: {why}");
-            }
-            say!("{}: {} sources added, {} skipped", path.display(), imported.added.len(), imported.skipped.len());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Discover { json, append, urls } => {
-            // The config gives politeness, limits and the agency registry: the
-            // one appended to, else the usual one, else the defaults.
-            let config = match (&append, &cli.config) {
-                (Some(path), _) => Config::load(path).map_err(|e| Failure::Usage(e.to_string()))?,
-                (None, Some(_)) => load()?.1,
-                (None, None) => match config::locate(None) {
-                    Ok(_) => load()?.1,
-                    Err(_) => Config::parse("", "<defaults>").map_err(|e| Failure::Usage(e.to_string()))?,
-                },
-            };
-            let found = runtime()?.block_on(loa::discover::discover_all(&urls, &config));
-            for d in &found {
-                if json {
-                    say!("{}", serde_json::to_string(d).unwrap_or_default());
-                } else {
-                    say!("{}", loa::discover::render_text(d).trim_end());
-                }
-            }
-            if let Some(path) = append {
-                let blocks: Vec<&str> =
-                    found.iter().filter(|d| d.ok && !d.duplicate).filter_map(|d| d.block.as_deref()).collect();
-                if blocks.is_empty() {
-                    return Err(Failure::Runtime(anyhow::anyhow!(
-                        "no new source found: {} left unchanged",
-                        path.display()
-                    )));
-                }
-                loa::discover::append(&path, &blocks).map_err(|e| {
-                    Failure::Usage(format!(
-                        "{e}
-loa: {} left unchanged: set what the errors name, then add the block by hand",
-                        path.display()
-                    ))
-                })?;
-                eprintln!("{}: {} sources added", path.display(), blocks.len());
-            }
-            Ok(if found.iter().all(|d| d.ok) { ExitCode::SUCCESS } else { ExitCode::from(1) })
-        }
-        Command::Store { action } => {
-            let (_, config) = load()?;
-            let (path, cache) = (&config.store.path, config.store.cache_capacity);
-            match action {
-                StoreAction::Verify => {
-                    if let Some(answer) = ask(path, Request::Verify)? {
-                        return relay(answer);
-                    }
-                    let problems = loa::upkeep::verify(path, cache).map_err(anyhow::Error::from)?;
-                    for p in &problems {
-                        say!("{p}");
-                    }
-                    say!("{}: {} problems", path.display(), problems.len());
-                    return Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
-                }
-                StoreAction::Compact => {
-                    let (before, after) = loa::upkeep::compact(path, cache).map_err(anyhow::Error::from)?;
-                    say!("{}: {before} bytes on disk before, {after} after", path.display());
-                }
-                StoreAction::Recover => {
-                    let r = loa::upkeep::recover(path, cache).map_err(anyhow::Error::from)?;
-                    say!("the damaged store is kept at {}", r.kept.display());
-                    match r.claimed {
-                        Some(c) => say!(
-                            "{}: carried {} of {} stories and {} of {} items ({} records)",
-                            path.display(),
-                            r.carried.stories,
-                            c.stories,
-                            r.carried.items,
-                            c.items,
-                            r.records
-                        ),
-                        None => say!(
-                            "{}: carried {} stories and {} items ({} records); the damaged store's counts could not \
-                             be read",
-                            path.display(),
-                            r.carried.stories,
-                            r.carried.items,
-                            r.records
-                        ),
-                    }
-                    if let Some(why) = &r.stopped {
-                        say!("sled stopped reading early: {why}");
-                    }
-                    if let Some(s) = r.salvaged {
-                        say!(
-                            "{} stories and {} items of those were read straight from the store's files, record by record \
-                             (dedupe notes and source health are not: sources are polled afresh)",
-                            s.stories,
-                            s.items
-                        );
-                    }
-                    if !r.complete() {
-                        return Err(Failure::Runtime(anyhow::anyhow!(
-                            "recover carried less than the damaged store claims, or could not tell: the damaged store is \
-                             kept at {}; restore a backup (`loa store import FILE`) if you have a newer one",
-                            r.kept.display()
-                        )));
-                    }
-                }
-                StoreAction::Export { file } => match ask(path, Request::Backup)? {
-                    Some(answer) => {
-                        let n = write_answer(answer, &file)?;
-                        say!("{}: {n} records (from the running loa)", file.display());
-                    }
-                    None => {
-                        let n = loa::upkeep::export(&open_existing(&config)?, &file).map_err(anyhow::Error::from)?;
-                        say!("{}: {n} records", file.display());
-                    }
-                },
-                StoreAction::Import { file } => {
-                    let (n, stories) = loa::upkeep::import(path, cache, &file).map_err(anyhow::Error::from)?;
-                    say!("{}: {n} records imported, {stories} stories", path.display());
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Demo { listen } => {
-            runtime()?.block_on(async {
-                let stop = CancellationToken::new();
-                daemon::stop_on_signals(stop.clone());
-                loa::demo::run(listen, stop).await
-            })?;
-            Ok(ExitCode::SUCCESS)
+        for d in config.agencies.declarations() {
+            say!("{d}");
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loa run`: the daemon, until a signal stops it.
+fn run(config_file: Option<&Path>) -> Result<ExitCode, Failure> {
+    let (path, config) = load(config_file)?;
+    runtime()?.block_on(async {
+        let engine =
+            Arc::new(tokio::task::spawn_blocking(move || Engine::new(config)).await.context("start-up failed")??);
+        let listener = daemon::bind(engine.config().server.listen).await?;
+        let stop = CancellationToken::new();
+        daemon::stop_on_signals(stop.clone());
+        daemon::run(engine, listener, stop, Some(path)).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loa fetch`: one poll cycle, a line per source.
+fn fetch(config_file: Option<&Path>, sources: Vec<String>) -> Result<ExitCode, Failure> {
+    let (_, config) = load(config_file)?;
+    if let Some(unknown) = sources.iter().find(|id| config.source(id).is_none()) {
+        return Err(Failure::Usage(format!("loa: no source \"{unknown}\" in the config")));
+    }
+    let failed = runtime()?.block_on(async {
+        let engine =
+            Arc::new(tokio::task::spawn_blocking(move || Engine::new(config)).await.context("start-up failed")??);
+        let reports = engine.cycle(&sources).await;
+        for r in &reports {
+            say!("{}", r.line());
+        }
+        engine.store.flush().await?;
+        engine.settle_pings(loa::daemon::PING_GRACE).await;
+        Ok::<_, anyhow::Error>(reports.iter().any(|r| r.error.is_some()))
+    })?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `loa sources`: each source's health, from the running loa or else the store.
+fn sources(config_file: Option<&Path>) -> Result<ExitCode, Failure> {
+    let (_, config) = load(config_file)?;
+    if let Some(answer) = ask(&config.store.path, Request::Sources)? {
+        return relay(answer);
+    }
+    let store = open_existing(&config)?;
+    let table = loa::control::sources_table(&loa::serve::source_statuses(&config, &store));
+    say!("{}", table.trim_end());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loa inspect`: reads files or URLs as a source would, storing nothing.
+fn inspect(
+    config_file: Option<&Path>,
+    json: bool,
+    source: Option<String>,
+    inputs: Vec<PathBuf>,
+) -> Result<ExitCode, Failure> {
+    let config = if config_file.is_some() || source.is_some() {
+        load(config_file)?.1
+    } else {
+        Config::parse("", "<defaults>").map_err(|e| Failure::Usage(e.to_string()))?
+    };
+    let source = match &source {
+        Some(id) => Some(
+            config
+                .source(id)
+                .cloned()
+                .ok_or_else(|| Failure::Usage(format!("loa: no source \"{id}\" in the config")))?,
+        ),
+        None => None,
+    };
+    let all_ok = runtime()?.block_on(async {
+        let mut all_ok = true;
+        for input in &inputs {
+            let r = loa::inspect::inspect(&input.to_string_lossy(), &config, source.as_ref()).await;
+            all_ok &= r.ok;
+            if json {
+                say!("{}", serde_json::to_string(&r).unwrap_or_default());
+            } else {
+                say!("{}", loa::inspect::render_text(&r).trim_end());
+            }
+        }
+        all_ok
+    });
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `loa export`: every published document as static files.
+fn export(config_file: Option<&Path>, out: PathBuf, max_pages: usize) -> Result<ExitCode, Failure> {
+    let (_, config) = load(config_file)?;
+    // Beside a running loa, its backup is read into a store of our own.
+    let mut copy = None;
+    let store = match ask(&config.store.path, Request::Backup)? {
+        Some(answer) => {
+            let dir = tempfile::Builder::new().prefix("loa-export-").tempdir().context("a temporary store")?;
+            let store =
+                Store::open(&dir.path().join("store"), config.store.cache_capacity).map_err(anyhow::Error::from)?;
+            let socket = loa::control::socket_path(&config.store.path);
+            loa::upkeep::load_backup(&store, answer, &socket).map_err(anyhow::Error::from)?;
+            copy = Some(dir);
+            store
+        }
+        None => open_existing(&config)?,
+    };
+    let summary = loa::export::export(&config, &store, &out, max_pages).map_err(anyhow::Error::from)?;
+    say!("{}: {} files, {} bytes", out.display(), summary.files, summary.bytes);
+    drop((store, copy));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loa import-opml`: adds an OPML file's feeds to the config as sources.
+fn import_opml(config_file: Option<&Path>, opml: PathBuf, agency: Option<String>) -> Result<ExitCode, Failure> {
+    let path = config::locate(config_file).map_err(|e| Failure::Usage(format!("loa: {e}")))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::Usage(format!("loa: cannot read config file {}: {e}", path.display())))?;
+    let list = std::fs::read_to_string(&opml)
+        .map_err(|e| Failure::Usage(format!("loa: cannot read {}: {e}", opml.display())))?;
+    let outlines = loa::publish::opml::outlines(&list);
+    if outlines.is_empty() {
+        return Err(Failure::Usage(format!("loa: {} lists no feed (no outline with an xmlUrl)", opml.display())));
+    }
+    let imported = loa::import::import_opml(&text, &path.display().to_string(), &outlines, agency.as_deref())
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    loa::atomic::write_bytes(&path, imported.text.as_bytes(), |_, e| {
+        anyhow::anyhow!("cannot write {}: {e}", path.display())
+    })?;
+    for (id, url) in &imported.added {
+        say!("added    {id:<24} {url}");
+    }
+    for (url, why) in &imported.skipped {
+        say!("skipped  {url}: {why}");
+    }
+    say!("{}: {} sources added, {} skipped", path.display(), imported.added.len(), imported.skipped.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loa discover`: finds a portal's feeds or listing selectors, and may append them to a config.
+fn discover(
+    config_file: Option<&Path>,
+    json: bool,
+    append: Option<PathBuf>,
+    urls: Vec<String>,
+) -> Result<ExitCode, Failure> {
+    // The config gives politeness, limits and the agency registry: the
+    // one appended to, else the usual one, else the defaults.
+    let config = match (&append, config_file) {
+        (Some(path), _) => Config::load(path).map_err(|e| Failure::Usage(e.to_string()))?,
+        (None, Some(_)) => load(config_file)?.1,
+        (None, None) => match config::locate(None) {
+            Ok(_) => load(config_file)?.1,
+            Err(_) => Config::parse("", "<defaults>").map_err(|e| Failure::Usage(e.to_string()))?,
+        },
+    };
+    let found = runtime()?.block_on(loa::discover::discover_all(&urls, &config));
+    for d in &found {
+        if json {
+            say!("{}", serde_json::to_string(d).unwrap_or_default());
+        } else {
+            say!("{}", loa::discover::render_text(d).trim_end());
+        }
+    }
+    if let Some(path) = append {
+        let blocks: Vec<&str> =
+            found.iter().filter(|d| d.ok && !d.duplicate).filter_map(|d| d.block.as_deref()).collect();
+        if blocks.is_empty() {
+            return Err(Failure::Runtime(anyhow::anyhow!("no new source found: {} left unchanged", path.display())));
+        }
+        loa::discover::append(&path, &blocks).map_err(|e| {
+            Failure::Usage(format!(
+                "{e}
+loa: {} left unchanged: set what the errors name, then add the block by hand",
+                path.display()
+            ))
+        })?;
+        eprintln!("{}: {} sources added", path.display(), blocks.len());
+    }
+    Ok(if found.iter().all(|d| d.ok) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `loa store …`: upkeep and backups of the store.
+fn store(config_file: Option<&Path>, action: StoreAction) -> Result<ExitCode, Failure> {
+    let (_, config) = load(config_file)?;
+    let (path, cache) = (&config.store.path, config.store.cache_capacity);
+    match action {
+        StoreAction::Verify => {
+            if let Some(answer) = ask(path, Request::Verify)? {
+                return relay(answer);
+            }
+            let problems = loa::upkeep::verify(path, cache).map_err(anyhow::Error::from)?;
+            for p in &problems {
+                say!("{p}");
+            }
+            say!("{}: {} problems", path.display(), problems.len());
+            return Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+        StoreAction::Compact => {
+            let (before, after) = loa::upkeep::compact(path, cache).map_err(anyhow::Error::from)?;
+            say!("{}: {before} bytes on disk before, {after} after", path.display());
+        }
+        StoreAction::Recover => recover(path, cache)?,
+        StoreAction::Export { file } => match ask(path, Request::Backup)? {
+            Some(answer) => {
+                let n = write_answer(answer, &file)?;
+                say!("{}: {n} records (from the running loa)", file.display());
+            }
+            None => {
+                let n = loa::upkeep::export(&open_existing(&config)?, &file).map_err(anyhow::Error::from)?;
+                say!("{}: {n} records", file.display());
+            }
+        },
+        StoreAction::Import { file } => {
+            let (n, stories) = loa::upkeep::import(path, cache, &file).map_err(anyhow::Error::from)?;
+            say!("{}: {n} records imported, {stories} stories", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loa store recover`: carries what a damaged store still reads into a fresh one, and says how much.
+fn recover(path: &Path, cache: u64) -> Result<(), Failure> {
+    let r = loa::upkeep::recover(path, cache).map_err(anyhow::Error::from)?;
+    say!("the damaged store is kept at {}", r.kept.display());
+    match r.claimed {
+        Some(c) => say!(
+            "{}: carried {} of {} stories and {} of {} items ({} records)",
+            path.display(),
+            r.carried.stories,
+            c.stories,
+            r.carried.items,
+            c.items,
+            r.records
+        ),
+        None => say!(
+            "{}: carried {} stories and {} items ({} records); the damaged store's counts could not \
+             be read",
+            path.display(),
+            r.carried.stories,
+            r.carried.items,
+            r.records
+        ),
+    }
+    if let Some(why) = &r.stopped {
+        say!("sled stopped reading early: {why}");
+    }
+    if let Some(s) = r.salvaged {
+        say!(
+            "{} stories and {} items of those were read straight from the store's files, record by record \
+             (dedupe notes and source health are not: sources are polled afresh)",
+            s.stories,
+            s.items
+        );
+    }
+    if !r.complete() {
+        return Err(Failure::Runtime(anyhow::anyhow!(
+            "recover carried less than the damaged store claims, or could not tell: the damaged store is \
+             kept at {}; restore a backup (`loa store import FILE`) if you have a newer one",
+            r.kept.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `loa demo`: bundled sample sources on loopback and the daemon against them.
+fn demo(listen: SocketAddr) -> Result<ExitCode, Failure> {
+    runtime()?.block_on(async {
+        let stop = CancellationToken::new();
+        daemon::stop_on_signals(stop.clone());
+        loa::demo::run(listen, stop).await
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Asks a running loa that holds the store, if one does.
@@ -466,25 +496,21 @@ fn relay(mut answer: loa::control::Answer) -> Result<ExitCode, Failure> {
 /// only once the answer is complete. Returns the records written.
 fn write_answer(mut answer: loa::control::Answer, file: &std::path::Path) -> Result<u64, Failure> {
     use std::io::Write as _;
-    let tmp = file.with_extension("partial");
-    let mut out = std::io::BufWriter::new(
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
+    let written = loa::atomic::write_then_rename(
+        file,
+        |out| {
+            let mut lines = 0u64;
+            while let Some(line) = answer.next_line()? {
+                writeln!(out, "{line}")?;
+                lines += 1;
+            }
+            anyhow::ensure!(answer.exit() == 0, "the running loa could not read its store");
+            Ok(lines)
+        },
+        |path, e| anyhow::anyhow!("cannot write {}: {e}", path.display()),
     );
-    let mut lines = 0u64;
-    let written = (|| -> anyhow::Result<()> {
-        while let Some(line) = answer.next_line()? {
-            writeln!(out, "{line}")?;
-            lines += 1;
-        }
-        anyhow::ensure!(answer.exit() == 0, "the running loa could not read its store");
-        out.flush()?;
-        out.get_ref().sync_all()?;
-        Ok(())
-    })();
-    if let Err(e) = written.and_then(|_| Ok(std::fs::rename(&tmp, file)?)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Failure::Runtime(e.context(format!("no backup was written to {}", file.display()))));
-    }
+    let lines =
+        written.map_err(|e| Failure::Runtime(e.context(format!("no backup was written to {}", file.display()))))?;
     // The first line is the header.
     Ok(lines.saturating_sub(1))
 }

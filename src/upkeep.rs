@@ -12,7 +12,7 @@
 //! replaced by a smaller one without saying so (`recover` reports what it carried
 //! out of what the damaged store claims, and keeps the damaged store).
 
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use crate::model::{hex, unhex};
@@ -307,16 +307,14 @@ pub fn write_backup(store: &Store, out: &mut impl Write) -> Result<u64, UpkeepEr
 
 /// Writes a backup of the store to `file`, beside it first and renamed into place.
 pub fn export(store: &Store, file: &Path) -> Result<u64, UpkeepError> {
-    let tmp = file.with_extension("partial");
-    let mut out = BufWriter::new(std::fs::File::create(&tmp).map_err(io(&tmp))?);
-    let n = match write_backup(store, &mut out) {
-        Ok(n) => n,
-        Err(UpkeepError::Io { source, .. }) => return Err(io(&tmp)(source)),
-        Err(e) => return Err(e),
-    };
-    out.into_inner().map_err(|e| io(&tmp)(e.into_error()))?.sync_all().map_err(io(&tmp))?;
-    std::fs::rename(&tmp, file).map_err(io(file))?;
-    Ok(n)
+    crate::atomic::write_then_rename(
+        file,
+        |out| match write_backup(store, out) {
+            Err(UpkeepError::Io { source, .. }) => Err(io(file)(source)),
+            other => other,
+        },
+        |path, source| io(path)(source),
+    )
 }
 
 /// Reads a backup written by `export` into the store at `path` (created if

@@ -686,10 +686,7 @@ pub fn append(path: &Path, blocks: &[&str]) -> Result<(), ConfigError> {
         new.push_str(b);
     }
     Config::parse(&new, &path.display().to_string())?;
-    let tmp = path.with_extension("toml.new");
-    std::fs::write(&tmp, &new)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })
+    crate::atomic::write_bytes(path, new.as_bytes(), |_, source| ConfigError::Read { path: path.to_path_buf(), source })
 }
 
 /// The same-host reader: one request at a time, `host_spacing` apart, at most

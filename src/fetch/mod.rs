@@ -288,6 +288,48 @@ impl Fetcher {
         validators: Option<&Validators>,
         reach: &Reach,
     ) -> Result<Fetched, FetchError> {
+        let (resp, current, permanent) = self.follow(url, validators, reach).await?;
+        let moved_to = (permanent && current != *url).then(|| current.clone());
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let cache_for = cache_lifetime(&headers);
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified { moved_to, cache_for });
+        }
+        if status == StatusCode::GONE {
+            return Err(FetchError::Gone);
+        }
+        if !status.is_success() {
+            let retry_after = matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)
+                .then(|| retry_after(&headers, Utc::now()))
+                .flatten();
+            return Err(FetchError::from_status(status, retry_after));
+        }
+        let body = self.read_capped(resp).await?;
+        let content_type = header_str(&headers, header::CONTENT_TYPE);
+        let decoded = charset::to_utf8(&body, content_type.as_deref().and_then(charset_of))?;
+        Ok(Fetched::Body(Box::new(Response {
+            status: status.as_u16(),
+            url: current,
+            moved_to,
+            text: decoded.text,
+            bytes: body.len(),
+            validators: Validators {
+                etag: header_str(&headers, header::ETAG),
+                last_modified: header_str(&headers, header::LAST_MODIFIED),
+            },
+            cache_for,
+        })))
+    }
+
+    /// Sends the GET and follows redirects within `reach`: the final answer, the
+    /// URL that gave it, and whether every hop was permanent.
+    async fn follow(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        reach: &Reach,
+    ) -> Result<(reqwest::Response, Url, bool), FetchError> {
         let mut current = url.clone();
         let mut seen = vec![current.clone()];
         // A source moves only when every hop of the chain is permanent.
@@ -332,22 +374,12 @@ impl Fetcher {
             seen.push(next.clone());
             current = next;
         };
-        let moved_to = (permanent && current != *url).then(|| current.clone());
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let cache_for = cache_lifetime(&headers);
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified { moved_to, cache_for });
-        }
-        if status == StatusCode::GONE {
-            return Err(FetchError::Gone);
-        }
-        if !status.is_success() {
-            let retry_after = matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)
-                .then(|| retry_after(&headers, Utc::now()))
-                .flatten();
-            return Err(FetchError::from_status(status, retry_after));
-        }
+        Ok((resp, current, permanent))
+    }
+
+    /// Reads the body, failing as soon as it passes `max_body`: memory follows the
+    /// config, never what a server sends.
+    async fn read_capped(&self, resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
         let mut body = Vec::new();
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
@@ -357,20 +389,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        let content_type = header_str(&headers, header::CONTENT_TYPE);
-        let decoded = charset::to_utf8(&body, content_type.as_deref().and_then(charset_of))?;
-        Ok(Fetched::Body(Box::new(Response {
-            status: status.as_u16(),
-            url: current,
-            moved_to,
-            text: decoded.text,
-            bytes: body.len(),
-            validators: Validators {
-                etag: header_str(&headers, header::ETAG),
-                last_modified: header_str(&headers, header::LAST_MODIFIED),
-            },
-            cache_for,
-        })))
+        Ok(body)
     }
 }
 

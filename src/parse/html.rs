@@ -260,8 +260,11 @@ mod tests {
 
     #[test]
     fn reads_articles_without_their_furniture() {
-        let a =
-            article(include_str!("../../tests/fixtures/html/article-prefix-and-caption-credit.html"), sel().article.as_ref().unwrap()).unwrap();
+        let a = article(
+            include_str!("../../tests/fixtures/html/article-prefix-and-caption-credit.html"),
+            sel().article.as_ref().unwrap(),
+        )
+        .unwrap();
         let content = a.content.unwrap();
         assert!(content.contains("Nguyễn Hiếu (Ban Dân vận Tỉnh ủy)"));
         assert!(content.contains("(Ảnh: Nguyễn Diễm)"));
@@ -270,8 +273,11 @@ mod tests {
         }
         assert_eq!(a.date.as_deref(), Some("Thứ Sáu, 05/08/2022 - 10:15"));
         assert!(a.canonical.unwrap().ends_with("-1021.html"));
-        let b =
-            article(include_str!("../../tests/fixtures/html/article-byline-outside-content.html"), sel().article.as_ref().unwrap()).unwrap();
+        let b = article(
+            include_str!("../../tests/fixtures/html/article-byline-outside-content.html"),
+            sel().article.as_ref().unwrap(),
+        )
+        .unwrap();
         assert_eq!(b.byline.as_deref(), Some("Ngọc Trâm (Ban Dân vận Tỉnh ủy)"));
     }
 
