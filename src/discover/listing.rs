@@ -460,38 +460,8 @@ fn leads<'a>(g: &Group<'a>, page: &Url, tz: FixedOffset) -> Vec<Entry<'a>> {
 fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: FixedOffset) -> Result<Found, String> {
     let all: Vec<Entry<'_>> = leads.iter().chain(&g.entries).cloned().collect();
     let first = &g.entries[0];
-    let mut link_candidates = css::relative_candidates(first.anchor, first.el);
-    // A lead in other markup (`h2 a` over the list's `h3 a`): both, as one selector.
-    if let Some(lead) = leads.first() {
-        // Each side qualified, so that neither takes the other's links (a bare `a`
-        // would take the lead's picture link first).
-        let qualified = |c: &&String| c.contains([' ', '.', '#']) && !c.contains(":nth-of-type");
-        let ours: Vec<String> = link_candidates.iter().filter(qualified).take(3).cloned().collect();
-        let theirs: Vec<String> =
-            css::relative_candidates(lead.anchor, lead.el).iter().filter(qualified).take(3).cloned().collect();
-        let unions: Vec<String> = ours
-            .iter()
-            .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
-            .collect();
-        link_candidates.extend(unions);
-    }
-    let link = pick(&link_candidates, &all, |e, sel| {
-        link_of(e.el, sel).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
-    })
-    .ok_or("no selector reaches every entry's link")?;
-    let mut title_candidates = if first.title_el.id() == first.anchor.id() {
-        link_candidates.clone()
-    } else {
-        css::relative_candidates(first.title_el, first.el)
-    };
-    if let Some(heading) = first.anchor.parent().and_then(ElementRef::wrap).filter(|p| element_text(*p) == first.title)
-    {
-        title_candidates.extend(css::relative_candidates(heading, first.el));
-    }
-    let title = pick(&title_candidates, &all, |e, sel| {
-        e.el.select(sel).next().map(title_text).as_deref() == Some(e.title.as_str())
-    })
-    .ok_or("no selector reaches every entry's title")?;
+    let (link, link_candidates) = link_selector(g, leads, &all, page)?;
+    let title = title_selector(first, &link_candidates, &all)?;
     let mut notes = Vec::new();
     let date = field(
         &all,
@@ -500,17 +470,7 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
     );
     let dated_entries = all.iter().filter(|e| e.date.is_some()).count();
     if date.is_none() {
-        let own_text: String = first.el.children().filter_map(|n| n.value().as_text()).map(|t| t.trim()).collect();
-        notes.push(if dated_entries == 0 && reads_as_date(&own_text, tz) {
-            format!(
-                "the entries write their date (\"{own_text}\") in their own text, outside any element a selector \
-                 can name: items are dated by their article, else when first seen"
-            )
-        } else if dated_entries == 0 {
-            "the entries show no date: items are dated by their article, else when first seen".to_string()
-        } else {
-            format!("{dated_entries} entries show a date, but no one selector reads it in each")
-        });
+        notes.push(undated_note(first, dated_entries, tz));
     }
     let summary = field(
         &all,
@@ -518,17 +478,7 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
         |e, found| found.is_some_and(|f| e.summary.is_some_and(|s| element_text(s) == element_text(f))),
     );
     let expected: HashSet<&Url> = all.iter().map(|e| &e.href).collect();
-    let lead_names = match leads.first() {
-        None => vec![String::new()],
-        Some(lead) => css::descriptions(lead.el)
-            .into_iter()
-            .filter(|d| d.contains(['.', '#']))
-            .filter(|d| {
-                css::compile(d).is_some_and(|sel| leads.iter().all(|l| doc.select(&sel).any(|m| m.id() == l.el.id())))
-            })
-            .map(|d| format!(", {d}"))
-            .collect(),
-    };
+    let lead_names = lead_names(doc, leads);
     let items = item_candidates(g)
         .into_iter()
         .chain(structural_item(doc, g))
@@ -569,6 +519,86 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
         return Ok(Found { selectors: sel, links, titles, dates, dated, notes });
     }
     Err(format!("no item selector reads the block {} alone", g.label()))
+}
+
+/// The link selector that reaches every entry's link, leads included, and the
+/// candidates it was picked from (the title may be the link itself).
+fn link_selector(
+    g: &Group<'_>,
+    leads: &[Entry<'_>],
+    all: &[Entry<'_>],
+    page: &Url,
+) -> Result<(String, Vec<String>), String> {
+    let first = &g.entries[0];
+    let mut link_candidates = css::relative_candidates(first.anchor, first.el);
+    // A lead in other markup (`h2 a` over the list's `h3 a`): both, as one selector.
+    if let Some(lead) = leads.first() {
+        // Each side qualified, so that neither takes the other's links (a bare `a`
+        // would take the lead's picture link first).
+        let qualified = |c: &&String| c.contains([' ', '.', '#']) && !c.contains(":nth-of-type");
+        let ours: Vec<String> = link_candidates.iter().filter(qualified).take(3).cloned().collect();
+        let theirs: Vec<String> =
+            css::relative_candidates(lead.anchor, lead.el).iter().filter(qualified).take(3).cloned().collect();
+        let unions: Vec<String> = ours
+            .iter()
+            .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
+            .collect();
+        link_candidates.extend(unions);
+    }
+    let link = pick(&link_candidates, all, |e, sel| {
+        link_of(e.el, sel).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
+    })
+    .ok_or("no selector reaches every entry's link")?;
+    Ok((link, link_candidates))
+}
+
+/// The title selector that reaches every entry's title.
+fn title_selector(first: &Entry<'_>, link_candidates: &[String], all: &[Entry<'_>]) -> Result<String, String> {
+    let mut title_candidates = if first.title_el.id() == first.anchor.id() {
+        link_candidates.to_vec()
+    } else {
+        css::relative_candidates(first.title_el, first.el)
+    };
+    if let Some(heading) = first.anchor.parent().and_then(ElementRef::wrap).filter(|p| element_text(*p) == first.title)
+    {
+        title_candidates.extend(css::relative_candidates(heading, first.el));
+    }
+    let title = pick(&title_candidates, all, |e, sel| {
+        e.el.select(sel).next().map(title_text).as_deref() == Some(e.title.as_str())
+    })
+    .ok_or("no selector reaches every entry's title")?;
+    Ok(title)
+}
+
+/// Why the block gives no date selector, for the operator.
+fn undated_note(first: &Entry<'_>, dated_entries: usize, tz: FixedOffset) -> String {
+    let own_text: String = first.el.children().filter_map(|n| n.value().as_text()).map(|t| t.trim()).collect();
+    if dated_entries == 0 && reads_as_date(&own_text, tz) {
+        format!(
+            "the entries write their date (\"{own_text}\") in their own text, outside any element a selector \
+             can name: items are dated by their article, else when first seen"
+        )
+    } else if dated_entries == 0 {
+        "the entries show no date: items are dated by their article, else when first seen".to_string()
+    } else {
+        format!("{dated_entries} entries show a date, but no one selector reads it in each")
+    }
+}
+
+/// The suffixes that add the leads to an item selector (`, .lead`), or one empty
+/// suffix when there are none.
+fn lead_names(doc: &Html, leads: &[Entry<'_>]) -> Vec<String> {
+    match leads.first() {
+        None => vec![String::new()],
+        Some(lead) => css::descriptions(lead.el)
+            .into_iter()
+            .filter(|d| d.contains(['.', '#']))
+            .filter(|d| {
+                css::compile(d).is_some_and(|sel| leads.iter().all(|l| doc.select(&sel).any(|m| m.id() == l.el.id())))
+            })
+            .map(|d| format!(", {d}"))
+            .collect(),
+    }
 }
 
 /// Whether an item selector matches an element inside another it matches: the

@@ -208,6 +208,20 @@ async fn find(mut d: Discovery, url: &Url, config: &Config, reader: &mut Reader,
         d.source = Some(proposed(&feed_url, SourceKind::Feed, &names, config, taken, &mut d));
         return d;
     }
+    from_listing(d, &page_url, page_facts, config, reader, taken).await
+}
+
+/// A page with no feed: the source its news listing makes, with the selectors of
+/// its articles when they read.
+async fn from_listing(
+    mut d: Discovery,
+    page_url: &Url,
+    page_facts: PageFacts,
+    config: &Config,
+    reader: &mut Reader,
+    taken: &HashSet<String>,
+) -> Discovery {
+    let tz = config.poll.timezone;
     let found = match page_facts.listing {
         Ok(found) => found,
         Err(why) => {
@@ -235,7 +249,7 @@ async fn find(mut d: Discovery, url: &Url, config: &Config, reader: &mut Reader,
         ));
         return d.failed(format!("no feed, and no news listing on {page_url}"));
     }
-    d.source = Some(proposed(&page_url, SourceKind::Html(selectors), &page_facts.names, config, taken, &mut d));
+    d.source = Some(proposed(page_url, SourceKind::Html(selectors), &page_facts.names, config, taken, &mut d));
     d
 }
 

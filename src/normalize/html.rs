@@ -94,6 +94,8 @@ const RAW_TEXT: &[&str] =
 /// enough to know tags (with quoted values, which may hold `>`), comments and the
 /// raw-text elements, where a span would become part of a value or of the text.
 fn split_long_text(html: &str) -> Cow<'_, str> {
+    // One state machine over the bytes, kept whole although long: each state's
+    // transitions only make sense read beside the others.
     const RUN: usize = 16 << 10;
     #[derive(Clone, Copy)]
     enum At {
