@@ -91,6 +91,9 @@ pub struct Source {
     /// The agency credited when no byline names another.
     pub agency: String,
     pub interval: Duration,
+    /// `keep_tracking = true`: publish the source's links as it gives them, tracking
+    /// parameters (`utm_*`, `fbclid`…) included, instead of their canonical form.
+    pub keep_tracking: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -363,7 +366,7 @@ impl Cx<'_> {
     }
 
     fn source(&mut self, t: Tab<'_>, poll: &PollConfig, agencies: &Registry) -> Option<Source> {
-        self.unknown_keys(t, &["id", "url", "kind", "agency", "interval", "html"], "source.");
+        self.unknown_keys(t, &["id", "url", "kind", "agency", "interval", "keep_tracking", "html"], "source.");
         let id = self.required_string(t, "id", "[[source]]");
         if let Some(id) = &id {
             if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -390,6 +393,7 @@ impl Cx<'_> {
             }
         }
         let interval = self.duration(t, "interval").unwrap_or(poll.interval);
+        let keep_tracking = self.boolean(t, "keep_tracking").unwrap_or(false);
         let kind = match self.string(t, "kind").as_deref() {
             None | Some("feed") => {
                 if t.contains_key("html") {
@@ -409,7 +413,14 @@ impl Cx<'_> {
                 None
             }
         };
-        Some(Source { id: id?, url: url?, kind: kind?, agency: agency.filter(|a| agencies.contains(a))?, interval })
+        Some(Source {
+            id: id?,
+            url: url?,
+            kind: kind?,
+            agency: agency.filter(|a| agencies.contains(a))?,
+            interval,
+            keep_tracking,
+        })
     }
 
     fn html(&mut self, t: Tab<'_>) -> Option<HtmlSelectors> {
@@ -521,6 +532,15 @@ impl Cx<'_> {
                 Vec::new()
             }
         }
+    }
+
+    fn boolean(&mut self, t: Tab<'_>, key: &str) -> Option<bool> {
+        let item = t.get(key)?;
+        let b = item.as_bool();
+        if b.is_none() {
+            self.error(value_span(t, key), format!("\"{key}\" must be true or false"));
+        }
+        b
     }
 
     fn integer(&mut self, t: Tab<'_>, key: &str, min: i64, max: i64) -> Option<i64> {
@@ -702,8 +722,15 @@ mod tests {
     }
 
     #[test]
-    fn the_documented_example_is_valid() {
+    fn the_shipped_config_polls_nothing_until_edited() {
         let c = Config::parse(include_str!("../config/loa.toml"), "config/loa.toml").unwrap();
+        assert!(c.sources.is_empty());
+        assert_eq!(c.server.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
+    }
+
+    #[test]
+    fn the_documented_example_is_valid() {
+        let c = Config::parse(include_str!("../config/examples/bentre.toml"), "config/examples/bentre.toml").unwrap();
         assert_eq!(c.sources.len(), 4);
         assert!(matches!(c.sources[3].kind, SourceKind::Html(_)));
         assert!(c.agencies.contains("huyen-uy-giong-trom"));
