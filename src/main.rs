@@ -162,11 +162,18 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Run => {
             let (path, config) = load()?;
+            if config.sources.is_empty() {
+                tracing::warn!(
+                    "{}: no [[source]]: nothing is polled until you add one (an example: \
+                     /usr/share/doc/loa/examples/bentre.toml), check the file with `loa check` and reload",
+                    path.display()
+                );
+            }
             runtime()?.block_on(async {
                 let engine = Arc::new(
                     tokio::task::spawn_blocking(move || Engine::new(config)).await.context("start-up failed")??,
                 );
-                let listener = daemon::bind(engine.config().server.listen).await?;
+                let listener = daemon::bind(engine.config().server.listen, "set [server].listen").await?;
                 let stop = CancellationToken::new();
                 daemon::stop_on_signals(stop.clone());
                 daemon::run(engine, listener, stop, Some(path)).await
@@ -206,8 +213,10 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 "WEEK",
                 "FAILS"
             );
+            // In the province's time, as the portals date their news.
+            let zone = config.poll.timezone;
             let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
-                d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into())
+                d.map(|d| d.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into())
             };
             for s in loa::serve::source_statuses(&config, &store) {
                 let state = match (&s.error, &s.effective_url) {
@@ -229,6 +238,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                     state
                 );
             }
+            say!("Times are in {zone} ([poll].timezone).");
             Ok(ExitCode::SUCCESS)
         }
         Command::Inspect { json, source, inputs } => {
