@@ -38,7 +38,7 @@ fail() { echo "FAIL  $*" >&2; exit 1; }
 # What the archive holds, checked even where no chroot can be made.
 listing="$(dpkg-deb -c "$deb")"
 for f in ./usr/bin/loa ./etc/loa/loa.toml ./usr/lib/systemd/system/loa.service ./usr/share/doc/loa/README.md \
-    ./usr/share/doc/loa/examples/bentre.toml ./usr/share/doc/loa/copyright ./usr/share/man/man1/loa.1.gz; do
+    ./usr/share/doc/loa/examples/bentre.toml ./usr/share/doc/loa/examples/nginx-proxy.conf ./usr/share/doc/loa/copyright ./usr/share/man/man1/loa.1.gz; do
     grep -q " $f\$" <<<"$listing" || fail "the package lacks $f"
 done
 ok "the package holds the binary, the config, the unit, the docs and the man page"
