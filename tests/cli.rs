@@ -260,16 +260,29 @@ fn demo_on_a_busy_port_names_its_listen_option() {
     assert!(!stderr.contains("[server]"), "the demo has no config: {stderr}");
 }
 
+/// A child process killed if the test fails before stopping it.
+struct KillOnDrop(Option<Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 #[test]
 fn demo_reads_an_html_only_portal_and_publishes_clean_links() {
     let base = format!("http://127.0.0.1:{}", free_port());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_loa"))
+    let child = Command::new(env!("CARGO_BIN_EXE_loa"))
         .args(["demo", "--listen", base.trim_start_matches("http://")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_ready(&base, &mut child);
+    let mut demo = KillOnDrop(Some(child));
+    wait_ready(&base, demo.0.as_mut().unwrap());
     // Every sample source is polled at start; wait for the four of them.
     let deadline = Instant::now() + Duration::from_secs(20);
     let feed = loop {
@@ -301,5 +314,5 @@ fn demo_reads_an_html_only_portal_and_publishes_clean_links() {
         assert_eq!(status, 200);
         assert!(!String::from_utf8_lossy(&body).contains("utm_"), "/{path} publishes a tracking parameter");
     }
-    assert!(stop(child).success());
+    assert!(stop(demo.0.take().unwrap()).success());
 }
