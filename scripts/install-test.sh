@@ -11,10 +11,10 @@
 # - `loa check` on the installed config, with -c and by the default search path;
 # - the installed config run as it is (only its port moved): loa serves `/` and
 #   empty feeds and polls nothing;
-# - an edit of /etc/loa/loa.toml survives reinstalling the package;
-# - booted with systemd-nspawn (where it can boot here), the README's
-#   `systemctl enable --now loa` with a source: active as the dynamic user, its
-#   source polled, reload and stop clean.
+# - an edit of /etc/loa/loa.toml survives reinstalling the package.
+#
+# The root is not booted: outside a systemd host, systemd-nspawn needs --keep-unit,
+# shares the caller's cgroup, and terminated this script with its container.
 #
 # Needs root and Debian's mirror (set LOA_DEBIAN_MIRROR for another). Without
 # debootstrap or chroot rights it falls back to dpkg-deb checks of the archive.
@@ -31,8 +31,6 @@ WORK="$(mktemp -d)"
 R="$WORK/root"
 cleanup() {
     [ -n "${LOA_PID:-}" ] && kill "$LOA_PID" 2>/dev/null
-    [ -n "${DEMO_PID:-}" ] && kill "$DEMO_PID" 2>/dev/null
-    [ -n "${NSPAWN_PID:-}" ] && kill "$NSPAWN_PID" 2>/dev/null && wait "$NSPAWN_PID" 2>/dev/null
     mountpoint -q "$R/proc" 2>/dev/null && umount "$R/proc"
     rm -rf "$WORK"
 }
@@ -101,50 +99,4 @@ echo "# edited by the operator" >>"$R/etc/loa/loa.toml"
 in_root dpkg -i --force-confold /tmp/loa.deb >"$WORK/reinstall.log" 2>&1 || fail "reinstall"
 grep -q "^# edited by the operator" "$R/etc/loa/loa.toml" || fail "reinstalling lost the operator's edit"
 ok "reinstalling keeps the operator's /etc/loa/loa.toml"
-# The unit as systemd runs it: the root booted with systemd-nspawn, the config
-# given a source (the demo's sample portal, served by the installed loa on the
-# host's loopback), then the README's `systemctl enable --now loa`.
-if need systemd-nspawn systemd-container; then
-    sport="$(free_port)"
-    chroot "$R" loa demo --listen "127.0.0.1:$sport" >"$WORK/demo.out" 2>&1 &
-    DEMO_PID=$!
-    for _ in $(seq 50); do grep -q "sample sources on" "$WORK/demo.out" && break; sleep 0.2; done
-    samples="$(sed -n 's|^loa demo: .* sample sources on \(http://[0-9.:]*\)/$|\1|p' "$WORK/demo.out")"
-    sed -i "s|^# listen   = \"127.0.0.1:8080\"|listen = \"127.0.0.1:$port\"|" "$R/etc/loa/loa.toml"
-    printf '\n[[source]]\nid = "tinhuy"\nurl = "%s/tin-hoat-dong.rss"\nagency = "tinh-uy"\n' "$samples" >>"$R/etc/loa/loa.toml"
-    systemd-nspawn -D "$R" -b --register=no --keep-unit --console=pipe -q >"$WORK/boot.log" 2>&1 &
-    NSPAWN_PID=$!
-    booted=""
-    for _ in $(seq 60); do
-        leader="$(pgrep -P "$NSPAWN_PID" | head -n 1)"
-        if [ -n "$leader" ]; then
-            state="$(nsenter -t "$leader" -a systemctl is-system-running 2>/dev/null || true)"
-            [ "$state" = running ] || [ "$state" = degraded ] && { booted=1; break; }
-        fi
-        sleep 0.5
-    done
-    if [ -z "$booted" ]; then
-        echo "skipped: systemd-nspawn cannot boot a container here ($(tail -n 1 "$WORK/boot.log"))" >&2
-    else
-        in_box() { nsenter -t "$leader" -a "$@"; }
-        in_box loa check -c /etc/loa/loa.toml >/dev/null || fail "loa check with a source"
-        in_box systemctl enable --now loa.service 2>/dev/null || fail "systemctl enable --now loa: $(in_box systemctl status loa --no-pager)"
-        for _ in $(seq 50); do
-            curl -s "http://127.0.0.1:$port/status" | grep -q '"http_status": *200' && break
-            sleep 0.2
-        done
-        curl -s "http://127.0.0.1:$port/status" | grep -q '"http_status": *200' ||
-            fail "loa under systemd did not poll its source: $(in_box journalctl -u loa --no-pager -n 20)"
-        status_text="$(in_box systemctl show loa.service -p StatusText --value)"
-        [ "$(in_box systemctl show loa.service -p User --value)" = loa ] || fail "not run as the dynamic user loa"
-        ok "systemctl enable --now loa: active as the dynamic user, READY, \"$status_text\", its source polled"
-        in_box systemctl reload loa.service || fail "systemctl reload loa"
-        in_box systemctl stop loa.service
-        [ "$(in_box systemctl show loa.service -p Result --value)" = success ] || fail "loa did not stop cleanly"
-        ok "systemctl reload and stop: clean"
-        in_box systemctl poweroff >/dev/null 2>&1 || true
-    fi
-    for _ in $(seq 50); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.2; done
-    kill "$NSPAWN_PID" 2>/dev/null || true
-fi
 echo "install test passed"
