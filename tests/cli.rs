@@ -316,3 +316,18 @@ fn demo_reads_an_html_only_portal_and_publishes_clean_links() {
     }
     assert!(stop(demo.0.take().unwrap()).success());
 }
+
+#[test]
+fn sources_says_which_time_zone_its_times_are_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loa.toml");
+    let store = dir.path().join("db");
+    std::fs::write(
+        &path,
+        format!("[store]\npath = {:?}\n[poll]\ntimezone = \"+07:00\"\n", store.display().to_string()),
+    )
+    .unwrap();
+    let out = loa(&["sources"], &path);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Times are in +07:00 ([poll].timezone)."), "{}", text(&out));
+}
