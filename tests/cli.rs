@@ -327,6 +327,7 @@ fn sources_says_which_time_zone_its_times_are_in() {
         format!("[store]\npath = {:?}\n[poll]\ntimezone = \"+07:00\"\n", store.display().to_string()),
     )
     .unwrap();
+    drop(loa::store::Store::open(&store, 1 << 20).unwrap());
     let out = loa(&["sources"], &path);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Times are in +07:00 ([poll].timezone)."), "{}", text(&out));
