@@ -47,9 +47,12 @@ pub enum Evidence {
     /// Nothing named another body: the source's own agency.
     SourceDefault,
     /// One of the rules above, where the name matched otherwise than as the registry
-    /// writes it: `how` says how (`abbreviation of "Ban Tuyên giáo Tỉnh ủy"`). Last, so
-    /// that stored records of the other variants read as before.
+    /// writes it: `how` says how (`abbreviation of "Ban Tuyên giáo Tỉnh ủy"`). After the
+    /// variants above, so that stored records of them read as before (new variants go last).
     Read { rule: Box<Evidence>, how: String },
+    /// A body the registry does not know, named past the number of such bodies one
+    /// source may add as agencies: the source's own agency (the first evidence kept).
+    PastCap { named: String, cap: usize },
 }
 
 impl Evidence {
@@ -70,6 +73,10 @@ impl std::fmt::Display for Evidence {
             Evidence::ContentByline(s) => write!(f, "byline closing the content \"{s}\""),
             Evidence::TitlePrefix(s) => write!(f, "title starts with \"{s}\""),
             Evidence::SourceDefault => f.write_str("the source's default agency"),
+            Evidence::PastCap { named, cap } => write!(
+                f,
+                "the source's default agency: {named} names a body the registry does not know, and this source already added {cap} such agencies (add it with [[agency]] to credit it)"
+            ),
             Evidence::Read { rule, how } => write!(f, "{rule} → {how}"),
         }
     }

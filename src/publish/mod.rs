@@ -11,9 +11,11 @@
 //! marked dirty starts with a flush.
 
 mod atom;
+mod cache;
 mod json;
 pub mod opml;
 mod rss;
+mod search;
 pub(crate) mod xml;
 
 use std::collections::{BTreeSet, HashMap};
@@ -35,12 +37,11 @@ use crate::store::{Cursor, Scope, Store, StoreError};
 /// The XSL stylesheet that makes a feed opened in a browser a readable page.
 pub const STYLESHEET: &str = include_str!("feed.xsl");
 
-/// How many of the newest stories a `?q=` search looks through.
-pub const SEARCH_SCAN: usize = 20_000;
-/// The most entries `?limit=` may ask for.
-pub const MAX_LIMIT: usize = 500;
-/// Pages and queries kept rendered between two changes.
-const QUERY_CACHE: usize = 512;
+pub use cache::QUERY_CACHE_BYTES;
+pub use search::SEARCH_SCAN;
+
+/// The most entries `?limit=` may ask for: a larger one is served this many.
+pub const MAX_LIMIT: usize = 100;
 
 /// A content coding a document is kept in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,41 +309,15 @@ impl Query {
     }
 }
 
-/// Older pages and queries as rendered, with the generation of the store's
-/// stories they were read from.
-#[derive(Default)]
-struct QueryCache {
-    generation: u64,
-    docs: HashMap<(Scope, FeedKind, Query), Arc<Document>>,
-}
-
-impl QueryCache {
-    /// A change: every kept document may be stale.
-    fn invalidate(&mut self) {
-        self.generation += 1;
-        self.docs.clear();
-    }
-
-    /// Keeps a document read at `generation`, unless a change came since: it
-    /// would serve stories older than the feeds' first pages until the next one.
-    fn insert(&mut self, generation: u64, key: (Scope, FeedKind, Query), doc: Arc<Document>) {
-        if generation != self.generation {
-            return;
-        }
-        if self.docs.len() >= QUERY_CACHE {
-            self.docs.clear();
-        }
-        self.docs.insert(key, doc);
-    }
-}
-
 /// The rendered documents, replaced whole when a scope changes.
 pub struct Publisher {
     settings: Settings,
     registry: Registry,
     docs: RwLock<HashMap<(Scope, FeedKind), Arc<Document>>>,
     /// Older pages and queries, rendered on first request; emptied by a change.
-    queries: Mutex<QueryCache>,
+    queries: Mutex<cache::QueryCache<(Scope, FeedKind, Query)>>,
+    /// What `?q=` looks through, built again on the first search after a change.
+    search: Mutex<search::SearchIndex>,
     /// Held from reading the store to installing the documents, so a render that
     /// read older state can never replace one that read newer state.
     render_lock: Mutex<()>,
@@ -358,7 +333,8 @@ impl Publisher {
             settings,
             registry,
             docs: RwLock::new(HashMap::new()),
-            queries: Mutex::new(QueryCache::default()),
+            queries: Mutex::new(cache::QueryCache::new(QUERY_CACHE_BYTES)),
+            search: Mutex::default(),
             render_lock: Mutex::new(()),
             dirty: Mutex::new(BTreeSet::new()),
             learned: RwLock::new(HashMap::new()),
@@ -481,21 +457,29 @@ impl Publisher {
         }
         let key = (scope.clone(), kind, query.clone());
         let generation = {
-            let cache = self.queries.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(doc) = cache.docs.get(&key) {
-                return Ok(Some(doc.clone()));
+            let mut cache = self.queries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(doc) = cache.get(&key) {
+                return Ok(Some(doc));
             }
-            cache.generation
+            cache.generation()
         };
         let limit = query.limit.unwrap_or(self.settings.limit);
         let (stories, next) = match &query.q {
-            Some(q) => (store.find(scope, limit, SEARCH_SCAN, |s| matches(s, q))?, None),
+            Some(q) => {
+                let mut index = self.search.lock().unwrap_or_else(|e| e.into_inner());
+                (index.find(store, generation, scope, q, limit)?, None)
+            }
             None => store.page(scope, query.before.as_ref(), limit)?,
         };
         let entries = entries(store, stories)?;
         let doc = Arc::new(self.render(scope, kind, &entries, query.before.as_ref(), next.as_ref(), Some(query)));
         self.queries.lock().unwrap_or_else(|e| e.into_inner()).insert(generation, key, doc.clone());
         Ok(Some(doc))
+    }
+
+    /// The bytes the query cache holds (at most [`QUERY_CACHE_BYTES`]).
+    pub fn query_cache_bytes(&self) -> usize {
+        self.queries.lock().unwrap_or_else(|e| e.into_inner()).bytes()
     }
 
     /// Every published scope with its entry count and last update, merged first.
@@ -577,12 +561,6 @@ impl Query {
             format!("?{}", parts.join("&"))
         }
     }
-}
-
-/// Whether a story's title or excerpt contains a folded query, tones ignored.
-fn matches(story: &Story, folded_query: &str) -> bool {
-    let hay = |t: &str| agency::slug(t).contains(folded_query);
-    hay(&story.title) || hay(&story.excerpt)
 }
 
 /// The stories with their primaries' articles.
