@@ -451,7 +451,13 @@ impl Engine {
         // entries are taken, as portals list the newest first.
         let max = self.config().poll.max_items;
         let truncated = listing.entries.len().saturating_sub(max);
-        let entries = listing.entries.into_iter().take(max);
+        let base = normalize::link::document_base(listing.base.as_deref(), &url);
+        let entries = listing.entries.into_iter().take(max).map(|mut e| {
+            if let Some(link) = normalize::link::absolute(&e.link, &base) {
+                e.link = link.to_string();
+            }
+            e
+        });
         let page = ListingPage { url: &url, title: title.as_deref(), reach: &reach };
         let reads = entries.map(|e| self.read_entry(source, sel, &page, e, now));
         let mut items: Vec<Item> = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
