@@ -24,6 +24,12 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+# header URL NAME [curl options]: the value of one response header.
+header() {
+    local url="$1" name="$2"; shift 2
+    curl -s -o /dev/null -D - "$@" "$url" | tr -d '\r' | sed -n "s|^$name: ||Ip" | head -n 1
+}
+status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 ok() { echo "ok    $*"; }
 fail() { echo "FAIL  $*" >&2; [ -f "$WORK/error.log" ] && tail -n 5 "$WORK/error.log" >&2; exit 1; }
 
@@ -40,10 +46,19 @@ ok "README.md shows both snippets as they are in config/examples/"
 PORT="$(free_port)"
 "$LOA" demo --listen "127.0.0.1:$PORT" >"$WORK/demo.out" 2>"$WORK/demo.err" &
 DEMO=$!
-for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$PORT/feed.json" | grep -q '"danvan"' && break
-    sleep 0.2
-done
+# Every sample source polled, and the feeds rendered since (their ETag stays put).
+settled() {
+    curl -fs "http://127.0.0.1:$PORT/status" | python3 -c '
+import json, sys
+sources = json.load(sys.stdin)["sources"]
+sys.exit(0 if sources and all(s.get("last_success") for s in sources) else 1)' || return 1
+    local a b
+    a="$(header "http://127.0.0.1:$PORT/feed.rss" ETag)"; sleep 1
+    b="$(header "http://127.0.0.1:$PORT/feed.rss" ETag)"
+    [ -n "$a" ] && [ "$a" = "$b" ]
+}
+for _ in $(seq 60); do settled && break; sleep 0.5; done
+settled || fail "the demo's feeds did not settle: $(cat "$WORK/demo.err")"
 samples="$(sed -n 's|^loa demo: .* sample sources on \(http://[0-9.:]*\)/$|\1|p' "$WORK/demo.out")"
 [ -n "$samples" ] || fail "loa demo did not start: $(cat "$WORK/demo.err")"
 cat >"$WORK/export.toml" <<EOF
@@ -79,12 +94,6 @@ nginx -c "$WORK/nginx.conf" || fail "nginx did not start"
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PROXY_PORT/healthz" && break; sleep 0.1; done
 ok "Debian's nginx $(nginx -v 2>&1 | sed 's|.*/||') with its stock nginx.conf and both snippets"
 
-# header URL NAME [curl options]: the value of one response header.
-header() {
-    local url="$1" name="$2"; shift 2
-    curl -s -o /dev/null -D - "$@" "$url" | tr -d '\r' | sed -n "s|^$name: ||Ip" | head -n 1
-}
-status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 check_site() { # check_site LABEL BASE: the checks both setups must pass
     local label="$1" base="$2"
