@@ -5,17 +5,11 @@
 mod common;
 
 use std::process::Command;
-use std::sync::Arc;
 
 use common::{Behavior, SourceServer};
 use loa::config::Config;
-use loa::daemon::Engine;
 use loa::model::FeedKind;
 use loa::store::Scope;
-
-fn engine_from(text: &str) -> Arc<Engine> {
-    common::engine(text)
-}
 
 /// An RSS document of `n` tiny items, the oldest first: item `i` is dated `i`
 /// minutes after the first.
@@ -37,7 +31,7 @@ async fn a_document_of_100_000_items_is_cut_to_its_newest_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let text = common::config_text(&server, &[("big", "big.xml", "tinh-uy")], &dir.path().join("db"), "")
         .replace("timeout = \"2s\"", "timeout = \"60s\"");
-    let engine = engine_from(&text);
+    let engine = common::engine(&text);
     assert_eq!(engine.config().poll.max_items, 1000, "the default cap");
     let report = engine.poll_at(engine.config().source("big").unwrap(), "2027-03-01T00:00:00Z".parse().unwrap()).await;
     assert_eq!(report.error, None);
@@ -96,7 +90,7 @@ async fn credentials_in_a_url_are_sent_and_shown_nowhere() {
     assert!(seen.iter().all(|s| s.authorization.as_deref() == Some("Basic bG9hOnMzY3IzdC1wNHNz")), "{seen:?}");
 
     // And no endpoint shows it.
-    let engine = engine_from(&text);
+    let engine = common::engine(&text);
     engine.cycle(&[]).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -147,7 +141,7 @@ async fn source_auth_reads_its_secret_from_a_file_or_the_environment() {
         dir.path().join("missing").display().to_string(),
         &text[c..]
     );
-    let engine = engine_from(&text);
+    let engine = common::engine(&text);
     let reports = engine.cycle(&[]).await;
     let by = |id: &str| reports.iter().find(|r| r.source == id).unwrap().clone();
     assert_eq!((by("a").error.as_deref(), by("b").error.as_deref()), (None, None));
@@ -186,7 +180,7 @@ async fn redirects_to_another_non_public_address_are_refused() {
         "",
     );
     text.push_str(&format!("[[source]]\nid = \"named\"\nurl = \"{}\"\nagency = \"tinh-uy\"\n", on_2.url("named.xml")));
-    let engine = engine_from(&text);
+    let engine = common::engine(&text);
     let reports = engine.cycle(&[]).await;
     let by = |id: &str| reports.iter().find(|r| r.source == id).unwrap().clone();
     for id in ["moved", "named"] {
@@ -227,7 +221,7 @@ async fn an_article_that_redirects_off_its_host_is_not_read() {
         dir.path().join("db").display().to_string(),
         server.url("list.html")
     );
-    let engine = engine_from(&text);
+    let engine = common::engine(&text);
     let report = engine.cycle(&[]).await.remove(0);
     assert_eq!(report.error, None);
     assert_eq!(report.new_items, 2, "the entry stays, without the page it was sent to");
@@ -252,7 +246,7 @@ async fn bylines_naming_a_thousand_invented_bodies_add_no_more_agencies_than_the
     let dir = tempfile::tempdir().unwrap();
     let text = common::config_text(&server, &[("b", "bodies.xml", "tinh-uy")], &dir.path().join("db"), "")
         .replace("timeout = \"2s\"", "timeout = \"60s\"");
-    let engine = engine_from(&text);
+    let engine = common::engine(&text);
     let report = engine.cycle(&[]).await.remove(0);
     assert_eq!((report.error, report.new_items), (None, 1000));
     let agencies = engine.store.agencies().unwrap();
@@ -313,7 +307,7 @@ async fn an_html_listing_is_cut_to_its_first_entries() {
         dir.path().join("db").display().to_string(),
         server.url("list.html")
     );
-    let engine = engine_from(&text);
+    let engine = common::engine(&text);
     let report = engine.cycle(&[]).await.remove(0);
     assert_eq!((report.error, report.seen, report.truncated), (None, 2, 3));
     let first = loa::model::Item::key_for("dv", &loa::model::Identity::Link(server.url("a0.html")));

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::{read_fixture, Behavior, SourceServer};
 use loa::config::Config;
 use loa::daemon::Engine;
@@ -46,7 +44,7 @@ fn titles(engine: &Engine) -> Vec<String> {
 async fn each_article_is_fetched_once_over_three_polls() {
     let server = portal().await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::new(Config::parse(&config(&server, dir.path()), "t.toml").unwrap()).unwrap());
+    let engine = common::engine(&config(&server, dir.path()));
     for _ in 0..3 {
         let r = engine.cycle(&[]).await;
         assert!(r[0].error.is_none(), "{r:?}");
@@ -86,7 +84,7 @@ async fn each_article_is_fetched_once_over_three_polls() {
 async fn selector_drift_is_an_error_and_earlier_items_stay() {
     let server = portal().await;
     let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::new(Config::parse(&config(&server, dir.path()), "t.toml").unwrap()).unwrap());
+    let engine = common::engine(&config(&server, dir.path()));
     engine.cycle(&[]).await;
     let before = titles(&engine);
     // The portal's new theme: the same news in other markup.
@@ -110,7 +108,7 @@ async fn links_to_other_hosts_are_never_followed() {
     let listing = String::from_utf8(read_fixture("html/listing.html")).unwrap().replacen(ARTICLES[2].0, &foreign, 2);
     server.set("tin-hoat-dong", Behavior::File(listing.into_bytes()));
     let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::new(Config::parse(&config(&server, dir.path()), "t.toml").unwrap()).unwrap());
+    let engine = common::engine(&config(&server, dir.path()));
     let r = &engine.cycle(&[]).await[0];
     assert!(r.error.is_none(), "{r:?}");
     assert!(elsewhere.seen("bai.html").is_empty(), "never followed");
