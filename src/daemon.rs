@@ -6,6 +6,8 @@
 //! workers stay free for fetching and serving. On shutdown no new fetch starts,
 //! in-flight polls get a few seconds, and the store is flushed before exit.
 
+pub mod control;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,7 +29,7 @@ use crate::parse::ParseError;
 use crate::publish::{Publisher, Settings};
 use crate::schedule::{self, Cadence, Limits};
 use crate::store::{Batch, Store, StoreError};
-use crate::{dedupe, fetch, normalize, parse, serve};
+use crate::{dedupe, fetch, normalize, parse, serve, util};
 use sha2::{Digest, Sha256};
 
 /// How long in-flight polls may run on after a stop is asked.
@@ -331,7 +333,7 @@ impl Engine {
             warn!(source = %source.id, "cannot record the source's health: {e}");
         }
         report.elapsed = started.elapsed();
-        self.metrics.record_poll(&report);
+        self.metrics.record_poll(report.error_kind.as_deref(), report.not_modified, report.bytes, report.elapsed);
         log(&report);
         report
     }
@@ -349,7 +351,7 @@ impl Engine {
         let validators = resp.validators.clone();
         let normalize::Document { items: mut doc_items, ttl, truncated, .. } =
             self.read(source, resp.text, resp.url, now).await?;
-        health.cap_new_agencies(&mut doc_items, &source.agency, &self.config().agencies);
+        self.config().agencies.cap_new_agencies(health, &mut doc_items, &source.agency);
         report.seen = doc_items.len();
         report.truncated = truncated;
 
@@ -494,7 +496,7 @@ impl Engine {
             let config = engine.config();
             let tz = config.poll.timezone;
             let (article, page_url) = article.unwrap_or_else(|| (Default::default(), link.clone()));
-            let date = article.date.as_deref().or(entry.date.as_deref()).and_then(|d| normalize::date::parse(d, tz));
+            let date = article.date.as_deref().or(entry.date.as_deref()).and_then(|d| util::date::parse(d, tz));
             let raw = parse::RawItem {
                 canonical: article.canonical,
                 title: Some(entry.title),
@@ -741,7 +743,7 @@ pub async fn run(
         engine.publisher.settings().base_url
     );
 
-    let control = tokio::spawn(crate::control::serve(engine.clone(), stop.clone()));
+    let control = tokio::spawn(control::serve(engine.clone(), stop.clone()));
     let renderer = tokio::spawn(engine.clone().renderer(stop.clone()));
     let pruner = tokio::spawn(engine.clone().pruner(stop.clone()));
     let mut loops = Loops::default();

@@ -19,8 +19,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{Item, Member, Story, StoryId};
-use crate::normalize::text::{is_combining_mark, TONES};
 use crate::store::{lookup_key, Batch, Scope, Store, StoreError, StoredItem};
+use crate::util::text::{is_combining_mark, TONES};
 
 /// Copies of one story are looked for within this distance in time.
 pub const WINDOW_DAYS: i64 = 4;
@@ -467,9 +467,9 @@ impl Reader<'_> {
 }
 
 /// The text of some HTML for comparison: tags out, entities decoded. Unlike
-/// `normalize::text::html_to_text` it skips NFC and spacing, which folding redoes.
+/// `util::text::html_to_text` it skips NFC and spacing, which folding redoes.
 fn strip_tags(html: &str) -> String {
-    let out = crate::normalize::text::strip_tags(html);
+    let out = crate::util::text::strip_tags(html);
     if out.contains('&') {
         html_escape::decode_html_entities(&out).into_owned()
     } else {
@@ -551,12 +551,8 @@ fn member_items(store: &Store, story: &Story) -> Result<Vec<Item>, StoreError> {
 /// The first words of an item's text, plain, for search and summaries.
 fn excerpt(item: &Item) -> String {
     const CHARS: usize = 280;
-    let text = item
-        .summary
-        .as_deref()
-        .or(item.content.as_deref())
-        .map(crate::normalize::text::html_to_text)
-        .unwrap_or_default();
+    let text =
+        item.summary.as_deref().or(item.content.as_deref()).map(crate::util::text::html_to_text).unwrap_or_default();
     match text.char_indices().nth(CHARS) {
         Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
         None => text,

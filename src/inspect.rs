@@ -111,7 +111,7 @@ impl ItemInfo {
 pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> Report {
     // A URL's credentials are used for the request, and shown nowhere.
     let shown = match Url::parse(input) {
-        Ok(u) if u.has_host() => crate::fetch::without_userinfo(u).to_string(),
+        Ok(u) if u.has_host() => crate::config::without_userinfo(u).to_string(),
         _ => input.to_string(),
     };
     let mut report =
@@ -178,7 +178,7 @@ async fn load(input: &str, config: &Config, source: Option<&Source>) -> Result<(
     if input.starts_with("http://") || input.starts_with("https://") {
         let mut url = Url::parse(input).map_err(|e| format!("not a URL: {e}"))?;
         // Credentials written into the URL, else the source's own for a URL on its origin.
-        let auth = crate::fetch::reach::take_credentials(&mut url)
+        let auth = crate::config::take_credentials(&mut url)
             .or_else(|| source.filter(|s| s.url.origin() == url.origin()).and_then(|s| s.auth.clone()));
         let fetcher = Fetcher::new(&config.poll).map_err(|e| e.to_string())?;
         let reach = fetcher.reach(&url, auth.as_ref()).await.map_err(|e| e.to_string())?;

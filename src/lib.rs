@@ -5,7 +5,6 @@
 
 pub mod agency;
 pub mod config;
-pub mod control;
 pub mod daemon;
 pub mod dedupe;
 pub mod demo;
@@ -22,3 +21,4 @@ pub mod schedule;
 pub mod serve;
 pub mod store;
 pub mod upkeep;
+pub mod util;

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
 use loa::config::{self, Config};
-use loa::control::Request;
+use loa::daemon::control::Request;
 use loa::daemon::{self, Engine};
 use loa::store::Store;
 
@@ -239,7 +239,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 return relay(answer);
             }
             let store = open_existing(&config)?;
-            let table = loa::control::sources_table(&loa::serve::source_statuses(&config, &store));
+            let table = loa::daemon::control::sources_table(&loa::serve::source_statuses(&config, &store));
             say!("{}", table.trim_end());
             Ok(ExitCode::SUCCESS)
         }
@@ -282,7 +282,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                     let dir = tempfile::Builder::new().prefix("loa-export-").tempdir().context("a temporary store")?;
                     let store = Store::open(&dir.path().join("store"), config.store.cache_capacity)
                         .map_err(anyhow::Error::from)?;
-                    let socket = loa::control::socket_path(&config.store.path);
+                    let socket = loa::daemon::control::socket_path(&config.store.path);
                     loa::upkeep::load_backup(&store, answer, &socket).map_err(anyhow::Error::from)?;
                     copy = Some(dir);
                     store
@@ -450,12 +450,12 @@ loa: {} left unchanged: set what the errors name, then add the block by hand",
 }
 
 /// Asks a running loa that holds the store, if one does.
-fn ask(store: &std::path::Path, request: Request) -> Result<Option<loa::control::Answer>, Failure> {
-    Ok(loa::control::ask(store, request).map_err(anyhow::Error::from)?)
+fn ask(store: &std::path::Path, request: Request) -> Result<Option<loa::daemon::control::Answer>, Failure> {
+    Ok(loa::daemon::control::ask(store, request).map_err(anyhow::Error::from)?)
 }
 
 /// Prints a running loa's answer, and ends as it says.
-fn relay(mut answer: loa::control::Answer) -> Result<ExitCode, Failure> {
+fn relay(mut answer: loa::daemon::control::Answer) -> Result<ExitCode, Failure> {
     while let Some(line) = answer.next_line().map_err(anyhow::Error::from)? {
         say!("{line}");
     }
@@ -464,7 +464,7 @@ fn relay(mut answer: loa::control::Answer) -> Result<ExitCode, Failure> {
 
 /// Writes a running loa's backup to `file`: beside it first, renamed into place
 /// only once the answer is complete. Returns the records written.
-fn write_answer(mut answer: loa::control::Answer, file: &std::path::Path) -> Result<u64, Failure> {
+fn write_answer(mut answer: loa::daemon::control::Answer, file: &std::path::Path) -> Result<u64, Failure> {
     use std::io::Write as _;
     let tmp = file.with_extension("partial");
     let mut out = std::io::BufWriter::new(

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::time::Duration;
 
-use crate::daemon::PollReport;
 use crate::dedupe::Outcome;
 
 /// Upper bounds, in seconds, of the fetch duration histogram's buckets.
@@ -43,16 +43,18 @@ pub struct StoreFigures {
 }
 
 impl Metrics {
-    pub fn record_poll(&self, r: &PollReport) {
+    /// One poll: its error kind if it failed, whether the server answered 304, the
+    /// bytes of its body and how long it took.
+    pub fn record_poll(&self, error_kind: Option<&str>, not_modified: bool, bytes: usize, elapsed: Duration) {
         let mut m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let result = match (&r.error_kind, r.not_modified) {
-            (Some(kind), _) => kind.clone(),
+        let result = match (error_kind, not_modified) {
+            (Some(kind), _) => kind.to_string(),
             (None, true) => "not_modified".into(),
             (None, false) => "ok".into(),
         };
         *m.polls.entry(result).or_default() += 1;
-        m.bytes += r.bytes as u64;
-        let secs = r.elapsed.as_secs_f64();
+        m.bytes += bytes as u64;
+        let secs = elapsed.as_secs_f64();
         for (i, le) in BUCKETS.iter().enumerate() {
             if secs <= *le {
                 m.duration_buckets[i] += 1;

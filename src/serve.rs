@@ -26,6 +26,7 @@ use crate::config::{Config, SourceKind};
 use crate::model::{FeedKind, SourceHealth};
 use crate::publish::{Coding, Document, Publisher, Query, Representation, Settings};
 use crate::store::{Cursor, Scope, Store};
+use crate::util::xml::esc;
 
 /// What the handlers share.
 pub struct AppState {
@@ -423,11 +424,6 @@ pub fn index_page(p: &Publisher, statuses: &[SourceStatus]) -> String {
          <h2>Sources</h2><table><tr><th>Source</th><th>URL</th><th>Last success</th><th>Items</th><th>State</th></tr>\n{sources}</table></body></html>\n",
         title = esc(&settings.title),
     )
-}
-
-/// Escapes text for HTML.
-fn esc(s: &str) -> String {
-    html_escape::encode_double_quoted_attribute(s).into_owned()
 }
 
 /// What the listener allows each client, so that slow or flooding clients cannot

@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
-use super::xml::{element, empty, esc};
+use super::xml::{element, empty};
 use super::{rfc3339, Page, Settings};
+use crate::util::xml::esc;
 
 pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     let mut out = String::with_capacity(2048 + page.entries.len() * 2048);

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use rss::extension::atom::{AtomExtension, Link};
 
-use super::xml::esc;
 use super::{Page, Settings};
-use crate::normalize::text::xml_safe;
+use crate::util::text::xml_safe;
+use crate::util::xml::esc;
 
 pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     let items = page

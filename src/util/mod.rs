@@ -1,0 +1,11 @@
+//! The leaf helpers every stage shares: text cleaning (`text`), dates as portals
+//! write them (`date`), XML/HTML escaping (`xml`), slugs (`slug`) and hashes
+//! (`hash`).
+//!
+//! Owns no state and no domain types; uses nothing else of the crate, so any
+//! module may use it without a cycle. A helper that needs a `Source`, an `Item` or
+//! the registry belongs to its stage instead.
+
+pub mod date;
+pub mod text;
+pub mod xml;
