@@ -6,16 +6,17 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use url::Url;
 
 use crate::config::{Config, Source, SourceKind};
-use crate::daemon::Engine;
 use crate::fetch::{charset, Fetched, Fetcher};
 use crate::model::Item;
 use crate::normalize;
+use crate::read::Reader;
 
 /// The result for one input, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -155,20 +156,17 @@ pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> R
     report
 }
 
-/// Reads a document with the daemon's own code, against a throwaway store, so
-/// that nothing of the real store is read or written.
+/// Reads a document with the reading stage a poll uses, knowing nothing stored:
+/// no store is opened, so nothing of it is read or written.
 async fn read_as_source(
     config: &Config,
     source: &Source,
     text: String,
     url: Url,
 ) -> Result<(Option<String>, Vec<Item>), String> {
-    let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary store: {e}"))?;
-    let mut config = config.clone();
-    config.store.path = dir.path().join("store");
-    config.store.cache_capacity = 1 << 20;
-    let engine = std::sync::Arc::new(Engine::new(config).map_err(|e| format!("{e:#}"))?);
-    let doc = engine.read(source, text, url, Utc::now()).await.map_err(|e| e.to_string())?;
+    let fetcher = Fetcher::new(&config.poll).map_err(|e| e.to_string())?;
+    let reader = Reader { config: Arc::new(config.clone()), fetcher: &fetcher, limits: None };
+    let doc = reader.read(source, text, url, Utc::now(), &|_| None).await.map_err(|e| e.to_string())?;
     Ok((doc.title, doc.items))
 }
 

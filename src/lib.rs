@@ -17,6 +17,7 @@ pub mod model;
 pub mod normalize;
 pub mod parse;
 pub mod publish;
+pub mod read;
 pub mod schedule;
 pub mod serve;
 pub mod store;

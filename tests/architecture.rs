@@ -16,6 +16,7 @@ const ORDER: &[&str] = &[
     "fetch",
     "parse",
     "normalize",
+    "read",
     "store",
     "dedupe",
     "publish",
