@@ -406,25 +406,28 @@ impl Cx<'_> {
     fn province(&mut self, t: Tab<'_>) -> Vec<String> {
         self.unknown_keys(t, &["name", "former"], "province.");
         let name = self.required_string(t, "name", "[province]");
-        name.into_iter().chain(self.string_list(t, "former")).filter(|n| !agency::slug(n).is_empty()).collect()
+        name.into_iter()
+            .chain(self.string_list(t, "former"))
+            .filter(|n| !crate::util::slug::slug(n).is_empty())
+            .collect()
     }
 
     fn agency(&mut self, t: Tab<'_>) -> Option<Declared> {
         self.unknown_keys(t, &["slug", "name", "aliases", "successor", "until", "replace"], "agency.");
         let name = self.required_string(t, "name", "[[agency]]");
         let slug = match self.string(t, "slug") {
-            Some(s) if s != agency::slug(&s) => {
+            Some(s) if s != crate::util::slug::slug(&s) => {
                 self.error(
                     value_span(t, "slug"),
                     format!(
                         "agency slug \"{s}\" is not a slug: use lower-case ASCII words joined by '-', such as \"{}\"",
-                        agency::slug(&s)
+                        crate::util::slug::slug(&s)
                     ),
                 );
                 None
             }
             Some(s) => Some(s),
-            None => name.as_deref().map(agency::slug),
+            None => name.as_deref().map(crate::util::slug::slug),
         };
         let aliases = self.string_list(t, "aliases");
         let successors = match t.get("successor") {
@@ -1082,10 +1085,10 @@ pub fn import_opml(
             continue;
         };
         let base = {
-            let s = agency::slug(&o.title);
+            let s = crate::util::slug::slug(&o.title);
             let s: String = s.chars().take(40).collect::<String>().trim_end_matches('-').to_string();
             if s.is_empty() {
-                url.host_str().map(agency::slug).unwrap_or_else(|| "source".into())
+                url.host_str().map(crate::util::slug::slug).unwrap_or_else(|| "source".into())
             } else {
                 s
             }

@@ -321,8 +321,7 @@ impl Engine {
         }
         let cadence = Cadence { interval: source.interval, max_interval: self.config().poll.max_interval };
         // Jitter differs per source and per poll, and is the same for the same pair.
-        let seed =
-            source.id.bytes().fold(now.timestamp() as u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let seed = crate::util::hash::fnv1a_from(now.timestamp() as u64, source.id.as_bytes());
         report.next_in = cadence.next_delay(&health, asked, now, seed);
         health.next_due = report.next_in.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| now + d);
         // When ingest succeeded, its commit already carried the items' health; this

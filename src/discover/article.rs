@@ -138,7 +138,7 @@ fn text_chars(el: ElementRef<'_>) -> usize {
 /// else the first before the content outside the page's furniture, else one in
 /// the content.
 fn date<'a>(doc: &'a Html, title: &str, content: ElementRef<'a>, tz: FixedOffset) -> Option<ElementRef<'a>> {
-    let want = crate::agency::slug(title);
+    let want = crate::util::slug::slug(title);
     let mut after_title = want.is_empty();
     let mut first_anywhere = None;
     let mut inside_content = None;
@@ -154,7 +154,7 @@ fn date<'a>(doc: &'a Html, title: &str, content: ElementRef<'a>, tz: FixedOffset
         seen_content |= el.id() == content.id();
         if !after_title
             && el.value().name() != "title"
-            && short_text(el, 400).is_some_and(|t| crate::agency::slug(&t) == want)
+            && short_text(el, 400).is_some_and(|t| crate::util::slug::slug(&t) == want)
         {
             after_title = true;
             continue;

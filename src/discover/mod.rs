@@ -505,7 +505,7 @@ fn without_site_kind(name: &str) -> &str {
     let words: Vec<&str> = name.split_whitespace().collect();
     for kind in SITE_KINDS {
         let n = kind.split('-').count();
-        if words.len() >= n && crate::agency::slug(&words[..n].join(" ")) == *kind {
+        if words.len() >= n && crate::util::slug::slug(&words[..n].join(" ")) == *kind {
             if words.len() == n {
                 return "";
             }
@@ -559,10 +559,10 @@ fn source_id(url: &Url, taken: &HashSet<String>) -> String {
     if labels.len() > 1 && labels[0] == "www" {
         labels.remove(0);
     }
-    let base = crate::agency::slug(&labels.join("-"));
+    let base = crate::util::slug::slug(&labels.join("-"));
     let base = if base.is_empty() { "source".to_string() } else { base };
     let last = url.path_segments().and_then(|mut s| s.rfind(|p| !p.is_empty())).unwrap_or_default();
-    let last = crate::agency::slug(last.rsplit_once('.').map(|(stem, _)| stem).unwrap_or(last));
+    let last = crate::util::slug::slug(last.rsplit_once('.').map(|(stem, _)| stem).unwrap_or(last));
     let with_path: String =
         format!("{base}-{last}").chars().take(48).collect::<String>().trim_end_matches('-').to_string();
     let mut candidates = vec![base.clone()];

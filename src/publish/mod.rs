@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::agency::{self, Registry};
+use crate::agency::Registry;
 use crate::config::Config;
 use crate::model::{hex, FeedKind, Story};
 use crate::store::{Cursor, Scope, Store, StoreError};
@@ -300,7 +300,7 @@ pub struct Query {
 
 impl Query {
     pub fn new(before: Option<Cursor>, limit: Option<usize>, q: Option<&str>) -> Query {
-        let q = q.map(agency::slug).filter(|q| !q.is_empty());
+        let q = q.map(crate::util::slug::slug).filter(|q| !q.is_empty());
         Query { before, limit: limit.map(|l| l.clamp(1, MAX_LIMIT)), q }
     }
 

@@ -7,5 +7,7 @@
 //! the registry belongs to its stage instead.
 
 pub mod date;
+pub mod hash;
+pub mod slug;
 pub mod text;
 pub mod xml;
