@@ -1,7 +1,9 @@
 //! loa gathers the news of a Vietnamese province and publishes it as clean feeds.
 //!
 //! The modules follow the data: `config → schedule → fetch → parse → normalize →
-//! dedupe → store → publish → serve`, wired together by `daemon`.
+//! read → store/dedupe → publish → serve`, over the leaves `util` and `model`, wired
+//! together by `daemon`. Each uses only those ARCHITECTURE.md draws before it
+//! (checked by `tests/architecture.rs`).
 
 pub mod agency;
 pub mod config;

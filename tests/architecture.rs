@@ -162,3 +162,15 @@ fn the_check_sees_uses_in_every_form() {
     let found = uses(&non_test_code(code));
     assert_eq!(found, ["fetch", "model", "store"].into_iter().map(String::from).collect());
 }
+
+#[test]
+fn architecture_md_lists_the_modules_in_this_order() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md")).unwrap();
+    let rows: Vec<&str> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`'))
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(rows, ORDER, "ARCHITECTURE.md's module table and ORDER in tests/architecture.rs must agree");
+}
