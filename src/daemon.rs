@@ -520,10 +520,12 @@ fn log(r: &PollReport) {
 }
 
 /// Binds the public listener, naming the address when it cannot.
-pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+/// Opens the public listener; `remedy` says how to choose another address where
+/// this one came from (the config's `[server].listen`, the demo's `--listen`).
+pub async fn bind(addr: SocketAddr, remedy: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {addr} (is another loa or server using it? set [server].listen)"))
+        .with_context(|| format!("cannot listen on {addr} (is another loa or server using it? {remedy})"))
 }
 
 /// Serves and polls until `stop` is cancelled, then stops cleanly. With a config
@@ -546,7 +548,8 @@ pub async fn run(
         serve::Limits { max_connections: config.server.max_connections, header_timeout: config.server.header_timeout };
     let admin = match config.server.admin_listen {
         Some(addr) => {
-            let l = bind(addr).await.context("the admin listener ([server].admin_listen)")?;
+            let l =
+                bind(addr, "set [server].admin_listen").await.context("the admin listener ([server].admin_listen)")?;
             info!(%addr, "status and metrics are served on the admin address only");
             Some(tokio::spawn(serve::serve(l, serve::admin(state.clone()), limits, stop.clone(), STOP_GRACE)))
         }

@@ -105,8 +105,9 @@ impl Reader<'_> {
         });
         let page = ListingPage { url: &url, title: title.as_deref(), reach: &reach };
         let reads = entries.map(|e| self.read_entry(source, sel, &page, e, now, known));
-        let items = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
-        Ok(normalize::Document { title, ttl: None, items, truncated })
+        let mut items: Vec<Item> = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
+        let undated = normalize::bound_undated(&mut items, None);
+        Ok(normalize::Document { title, ttl: None, items, undated, truncated })
     }
 
     async fn read_entry(

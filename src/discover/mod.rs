@@ -544,7 +544,15 @@ fn proposed(
             String::new()
         }
     };
-    Source { id: source_id(url, taken), url: url.clone(), auth: None, kind, agency, interval: config.poll.interval }
+    Source {
+        id: source_id(url, taken),
+        url: url.clone(),
+        auth: None,
+        kind,
+        agency,
+        interval: config.poll.interval,
+        keep_tracking: false,
+    }
 }
 
 /// An id from the host (`danvan.bentre.dcs.vn` → `danvan-bentre`), made unique
@@ -824,6 +832,7 @@ mod tests {
             }),
             agency: "ban-dan-van-tinh-uy".into(),
             interval: Duration::from_secs(900),
+            keep_tracking: false,
         };
         let text = block(&source, Some("page title \"Tin - Ban Dân vận\" names \"Ban Dân vận Tỉnh ủy\""));
         let config = Config::parse(&text, "block.toml").unwrap();
