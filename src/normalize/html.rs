@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use url::Url;
 
 use crate::util::text;
+use crate::util::xml::esc;
 
 /// Hosts whose embedded players may stay.
 const IFRAME_HOSTS: &[&str] = &["www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "youtube-nocookie.com"];
@@ -32,7 +33,7 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     let html = text::plain_chars(html);
     if text::nesting_depth(&html) > MAX_DEPTH {
         let text = text::html_to_text(&html);
-        return text::xml_safe(&format!("<p>{}</p>", html_escape::encode_text(&text))).into_owned();
+        return format!("<p>{}</p>", esc(&text));
     }
     let html = split_long_text(&html);
     let cleaned = POLICY.with(|p| p.clean(&html).to_string());
