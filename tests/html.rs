@@ -179,3 +179,29 @@ async fn inspect_creates_no_store_for_a_feed_or_an_html_source() {
     left.sort();
     assert_eq!(left, ["loa.toml", "not-a-directory"], "nothing else was written beside the config");
 }
+
+/// The reading stage alone, without a store or an engine: what the caller already
+/// holds comes in as a lookup, and an entry it holds unchanged has no article fetched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_stage_reads_without_a_store_and_skips_known_entries() {
+    let server = portal().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::parse(&config(&server, dir.path()), "t.toml").unwrap();
+    let source = config.source("danvan").unwrap().clone();
+    let fetcher = loa::fetch::Fetcher::new(&config.poll).unwrap();
+    let reader = loa::read::Reader { config: Arc::new(config.clone()), fetcher: &fetcher, limits: None };
+    let listing = String::from_utf8(read_fixture("html/listing.html")).unwrap();
+    let url = source.url.clone();
+    let first = reader.read(&source, listing.clone(), url.clone(), chrono::Utc::now(), &|_| None).await.unwrap();
+    assert_eq!(first.items.len(), 5);
+    for (path, _) in ARTICLES {
+        assert_eq!(server.seen(path).len(), 1, "{path}");
+    }
+    let held = |key: &str| first.items.iter().find(|i| i.store_key() == key).cloned();
+    let again = reader.read(&source, listing, url, chrono::Utc::now(), &held).await.unwrap();
+    assert_eq!(again.items.len(), 5);
+    for (path, _) in ARTICLES {
+        assert_eq!(server.seen(path).len(), 1, "{path}: held unchanged, not fetched again");
+    }
+    assert!(!dir.path().join("db").exists());
+}
