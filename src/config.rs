@@ -80,6 +80,26 @@ pub struct PublishConfig {
     pub max_age: Duration,
     /// WebSub hubs told of every change.
     pub hubs: Vec<Url>,
+    /// The language of every word loa writes on its pages for people.
+    pub lang: Lang,
+}
+
+/// The language of the reading view's own words (headings, buttons, dates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
 }
 
 /// One configured URL that loa polls.
@@ -315,7 +335,7 @@ impl Cx<'_> {
     }
 
     fn publish(&mut self, t: Tab<'_>) -> PublishConfig {
-        self.unknown_keys(t, &["title", "limit", "max_age", "hubs"], "publish.");
+        self.unknown_keys(t, &["title", "limit", "max_age", "hubs", "lang"], "publish.");
         let hubs = self
             .string_list(t, "hubs")
             .into_iter()
@@ -332,6 +352,13 @@ impl Cx<'_> {
             limit: self.integer(t, "limit", 1, 1000).unwrap_or(50) as usize,
             max_age: self.duration(t, "max_age").unwrap_or(Duration::from_secs(300)),
             hubs,
+            lang: self
+                .parsed(t, "lang", "a language of the pages: \"vi\" or \"en\"", |l| match l {
+                    "vi" => Some(Lang::Vi),
+                    "en" => Some(Lang::En),
+                    _ => None,
+                })
+                .unwrap_or_default(),
         }
     }
 
