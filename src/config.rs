@@ -752,6 +752,19 @@ mod tests {
     }
 
     #[test]
+    fn the_pages_speak_vietnamese_unless_told_english() {
+        let c = Config::parse("", "loa.toml").unwrap();
+        assert_eq!(c.publish.lang, Lang::Vi);
+        let c = Config::parse("[publish]\nlang = \"en\"\n", "loa.toml").unwrap();
+        assert_eq!(c.publish.lang, Lang::En);
+        let errors = Config::parse("[publish]\nlang = \"fr\"\n", "loa.toml").unwrap_err();
+        assert_eq!(
+            errors.to_string().lines().next().unwrap(),
+            "loa.toml:2:8: \"lang\" = \"fr\" is not a language of the pages: \"vi\" or \"en\""
+        );
+    }
+
+    #[test]
     fn every_mistake_is_reported_with_its_line() {
         let text = r#"[poll]
 interval = "soon"

@@ -173,9 +173,9 @@ pub fn stream(s: &Settings, page: &Stream<'_>) -> Vec<u8> {
         None => page.name.to_string(),
         Some(_) => format!("{} — {}", page.name, w.older),
     };
-    let _ = write!(main, "<h1>{}</h1>\n", esc(&heading));
+    let _ = writeln!(main, "<h1>{}</h1>", esc(&heading));
     if let Some(updated) = page.stories.iter().map(|st| st.updated).max().filter(|_| page.this.is_none()) {
-        let _ = write!(main, "<p class=\"updated\">{}: {}</p>\n", w.updated, time(s, updated));
+        let _ = writeln!(main, "<p class=\"updated\">{}: {}</p>", w.updated, time(s, updated));
     }
     subscribe(&mut main, s, page.scope, page.name, w.subscribe);
     story_list(&mut main, s, page.stories, w.no_stories);
@@ -231,12 +231,12 @@ pub fn story(s: &Settings, story: &Story, items: &[Option<Item>], names: &dyn Fn
             main.push_str("\n</div>\n");
         }
         None if !story.excerpt.is_empty() => {
-            let _ = write!(main, "<p>{}</p>\n", esc(&story.excerpt));
+            let _ = writeln!(main, "<p>{}</p>", esc(&story.excerpt));
         }
         None => {}
     }
     if let Some(link) = story.link.as_deref().and_then(web_link) {
-        let _ = write!(main, "<p class=\"original\"><a href=\"{}\">{} ↗</a></p>\n", esc(link), w.read_original);
+        let _ = writeln!(main, "<p class=\"original\"><a href=\"{}\">{} ↗</a></p>", esc(link), w.read_original);
     }
     main.push_str("</article>\n");
     let _ = write!(
@@ -276,7 +276,7 @@ pub fn search(s: &Settings, q: &str, stories: &[&Story]) -> Vec<u8> {
     let w = words(s.lang);
     let mut main = String::with_capacity(1024 + stories.len() * 1024);
     let title = if q.is_empty() { w.search_title.to_string() } else { format!("{}: „{q}“", w.results_for) };
-    let _ = write!(main, "<h1>{}</h1>\n<p class=\"hint\">{}</p>\n", esc(&title), w.search_hint);
+    let _ = writeln!(main, "<h1>{}</h1>\n<p class=\"hint\">{}</p>", esc(&title), w.search_hint);
     if !q.is_empty() {
         story_list(&mut main, s, stories, w.no_results);
     }
@@ -294,12 +294,12 @@ pub struct Listed<'a> {
 pub fn agencies(s: &Settings, streams: &[Listed<'_>]) -> Vec<u8> {
     let w = words(s.lang);
     let mut main = String::with_capacity(1024 + streams.len() * 512);
-    let _ = write!(main, "<h1>{}</h1>\n<p>{}</p>\n<ul class=\"streams\">\n", w.agencies_title, w.agencies_intro);
+    let _ = writeln!(main, "<h1>{}</h1>\n<p>{}</p>\n<ul class=\"streams\">", w.agencies_title, w.agencies_intro);
     for l in streams {
         let name = if l.scope == &Scope::All { w.all_news } else { l.name };
-        let _ = write!(main, "<li>\n<h2><a href=\"{}\">{}</a></h2>\n", url(s, &stream_path(l.scope, None)), esc(name));
+        let _ = writeln!(main, "<li>\n<h2><a href=\"{}\">{}</a></h2>", url(s, &stream_path(l.scope, None)), esc(name));
         if let Some(u) = l.updated {
-            let _ = write!(main, "<p class=\"meta\">{}: {}</p>\n", w.updated, time(s, u));
+            let _ = writeln!(main, "<p class=\"meta\">{}: {}</p>", w.updated, time(s, u));
         }
         subscribe(&mut main, s, l.scope, l.name, w.subscribe);
         main.push_str("</li>\n");
@@ -467,7 +467,7 @@ fn label(kind: FeedKind) -> &'static str {
     match kind {
         FeedKind::Atom => "Atom",
         FeedKind::Rss => "RSS",
-        FeedKind::Json => "JSON Feed",
+        FeedKind::Json => "JSON",
     }
 }
 
