@@ -190,10 +190,10 @@ async fn page(
     before: Option<Cursor>,
 ) -> Response {
     let doc = match before {
-        None => state.publisher.page(&state.store, &scope, None).ok().flatten(),
+        None => state.publisher.first_page(&scope),
         Some(c) => {
             let st = state.clone();
-            match tokio::task::spawn_blocking(move || st.publisher.page(&st.store, &scope, Some(&c))).await {
+            match tokio::task::spawn_blocking(move || st.publisher.older_page(&st.store, &scope, &c)).await {
                 Ok(Ok(doc)) => doc,
                 _ => return unavailable(),
             }

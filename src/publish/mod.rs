@@ -598,18 +598,21 @@ impl Publisher {
         Ok(Some(doc))
     }
 
-    /// A scope's page for people: the first as rendered after the last change, an
-    /// older one (`before`) rendered now and kept until the next. `None` for a
-    /// scope with no stories. Blocking for an older page.
-    pub fn page(
+    /// A scope's first page for people, as rendered after the last change; `None`
+    /// for a scope with no stories.
+    pub fn first_page(&self, scope: &Scope) -> Option<Arc<Document>> {
+        self.pages.read().unwrap_or_else(|e| e.into_inner()).get(scope).cloned()
+    }
+
+    /// An older page of a scope for people, from `before`: rendered on first
+    /// request and kept until the next change. Blocking.
+    pub fn older_page(
         &self,
         store: &Store,
         scope: &Scope,
-        before: Option<&Cursor>,
+        before: &Cursor,
     ) -> Result<Option<Arc<Document>>, StoreError> {
-        let first = self.pages.read().unwrap_or_else(|e| e.into_inner()).get(scope).cloned();
-        let Some(before) = before else { return Ok(first) };
-        if first.is_none() {
+        if self.first_page(scope).is_none() {
             return Ok(None);
         }
         self.cached(Key::Page(scope.clone(), before.clone()), || {
