@@ -236,7 +236,8 @@ async fn search(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery
     }
     let st = state.clone();
     match tokio::task::spawn_blocking(move || st.publisher.search_page(&st.store, &q)).await {
-        Ok(Ok(doc)) => conditional(&doc, &headers, state.publisher.settings()),
+        Ok(Ok(Some(doc))) => conditional(&doc, &headers, state.publisher.settings()),
+        Ok(Ok(None)) => page_not_found(&state),
         _ => unavailable(),
     }
 }

@@ -189,6 +189,10 @@ async fn every_page_is_valid_html5_with_validators() {
         brotli::Decompressor::new(&br[..], 4096).read_to_end(&mut plain).unwrap();
         assert_eq!(plain, identity, "{url}");
     }
+    // A stream page names its feed in the Link header too.
+    let (_, h, _) = get(&format!("{b}/agency/ban-dan-van-tinh-uy/"), &[]).await;
+    let link = format!("<{b}/agency/ban-dan-van-tinh-uy.atom>; rel=\"alternate\"; type=\"application/atom+xml\"");
+    assert_eq!(h["link"], link.as_str());
     // The stylesheet is served the same way; unknown paths get a page, with 404.
     let (status, h, css) = get(&format!("{b}/style.css"), &[]).await;
     assert_eq!(status, 200);

@@ -109,7 +109,8 @@ pub struct DocHeaders {
     /// The ETag of each representation, by [`Representation::index`].
     etags: [HeaderValue; 6],
     pub last_modified: Option<HeaderValue>,
-    /// `rel="self"` (this document's own URL) and the WebSub hubs.
+    /// Feeds: `rel="self"` (this document's own URL) and the WebSub hubs; stream
+    /// pages: their Atom feed.
     pub link: Option<HeaderValue>,
 }
 
@@ -171,7 +172,7 @@ impl Document {
             last_modified: last_modified.map(|lm| {
                 HeaderValue::from_str(&httpdate::fmt_http_date(lm.into())).expect("an HTTP date is a valid header")
             }),
-            link: HeaderValue::from_str(link).ok(),
+            link: Some(link).filter(|l| !l.is_empty()).and_then(|l| HeaderValue::from_str(l).ok()),
         };
         // Documents stay resident until the next change: without the growth slack
         // of the buffers they were written into, they take a third less.
@@ -411,18 +412,8 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn new(settings: Settings, registry: Registry) -> Publisher {
-        let fixed = |format, bytes: Vec<u8>, path: &str| {
-            Arc::new(Document::new(
-                format,
-                bytes,
-                None,
-                0,
-                None,
-                &settings.link_header(&format!("{}{path}", settings.base_url)),
-            ))
-        };
-        let style = fixed(Format::Css, page::STYLE.as_bytes().to_vec(), page::STYLE_PATH);
-        let not_found = fixed(Format::Html, page::not_found(&settings), "/");
+        let style = Arc::new(Document::new(Format::Css, page::STYLE.as_bytes().to_vec(), None, 0, None, ""));
+        let not_found = Arc::new(Document::new(Format::Html, page::not_found(&settings), None, 0, None, ""));
         Publisher {
             registry,
             docs: RwLock::new(HashMap::new()),
@@ -633,17 +624,16 @@ impl Publisher {
                 .map(|m| Ok(store.item(&m.item_key)?.map(|s| s.item)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
             let bytes = page::story(&self.settings, &story, &items, &|slug| self.agency_name(slug));
-            let link = self.settings.link_header(&format!("{}{}", self.settings.base_url, page::story_path(id)));
-            Ok(Some(Document::new(Format::Html, bytes, Some(story.updated), 1, None, &link)))
+            Ok(Some(Document::new(Format::Html, bytes, Some(story.updated), 1, None, "")))
         })
     }
 
     /// The search page for `q` (tone-insensitive, among the [`SEARCH_SCAN`]
     /// newest stories, at most a page of them), kept until the next change. An
     /// empty `q` gives the bare form. Blocking.
-    pub fn search_page(&self, store: &Store, q: &str) -> Result<Arc<Document>, StoreError> {
+    pub fn search_page(&self, store: &Store, q: &str) -> Result<Option<Arc<Document>>, StoreError> {
         let q = q.trim();
-        let doc = self.cached(Key::Search(q.to_string()), || {
+        self.cached(Key::Search(q.to_string()), || {
             let folded = agency::slug(q);
             let stories = if folded.is_empty() {
                 Vec::new()
@@ -653,10 +643,8 @@ impl Publisher {
             let found: Vec<&Story> = stories.iter().collect();
             let bytes = page::search(&self.settings, q, &found);
             let updated = stories.iter().map(|s| s.updated).max();
-            let link = self.settings.link_header(&format!("{}{}", self.settings.base_url, page::SEARCH_PATH));
-            Ok(Some(Document::new(Format::Html, bytes, updated, stories.len(), None, &link)))
-        })?;
-        Ok(doc.unwrap_or_else(|| self.not_found.clone()))
+            Ok(Some(Document::new(Format::Html, bytes, updated, stories.len(), None, "")))
+        })
     }
 
     /// The page listing every published scope, once the first render is done.
@@ -687,12 +675,8 @@ impl Publisher {
             Scope::Agency(slug) => self.agency_name(slug),
         };
         let bytes = page::stream(&self.settings, &page::Stream { scope, name: &name, stories, this, next });
-        let path = page::stream_path(scope, this);
-        let link = format!(
-            "{}, <{}>; rel=\"alternate\"; type=\"application/atom+xml\"",
-            self.settings.link_header(&format!("{}{path}", self.settings.base_url)),
-            self.settings.url(scope, FeedKind::Atom)
-        );
+        let link =
+            format!("<{}>; rel=\"alternate\"; type=\"application/atom+xml\"", self.settings.url(scope, FeedKind::Atom));
         let updated = stories.iter().map(|s| s.updated).max();
         Document::new(Format::Html, bytes, updated, stories.len(), next.cloned(), &link)
     }
@@ -714,8 +698,7 @@ impl Publisher {
             .collect();
         let bytes = page::agencies(&self.settings, &listed);
         let updated = scopes.iter().filter_map(|s| s.2).max();
-        let link = self.settings.link_header(&format!("{}{}", self.settings.base_url, page::AGENCIES_PATH));
-        Document::new(Format::Html, bytes, updated, listed.len(), None, &link)
+        Document::new(Format::Html, bytes, updated, listed.len(), None, "")
     }
 
     /// Every published scope with its entry count and last update, merged first.
