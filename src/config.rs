@@ -15,7 +15,7 @@ use chrono::FixedOffset;
 use toml_edit::{Item, TableLike, Value};
 use url::Url;
 
-use crate::agency::{self, Agency, Registry};
+use crate::agency::{self, Agency, Declared, Registry};
 
 /// The whole configuration, validated.
 #[derive(Debug, Clone)]
@@ -24,7 +24,8 @@ pub struct Config {
     pub store: StoreConfig,
     pub poll: PollConfig,
     pub publish: PublishConfig,
-    /// Built-in agencies plus the config's `[[agency]]` entries.
+    /// Built-in agencies merged with the config's `[[agency]]` entries, matching past
+    /// `[province]`'s names.
     pub agencies: Registry,
     pub sources: Vec<Source>,
 }
@@ -237,7 +238,7 @@ impl Cx<'_> {
     }
 
     fn config(&mut self, root: Tab<'_>) -> Config {
-        self.unknown_keys(root, &["server", "store", "poll", "publish", "agency", "source"], "");
+        self.unknown_keys(root, &["server", "store", "poll", "publish", "province", "agency", "source"], "");
         let empty = toml_edit::Table::new();
         let empty = Tab { t: &empty, span: None };
         let server = self.table(root, "server").unwrap_or(empty);
@@ -250,12 +251,18 @@ impl Cx<'_> {
         let poll = self.poll(poll);
         let publish = self.publish(publish);
 
-        let mut agencies = Registry::builtin();
+        let province = self.table(root, "province").map(|t| self.province(t)).unwrap_or_default();
+        let mut declared: Vec<Declared> = Vec::new();
         for t in self.array_of_tables(root, "agency") {
-            if let Some(a) = self.agency(t) {
-                agencies.insert(a);
+            let Some(d) = self.agency(t) else { continue };
+            if declared.iter().any(|e| e.agency.slug == d.agency.slug) {
+                let what = format!("agency \"{}\" is declared twice: put its names in one [[agency]]", d.agency.slug);
+                self.error(table_span(t), what);
+                continue;
             }
+            declared.push(d);
         }
+        let agencies = Registry::new(declared, &province);
         let mut sources = Vec::new();
         let mut seen = HashSet::new();
         for t in self.array_of_tables(root, "source") {
@@ -362,8 +369,15 @@ impl Cx<'_> {
         }
     }
 
-    fn agency(&mut self, t: Tab<'_>) -> Option<Agency> {
-        self.unknown_keys(t, &["slug", "name", "aliases", "successor", "until"], "agency.");
+    /// `[province]`: the name, then the former names.
+    fn province(&mut self, t: Tab<'_>) -> Vec<String> {
+        self.unknown_keys(t, &["name", "former"], "province.");
+        let name = self.required_string(t, "name", "[province]");
+        name.into_iter().chain(self.string_list(t, "former")).filter(|n| !agency::slug(n).is_empty()).collect()
+    }
+
+    fn agency(&mut self, t: Tab<'_>) -> Option<Declared> {
+        self.unknown_keys(t, &["slug", "name", "aliases", "successor", "until", "replace"], "agency.");
         let name = self.required_string(t, "name", "[[agency]]");
         let slug = match self.string(t, "slug") {
             Some(s) if s != agency::slug(&s) => {
@@ -386,7 +400,14 @@ impl Cx<'_> {
         };
         let until =
             self.parsed(t, "until", "a month such as \"2025-03\"", |s| agency::parse_month(s).map(|_| s.to_string()));
-        Some(Agency { slug: slug?, name: name?, aliases, successors, until })
+        let replace = match t.get("replace") {
+            None => false,
+            Some(v) => v.as_bool().unwrap_or_else(|| {
+                self.error(value_span(t, "replace"), "\"replace\" must be true or false");
+                false
+            }),
+        };
+        Some(Declared { agency: Agency { slug: slug?, name: name?, aliases, successors, until }, replace })
     }
 
     fn source(&mut self, t: Tab<'_>, poll: &PollConfig, agencies: &Registry) -> Option<Source> {
@@ -436,7 +457,9 @@ impl Cx<'_> {
                 None
             }
         };
-        Some(Source { id: id?, url: url?, kind: kind?, agency: agency.filter(|a| agencies.contains(a))?, interval })
+        // A built-in slug that a declared agency took over by name credits the declared one.
+        let agency = agencies.get(&agency?)?.slug.clone();
+        Some(Source { id: id?, url: url?, kind: kind?, agency, interval })
     }
 
     fn html(&mut self, t: Tab<'_>) -> Option<HtmlSelectors> {
@@ -765,6 +788,25 @@ mod tests {
     }
 
     #[test]
+    fn province_and_agency_mistakes_are_reported_with_their_line() {
+        let text = "[province]\nformer = \"Bình Định\"\n\n[[agency]]\nslug = \"ubnd-tinh\"\nname = \"UBND tỉnh\"\nreplace = \"yes\"\n\n[[agency]]\nname = \"UBND tỉnh\"\n";
+        let Err(ConfigError::Invalid(d)) = Config::parse(text, "bad.toml") else { panic!("config should be refused") };
+        let lines: Vec<(usize, &str)> = d.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(d.len(), 4, "{lines:?}");
+        assert!(d.iter().any(|d| d.line == 9 && d.message.contains("declared twice")));
+        assert!(d.iter().any(|d| d.line == 1 && d.message.contains("[province]") && d.message.contains("name")));
+        assert!(d.iter().any(|d| d.line == 2 && d.message.contains("must be a list of strings")));
+        assert!(d.iter().any(|d| d.line == 7 && d.message.contains("\"replace\" must be true or false")));
+        let c = Config::parse(
+            "[province]\nname = \"Gia Lai\"\nformer = [\"Bình Định\"]\n[[agency]]\nslug = \"ubnd-tinh\"\nname = \"UBND tỉnh Gia Lai\"\n[[source]]\nid = \"s\"\nurl = \"https://gialai.gov.vn/rss\"\nagency = \"ubnd-tinh\"\n",
+            "loa.toml",
+        )
+        .unwrap();
+        assert_eq!(c.agencies.province(), (vec!["Gia Lai", "Bình Định"], false));
+        assert_eq!(c.agencies.find("Văn phòng UBND tỉnh Bình Định").unwrap().slug, "ubnd-tinh");
+    }
+
+    #[test]
     fn every_mistake_is_reported_with_its_line() {
         let text = r#"[poll]
 interval = "soon"
@@ -874,7 +916,7 @@ pub fn import_opml(
             continue;
         }
         let named = config.agencies.find(&o.title).map(|a| a.slug.clone());
-        let prefixed = config.agencies.title_prefix(&o.title, now).map(|(a, _)| a.slug.clone());
+        let prefixed = config.agencies.title_prefix(&o.title, now).map(|m| m.agency.slug.clone());
         let Some(agency) = named.or(prefixed).or(agency.map(str::to_string)) else {
             out.skipped.push((url.to_string(), format!("no agency: \"{}\" names none; give --agency SLUG", o.title)));
             continue;

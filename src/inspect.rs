@@ -25,6 +25,46 @@ pub struct Report {
     pub error: Option<String>,
     pub feed: Option<FeedInfo>,
     pub items: Vec<ItemInfo>,
+    /// The bodies that items were credited to and the registry does not know.
+    pub unknown_bodies: Vec<UnknownBody>,
+}
+
+/// A body the registry does not know, as bylines named it, with the known agency
+/// nearest to it: an operator adds the name to that agency's `aliases` if it is the
+/// same body, or leaves it to its own feed.
+#[derive(Debug, Serialize)]
+pub struct UnknownBody {
+    pub slug: String,
+    pub name: String,
+    pub items: usize,
+    pub nearest: Option<Nearest>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Nearest {
+    pub slug: String,
+    pub name: String,
+}
+
+/// The unknown bodies that `items` were credited to, most items first.
+fn unknown_bodies(items: &[Item], config: &Config) -> Vec<UnknownBody> {
+    let mut out: Vec<UnknownBody> = Vec::new();
+    for item in items.iter().filter(|i| !i.agency.is_empty() && !config.agencies.contains(&i.agency)) {
+        match out.iter_mut().find(|u| u.slug == item.agency) {
+            Some(u) => u.items += 1,
+            None => out.push(UnknownBody {
+                slug: item.agency.clone(),
+                name: item.agency_name.clone(),
+                items: 1,
+                nearest: config
+                    .agencies
+                    .nearest(&item.agency_name)
+                    .map(|a| Nearest { slug: a.slug.clone(), name: a.name.clone() }),
+            }),
+        }
+    }
+    out.sort_by(|a, b| b.items.cmp(&a.items).then_with(|| a.slug.cmp(&b.slug)));
+    out
 }
 
 #[derive(Debug, Serialize)]
@@ -69,7 +109,14 @@ impl ItemInfo {
 /// Inspects one file or URL. `source` gives the default agency and the URL that
 /// relative links resolve against, as when the daemon polls it.
 pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> Report {
-    let mut report = Report { file: input.to_string(), ok: false, error: None, feed: None, items: Vec::new() };
+    let mut report = Report {
+        file: input.to_string(),
+        ok: false,
+        error: None,
+        feed: None,
+        items: Vec::new(),
+        unknown_bodies: Vec::new(),
+    };
     let (text, url) = match load(input, config, source).await {
         Ok(v) => v,
         Err(e) => {
@@ -101,6 +148,7 @@ pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> R
             report.ok = true;
             report.feed = Some(FeedInfo { title });
             report.items = items.iter().map(ItemInfo::of).collect();
+            report.unknown_bodies = unknown_bodies(&items, config);
         }
         Err(e) => report.error = Some(e),
     }
@@ -171,6 +219,19 @@ pub fn render_text(r: &Report) -> String {
         out.push_str(&row("agency", &agency));
         out.push_str(&row("identity", &i.identity));
     }
+    if !r.unknown_bodies.is_empty() {
+        out.push_str(
+            "bodies the registry does not know (each has its own feed; if one is a known agency, add it to \
+                      that [[agency]]'s aliases):\n",
+        );
+    }
+    for u in &r.unknown_bodies {
+        let nearest = match &u.nearest {
+            Some(n) => format!(", nearest {} (\"{}\"): aliases = [\"{}\"]", n.slug, n.name, u.name),
+            None => String::new(),
+        };
+        out.push_str(&format!("  {:>3} × {} \"{}\"{nearest}\n", u.items, u.slug, u.name));
+    }
     out
 }
 
@@ -192,6 +253,14 @@ mod tests {
         assert_eq!(r.items[7].agency, "huyen-uy-giong-trom");
         let text = render_text(&r);
         assert!(text.contains("identity   g:https://bentre.dcs.vn/"), "{text}");
+        assert_eq!(r.unknown_bodies.len(), 1);
+        assert_eq!((r.unknown_bodies[0].slug.as_str(), r.unknown_bodies[0].items), ("huyen-uy-giong-trom", 1));
+        assert!(
+            text.contains(
+                "1 × huyen-uy-giong-trom \"Huyện ủy Giồng Trôm\", nearest tinh-uy (\"Tỉnh ủy\"): aliases = [\"Huyện ủy Giồng Trôm\"]"
+            ),
+            "{text}"
+        );
     }
 
     #[tokio::test]

@@ -58,7 +58,11 @@ enum Command {
         sources: Vec<String>,
     },
     /// Validate the config: exit 0, or 2 with every error.
-    Check,
+    Check {
+        /// Also say what each declared agency merged with, and the province's names.
+        #[arg(short, long)]
+        verbose: bool,
+    },
     /// The health of each source, from the store.
     Sources,
     /// Parse files or URLs without storing anything: the normalized items and why.
@@ -128,8 +132,10 @@ impl From<anyhow::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet =
-        matches!(cli.command, Command::Check | Command::Sources | Command::Fetch { .. } | Command::Inspect { .. });
+    let quiet = matches!(
+        cli.command,
+        Command::Check { .. } | Command::Sources | Command::Fetch { .. } | Command::Inspect { .. }
+    );
     init_logs(cli.log_format, if quiet { "warn" } else { "info" });
     match real_main(cli) {
         Ok(code) => code,
@@ -151,7 +157,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
         Ok((path, config))
     };
     match cli.command {
-        Command::Check => {
+        Command::Check { verbose } => {
             let (path, config) = load()?;
             say!(
                 "{}: ok, {} sources, {} agencies known",
@@ -159,6 +165,22 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 config.sources.len(),
                 config.agencies.iter().count()
             );
+            if verbose {
+                let (names, inferred) = config.agencies.province();
+                let whence =
+                    if inferred { ", as the declared agencies' names end (add [province] to say)" } else { "" };
+                match names.split_first() {
+                    Some((name, [])) => say!("province {name}: read past after a body's name{whence}"),
+                    Some((name, former)) => say!(
+                        "province {name} (formerly also {}): read past after a body's name{whence}",
+                        former.join(", ")
+                    ),
+                    None => say!("province: none named ([province] name = \"…\" reads it past after a body's name)"),
+                }
+                for d in config.agencies.declarations() {
+                    say!("{d}");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => {

@@ -67,6 +67,42 @@ pub fn trailing(text: &str) -> Option<Byline> {
     Some(Byline { name, org: org.to_string() })
 }
 
+/// The body a credit names when it is not simply the body or `Tên (Cơ quan)`:
+/// `Theo Báo Gia Lai`, `Nguồn: Sở Y tế`, `Hồng Thi - Ban TG&DV Tỉnh ủy` (a writer,
+/// then the body after the first dash). `None` when there is no other reading.
+pub fn credited(field: &str) -> Option<&str> {
+    let field = field.trim().trim_end_matches(['.', ' ']);
+    let lower = field.to_lowercase();
+    for lead in ["nguồn tin:", "nguồn:", "theo nguồn", "nguồn", "theo"] {
+        if let Some(rest) = lower.strip_prefix(lead) {
+            if lead.ends_with(':') || rest.starts_with(' ') {
+                // Lower-casing keeps the byte offsets of Vietnamese letters.
+                return field
+                    .get(field.len() - rest.len()..)
+                    .map(|r| r.trim_start_matches([':', ' ']))
+                    .filter(|r| !r.is_empty());
+            }
+        }
+    }
+    let (writer, body) =
+        [" - ", " – ", " — "].iter().filter_map(|d| field.split_once(d)).min_by_key(|(w, _)| w.len())?;
+    let person = writer.split_whitespace().count() <= 5
+        && writer.split_whitespace().all(|w| w.chars().next().is_some_and(char::is_uppercase));
+    (person && !body.trim().is_empty()).then(|| body.trim())
+}
+
+/// A credit closing a text: `… Nguồn: Sở Y tế`, the few words after the last
+/// `Nguồn:` of the last hundred characters (a sentence there is no credit).
+pub fn closing_credit(text: &str) -> Option<&str> {
+    let text = text.trim_end().trim_end_matches(['.', ' ', ')']);
+    let tail_start = text.char_indices().rev().nth(99).map_or(0, |(i, _)| i);
+    let tail = &text[tail_start..];
+    let at = tail.rfind("Nguồn:").or_else(|| tail.rfind("nguồn:"))?;
+    let body = tail[at + "Nguồn:".len()..].trim();
+    let words = body.split_whitespace().count();
+    ((1..=10).contains(&words) && !body.contains(['(', ')', ',', ';'])).then_some(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +125,27 @@ mod tests {
         assert_eq!(b("kết quả tốt (Ảnh: Nguyễn Diễm)").unwrap().1, "Ảnh: Nguyễn Diễm");
         assert_eq!(b("Không có dấu ngoặc"), None);
         assert_eq!(b("()"), None);
+    }
+
+    #[test]
+    fn reads_credits_of_other_shapes() {
+        assert_eq!(credited("Theo Báo Gia Lai"), Some("Báo Gia Lai"));
+        assert_eq!(credited("Nguồn: Sở Y tế."), Some("Sở Y tế"));
+        assert_eq!(credited("NGUỒN: SỞ Y TẾ"), Some("SỞ Y TẾ"));
+        assert_eq!(credited("Hồng Thi - Ban TG&DV Tỉnh ủy"), Some("Ban TG&DV Tỉnh ủy"));
+        assert_eq!(
+            credited("Hồng Thi - Sở Lao động - Thương binh và Xã hội"),
+            Some("Sở Lao động - Thương binh và Xã hội")
+        );
+        assert_eq!(credited("Theodore Smith"), None);
+        assert_eq!(credited("Sở Y tế"), None);
+        assert_eq!(credited("tin bài - ảnh: Hồng Thi"), None);
+        assert_eq!(closing_credit("… cho 160 hội viên. Nguồn: Sở Y tế."), Some("Sở Y tế"));
+        assert_eq!(
+            closing_credit("Nguồn: Sở Y tế cho biết, năm nay tỉnh có 12 ca bệnh sốt xuất huyết ở các xã ven biển"),
+            None
+        );
+        assert_eq!(closing_credit("Không có nguồn"), None);
     }
 
     #[test]

@@ -142,8 +142,10 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
 }
 
 /// Credits an item, first rule that applies: an author `Tên (Cơ quan)`; an author
-/// that is a body; a byline closing the content; a title that opens with a body's
-/// name; the source's own agency.
+/// that is a body; a byline closing the content, or a closing `Nguồn: …` naming a
+/// known body; a title that opens with a body's name or an official's title; the
+/// source's own agency. A credit `Theo …`, `Nguồn: …` or `Tên - Cơ quan` counts when
+/// it names a known body.
 fn attribute(
     authors: &[String],
     body: &str,
@@ -152,31 +154,40 @@ fn attribute(
     cx: &Context<'_>,
 ) -> (String, String, Evidence) {
     let reg = cx.registry;
+    let credit = |r: crate::agency::Resolved, rule: Evidence| (r.slug, r.name, Evidence::read(rule, r.how));
+    // A credit read as written, else as `Theo …`, `Nguồn: …` or `Tên - Cơ quan` naming
+    // a known body (`Theo Báo Nhân Dân` is a repost, not a body of the province).
+    let body_of =
+        |org: &str| reg.resolve(org, date).or_else(|| reg.resolve(byline::credited(org)?, date).filter(|r| r.known));
     let found = authors
         .iter()
         .find_map(|a| {
             let b = byline::trailing(a)?;
-            let (slug, name) = reg.resolve(&b.org, date)?;
-            Some((slug, name, Evidence::AuthorByline(a.clone())))
+            Some(credit(body_of(&b.org)?, Evidence::AuthorByline(a.clone())))
         })
-        .or_else(|| {
-            authors.iter().find_map(|a| {
-                let (slug, name) = reg.resolve(a, date)?;
-                Some((slug, name, Evidence::AuthorOrganisation(a.clone())))
-            })
-        })
+        .or_else(|| authors.iter().find_map(|a| Some(credit(body_of(a)?, Evidence::AuthorOrganisation(a.clone())))))
         .or_else(|| {
             let b = byline::trailing(body)?;
-            let (slug, name) = reg.resolve(&b.org, date)?;
+            let r = body_of(&b.org)?;
             let shown = match &b.name {
                 Some(n) => format!("{n} ({})", b.org),
                 None => format!("({})", b.org),
             };
-            Some((slug, name, Evidence::ContentByline(shown)))
+            Some(credit(r, Evidence::ContentByline(shown)))
         })
         .or_else(|| {
-            let (a, matched) = reg.title_prefix(title, date)?;
-            Some((a.slug.clone(), a.name.clone(), Evidence::TitlePrefix(matched)))
+            let org = byline::closing_credit(body)?;
+            // Free text closing an article credits only a body the registry knows.
+            let r = reg.resolve(org, date).filter(|r| r.known)?;
+            Some(credit(r, Evidence::ContentByline(format!("Nguồn: {org}"))))
+        })
+        .or_else(|| {
+            let m = reg.title_prefix(title, date)?;
+            Some((
+                m.agency.slug.clone(),
+                m.agency.name.clone(),
+                Evidence::read(Evidence::TitlePrefix(m.matched), m.how),
+            ))
         });
     found.unwrap_or_else(|| {
         let slug = cx.source.agency.clone();
