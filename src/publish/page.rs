@@ -585,6 +585,55 @@ mod tests {
     }
 
     #[test]
+    fn tag_soup_once_sanitized_makes_no_parse_error_on_a_page() {
+        let base = url::Url::parse("https://bentre.dcs.vn/tin/").unwrap();
+        let soup = [
+            "<p>a<div>b</div>c</p>",
+            "<table><tr><td>x<td>y</table>trailing",
+            "<ul><li>a<li>b",
+            "<b><i>x</b></i>",
+            "<a href=x><a href=y>z</a></a>",
+            "<p>ảnh <figure><img src=a.jpg></figure><figcaption>Chú thích</figcaption>",
+            "<h1><p>x</h1>",
+            "<form><input></form><select><option>1</select>",
+            "<font color=red>x</font><br></br><center>y</center>",
+            "<svg><circle/></svg><math><mi>x</mi></math>",
+            "<noscript><p>x</p></noscript><p>\u{1}\u{85}z",
+            "<pre>\n\ncode</pre><textarea>t</textarea><p>&amp;&nbsp;&#0;",
+        ];
+        for html in soup {
+            let content = crate::normalize::html::sanitize(html, &base);
+            let mut item = Item::sample("s", "g", "2022-08-05T02:30:00Z");
+            item.content = Some(content.clone());
+            let st = Story {
+                id: StoryId("0123456789abcdef".into()),
+                title: "Tiêu đề <b>".into(),
+                link: Some("https://bentre.dcs.vn/tin/1.html".into()),
+                excerpt: String::new(),
+                published: item.first_seen,
+                updated: item.first_seen,
+                authors: vec![],
+                categories: vec![],
+                agency: "tinh-uy".into(),
+                agency_name: "Tỉnh ủy".into(),
+                members: vec![Member {
+                    source: "s".into(),
+                    item_key: item.store_key(),
+                    url: Some("https://bentre.dcs.vn/tin/1.html".into()),
+                    id: None,
+                    agency: "tinh-uy".into(),
+                    source_url: "https://bentre.dcs.vn/rss".into(),
+                    source_title: Some("Tin & \"sự kiện\"".into()),
+                }],
+            };
+            let page = story(&settings(Lang::Vi), &st, &[Some(item)], &|slug: &str| slug.to_string());
+            let page = String::from_utf8(page).unwrap();
+            let parsed = scraper::Html::parse_document(&page);
+            assert!(parsed.errors.is_empty(), "{html} → {content}: {:?}", parsed.errors);
+        }
+    }
+
+    #[test]
     fn only_web_links_are_followed() {
         assert_eq!(web_link("https://a.vn/x"), Some("https://a.vn/x"));
         assert_eq!(web_link("HTTP://a.vn"), Some("HTTP://a.vn"));
