@@ -110,6 +110,12 @@ impl Engine {
         })
     }
 
+    /// Runs `f` on the store while no poll commits: what it reads is consistent.
+    pub fn quiesced<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        let _one_at_a_time = self.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
+        f(&self.store)
+    }
+
     /// The config in force.
     pub fn config(&self) -> Arc<Config> {
         self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
@@ -666,6 +672,7 @@ pub async fn run(
         engine.publisher.settings().base_url
     );
 
+    let control = tokio::spawn(crate::control::serve(engine.clone(), stop.clone()));
     let renderer = tokio::spawn(engine.clone().renderer(stop.clone()));
     let pruner = tokio::spawn(engine.clone().pruner(stop.clone()));
     let mut loops = Loops::default();
@@ -694,6 +701,7 @@ pub async fn run(
     }
     let _ = tokio::time::timeout(STOP_GRACE, renderer).await;
     let _ = tokio::time::timeout(STOP_GRACE, pruner).await;
+    let _ = tokio::time::timeout(STOP_GRACE, control).await;
     let _ = tokio::time::timeout(STOP_GRACE * 2, server).await;
     if let Some(admin) = admin {
         let _ = tokio::time::timeout(STOP_GRACE * 2, admin).await;
@@ -881,30 +889,34 @@ async fn source_loop(engine: Arc<Engine>, source: Source, stop: CancellationToke
     }
 }
 
-/// Cancels `stop` on SIGINT or SIGTERM.
+/// Cancels `stop` on SIGINT or SIGTERM. The handlers are installed before this returns,
+/// so a signal sent as soon as loa answers is never lost to the default action.
 pub fn stop_on_signals(stop: CancellationToken) {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            let mut term = match signal(SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    warn!("cannot listen for SIGTERM: {e}");
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = int.recv() => info!("SIGINT received"),
+                        _ = term.recv() => info!("SIGTERM received"),
+                    }
+                    stop.cancel();
+                });
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                warn!("cannot listen for SIGTERM/SIGINT: {e}");
+                tokio::spawn(async move {
                     let _ = tokio::signal::ctrl_c().await;
                     stop.cancel();
-                    return;
-                }
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => info!("SIGINT received"),
-                _ = term.recv() => info!("SIGTERM received"),
+                });
             }
         }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
         stop.cancel();
     });
 }

@@ -84,9 +84,15 @@ pub struct Prepared {
 /// Needs no lock: only this source's own poll writes this source's items.
 pub fn prepare(store: &Store, items: Vec<Item>) -> Result<Vec<Prepared>, StoreError> {
     let mut out = Vec::with_capacity(items.len());
+    // A document that lists one entry twice (same identity) holds one item: its first.
+    let mut keys = std::collections::HashSet::new();
     for mut item in items {
+        let key = item.store_key();
+        if !keys.insert(key.clone()) {
+            continue;
+        }
         let fingerprint = item.fingerprint();
-        let prev = store.item(&item.store_key())?;
+        let prev = store.item(&key)?;
         if let Some(p) = &prev {
             if p.fingerprint == fingerprint {
                 continue;

@@ -5,9 +5,11 @@
 
 pub mod agency;
 pub mod config;
+pub mod control;
 pub mod daemon;
 pub mod dedupe;
 pub mod demo;
+pub mod discover;
 pub mod export;
 pub mod fetch;
 pub mod inspect;

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
 use loa::config::{self, Config};
+use loa::control::Request;
 use loa::daemon::{self, Engine};
 use loa::store::Store;
 
@@ -92,6 +93,17 @@ enum Command {
         #[arg(long, value_name = "SLUG")]
         agency: Option<String>,
     },
+    /// Find a portal's feeds, or the selectors of its news listing, and print a ready [[source]].
+    Discover {
+        /// One JSON object per address.
+        #[arg(long)]
+        json: bool,
+        /// Add the sources found to this config, once the result passes `loa check`.
+        #[arg(long, value_name = "FILE")]
+        append: Option<PathBuf>,
+        #[arg(required = true, value_name = "URL")]
+        urls: Vec<String>,
+    },
     /// Store upkeep and backups.
     Store {
         #[command(subcommand)]
@@ -134,7 +146,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
-        Command::Check { .. } | Command::Sources | Command::Fetch { .. } | Command::Inspect { .. }
+        Command::Check { .. }
+            | Command::Sources
+            | Command::Fetch { .. }
+            | Command::Inspect { .. }
+            | Command::Discover { .. }
     );
     init_logs(cli.log_format, if quiet { "warn" } else { "info" });
     match real_main(cli) {
@@ -217,41 +233,12 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Sources => {
             let (_, config) = load()?;
-            let store = Store::open(&config.store.path, config.store.cache_capacity).map_err(anyhow::Error::from)?;
-            say!(
-                "{:<16} {:<6} {:<19} {:<19} {:<19} {:>6} {:>5} {:>5}  STATE",
-                "SOURCE",
-                "STATUS",
-                "LAST ATTEMPT",
-                "LAST SUCCESS",
-                "NEXT DUE",
-                "ITEMS",
-                "WEEK",
-                "FAILS"
-            );
-            let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
-                d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into())
-            };
-            for s in loa::serve::source_statuses(&config, &store) {
-                let state = match (&s.error, &s.effective_url) {
-                    (Some(e), _) => e.clone(),
-                    (None, Some(moved)) => format!("ok, moved to {moved}"),
-                    (None, None) if s.last_attempt.is_none() => "never polled".into(),
-                    (None, None) => "ok".into(),
-                };
-                say!(
-                    "{:<16} {:<6} {:<19} {:<19} {:<19} {:>6} {:>5} {:>5}  {}",
-                    s.id,
-                    s.http_status.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
-                    fmt(s.last_attempt),
-                    fmt(s.last_success),
-                    if s.gone { "never (gone)".into() } else { fmt(s.next_due) },
-                    s.items,
-                    s.items_last_week,
-                    s.consecutive_failures,
-                    state
-                );
+            if let Some(answer) = ask(&config.store.path, Request::Sources)? {
+                return relay(answer);
             }
+            let store = open_existing(&config)?;
+            let table = loa::control::sources_table(&loa::serve::source_statuses(&config, &store));
+            say!("{}", table.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         Command::Inspect { json, source, inputs } => {
@@ -286,9 +273,23 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Export { out, max_pages } => {
             let (_, config) = load()?;
-            let store = Store::open(&config.store.path, config.store.cache_capacity).map_err(anyhow::Error::from)?;
+            // Beside a running loa, its backup is read into a store of our own.
+            let mut copy = None;
+            let store = match ask(&config.store.path, Request::Backup)? {
+                Some(answer) => {
+                    let dir = tempfile::Builder::new().prefix("loa-export-").tempdir().context("a temporary store")?;
+                    let store = Store::open(&dir.path().join("store"), config.store.cache_capacity)
+                        .map_err(anyhow::Error::from)?;
+                    let socket = loa::control::socket_path(&config.store.path);
+                    loa::upkeep::load_backup(&store, answer, &socket).map_err(anyhow::Error::from)?;
+                    copy = Some(dir);
+                    store
+                }
+                None => open_existing(&config)?,
+            };
             let summary = loa::export::export(&config, &store, &out, max_pages).map_err(anyhow::Error::from)?;
             say!("{}: {} files, {} bytes", out.display(), summary.files, summary.bytes);
+            drop((store, copy));
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportOpml { opml, agency } => {
@@ -319,13 +320,54 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
             say!("{}: {} sources added, {} skipped", path.display(), imported.added.len(), imported.skipped.len());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Discover { json, append, urls } => {
+            // The config gives politeness, limits and the agency registry: the
+            // one appended to, else the usual one, else the defaults.
+            let config = match (&append, &cli.config) {
+                (Some(path), _) => Config::load(path).map_err(|e| Failure::Usage(e.to_string()))?,
+                (None, Some(_)) => load()?.1,
+                (None, None) => match config::locate(None) {
+                    Ok(_) => load()?.1,
+                    Err(_) => Config::parse("", "<defaults>").map_err(|e| Failure::Usage(e.to_string()))?,
+                },
+            };
+            let found = runtime()?.block_on(loa::discover::discover_all(&urls, &config));
+            for d in &found {
+                if json {
+                    say!("{}", serde_json::to_string(d).unwrap_or_default());
+                } else {
+                    say!("{}", loa::discover::render_text(d).trim_end());
+                }
+            }
+            if let Some(path) = append {
+                let blocks: Vec<&str> =
+                    found.iter().filter(|d| d.ok && !d.duplicate).filter_map(|d| d.block.as_deref()).collect();
+                if blocks.is_empty() {
+                    return Err(Failure::Runtime(anyhow::anyhow!(
+                        "no new source found: {} left unchanged",
+                        path.display()
+                    )));
+                }
+                loa::discover::append(&path, &blocks).map_err(|e| {
+                    Failure::Usage(format!(
+                        "{e}
+loa: {} left unchanged: set what the errors name, then add the block by hand",
+                        path.display()
+                    ))
+                })?;
+                eprintln!("{}: {} sources added", path.display(), blocks.len());
+            }
+            Ok(if found.iter().all(|d| d.ok) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
         Command::Store { action } => {
             let (_, config) = load()?;
             let (path, cache) = (&config.store.path, config.store.cache_capacity);
-            let open = || Store::open(path, cache).map_err(anyhow::Error::from);
             match action {
                 StoreAction::Verify => {
-                    let problems = open()?.verify().map_err(anyhow::Error::from)?;
+                    if let Some(answer) = ask(path, Request::Verify)? {
+                        return relay(answer);
+                    }
+                    let problems = loa::upkeep::verify(path, cache).map_err(anyhow::Error::from)?;
                     for p in &problems {
                         say!("{p}");
                     }
@@ -338,20 +380,58 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 }
                 StoreAction::Recover => {
                     let r = loa::upkeep::recover(path, cache).map_err(anyhow::Error::from)?;
-                    say!("the damaged store is now {}", r.moved_to.display());
-                    say!("{}: {} records carried over, {} stories", path.display(), r.records, r.stories);
-                    if let Some(why) = r.stopped {
-                        say!("copying stopped early: {why}");
+                    say!("the damaged store is kept at {}", r.kept.display());
+                    match r.claimed {
+                        Some(c) => say!(
+                            "{}: carried {} of {} stories and {} of {} items ({} records)",
+                            path.display(),
+                            r.carried.stories,
+                            c.stories,
+                            r.carried.items,
+                            c.items,
+                            r.records
+                        ),
+                        None => say!(
+                            "{}: carried {} stories and {} items ({} records); the damaged store's counts could not \
+                             be read",
+                            path.display(),
+                            r.carried.stories,
+                            r.carried.items,
+                            r.records
+                        ),
+                    }
+                    if let Some(why) = &r.stopped {
+                        say!("sled stopped reading early: {why}");
+                    }
+                    if let Some(s) = r.salvaged {
+                        say!(
+                            "{} stories and {} items of those were read straight from the store's files, record by record \
+                             (dedupe notes and source health are not: sources are polled afresh)",
+                            s.stories,
+                            s.items
+                        );
+                    }
+                    if !r.complete() {
+                        return Err(Failure::Runtime(anyhow::anyhow!(
+                            "recover carried less than the damaged store claims, or could not tell: the damaged store is \
+                             kept at {}; restore a backup (`loa store import FILE`) if you have a newer one",
+                            r.kept.display()
+                        )));
                     }
                 }
-                StoreAction::Export { file } => {
-                    let n = loa::upkeep::export(&open()?, &file).map_err(anyhow::Error::from)?;
-                    say!("{}: {n} records", file.display());
-                }
+                StoreAction::Export { file } => match ask(path, Request::Backup)? {
+                    Some(answer) => {
+                        let n = write_answer(answer, &file)?;
+                        say!("{}: {n} records (from the running loa)", file.display());
+                    }
+                    None => {
+                        let n = loa::upkeep::export(&open_existing(&config)?, &file).map_err(anyhow::Error::from)?;
+                        say!("{}: {n} records", file.display());
+                    }
+                },
                 StoreAction::Import { file } => {
-                    let store = open()?;
-                    let n = loa::upkeep::import(&store, &file).map_err(anyhow::Error::from)?;
-                    say!("{}: {n} records imported, {} stories", path.display(), store.story_count());
+                    let (n, stories) = loa::upkeep::import(path, cache, &file).map_err(anyhow::Error::from)?;
+                    say!("{}: {n} records imported, {stories} stories", path.display());
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -365,6 +445,52 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Asks a running loa that holds the store, if one does.
+fn ask(store: &std::path::Path, request: Request) -> Result<Option<loa::control::Answer>, Failure> {
+    Ok(loa::control::ask(store, request).map_err(anyhow::Error::from)?)
+}
+
+/// Prints a running loa's answer, and ends as it says.
+fn relay(mut answer: loa::control::Answer) -> Result<ExitCode, Failure> {
+    while let Some(line) = answer.next_line().map_err(anyhow::Error::from)? {
+        say!("{line}");
+    }
+    Ok(ExitCode::from(answer.exit()))
+}
+
+/// Writes a running loa's backup to `file`: beside it first, renamed into place
+/// only once the answer is complete. Returns the records written.
+fn write_answer(mut answer: loa::control::Answer, file: &std::path::Path) -> Result<u64, Failure> {
+    use std::io::Write as _;
+    let tmp = file.with_extension("partial");
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
+    );
+    let mut lines = 0u64;
+    let written = (|| -> anyhow::Result<()> {
+        while let Some(line) = answer.next_line()? {
+            writeln!(out, "{line}")?;
+            lines += 1;
+        }
+        anyhow::ensure!(answer.exit() == 0, "the running loa could not read its store");
+        out.flush()?;
+        out.get_ref().sync_all()?;
+        Ok(())
+    })();
+    if let Err(e) = written.and_then(|_| Ok(std::fs::rename(&tmp, file)?)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Failure::Runtime(e.context(format!("no backup was written to {}", file.display()))));
+    }
+    // The first line is the header.
+    Ok(lines.saturating_sub(1))
+}
+
+/// The store of the config, which must exist: a read-only command never creates one.
+fn open_existing(config: &Config) -> Result<Store, Failure> {
+    loa::upkeep::require_store(&config.store.path).map_err(anyhow::Error::from)?;
+    Ok(Store::open(&config.store.path, config.store.cache_capacity).map_err(anyhow::Error::from)?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

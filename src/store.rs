@@ -6,6 +6,15 @@
 //! cheaper than a transaction across trees — and flushed before it is published.
 //! The schema version is checked at open. Rendering is not done here.
 //!
+//! sled 0.34 can panic on a damaged file: every open and read is contained
+//! (`contained`), and a panic becomes `StoreError::Corrupt` naming the file. A
+//! write that fails (a full disk) leaves sled's handle refusing everything after
+//! it, so the store reopens itself before the next write; the health it could not
+//! write is kept in memory meanwhile, so `/status` shows the failure. Opening first
+//! settles what an interrupted `compact`, `import` or `recover` left beside the
+//! store (`settle_before_open`, `settle_after_open`). This module never renders
+//! and never decides what is stored.
+//!
 //! | prefix | key | value |
 //! |---|---|---|
 //! | `m` | name | metadata: schema version, counts |
@@ -17,9 +26,13 @@
 //! | `k` | dedupe prefix · time · story id | dedupe lookups |
 //! | `n` | story id · item key | dedupe's note of a member |
 
-use std::collections::BTreeSet;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Read as _;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -38,18 +51,34 @@ const HEALTH: &[u8] = b"h";
 const LOOKUP: &[u8] = b"k";
 const NOTE: &[u8] = b"n";
 
+const META: &[u8] = b"m";
 const SCHEMA_KEY: &[u8] = b"mschema_version";
 const COUNTS_KEY: &[u8] = b"mcounts";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "cannot open the store at {path}: {source}\n  if it was damaged by a crash or power loss, run `loa store recover`: it moves \
-         the directory aside and carries every story it can still read into a fresh store"
+        "cannot open the store at {path}: {damage}\n  it looks damaged (a crash or power loss): stop loa and run `loa store \
+         recover`: it keeps the damaged store beside the new one, carries every record it can read, and says how many"
     )]
-    Open { path: PathBuf, source: sled::Error },
+    Open { path: PathBuf, damage: String },
+    #[error("cannot open the store at {path}: {source} (check that its disk has space and that loa may read and write there)")]
+    OpenIo { path: PathBuf, source: std::io::Error },
     #[error("the store at {path} has schema version {found}, newer than this loa understands ({SCHEMA_VERSION}): run a newer loa, or restore a backup")]
     TooNew { path: PathBuf, found: u32 },
+    #[error(
+        "the store at {path} is in use by {holder}: stop it first (`systemctl stop loa`) and run this again; nothing \
+         was changed. `loa sources`, `loa store verify`, `loa store export` and `loa export` work beside a running \
+         `loa run`"
+    )]
+    InUse { path: PathBuf, holder: String },
+    #[error(
+        "the store at {path} holds {} stories and {} items, but held {} and {} at its last flush: part of its log \
+         was lost (a damaged file). Stop loa and run `loa store recover`: it reads what sled cannot, keeps the damaged \
+         store, and says what it carried",
+        found.0, found.1, held.0, held.1
+    )]
+    Lost { path: PathBuf, found: (u64, u64), held: (u64, u64) },
     #[error("store I/O failed: {0}")]
     Io(#[from] sled::Error),
     #[error("a stored record cannot be read ({what}): {error}")]
@@ -157,10 +186,22 @@ impl Counts {
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
-    db: sled::Db,
-    data: sled::Tree,
+    cache_capacity: u64,
+    /// sled's handle; `None` while a failed one is being replaced.
+    handle: Arc<RwLock<Option<Handle>>>,
+    /// Set when a write failed: sled then refuses everything until reopened.
+    failed: Arc<AtomicBool>,
     /// The counts as last committed; the lock also orders commits.
     counts: Arc<Mutex<Counts>>,
+    /// Health records that could not be written (a full disk), by source: read
+    /// before the stored ones until a write succeeds.
+    unsaved_health: Arc<Mutex<HashMap<String, SourceHealth>>>,
+}
+
+#[derive(Clone)]
+struct Handle {
+    db: sled::Db,
+    data: sled::Tree,
 }
 
 /// How long opening waits for a lock that a store closed by this process may
@@ -173,40 +214,327 @@ fn is_lock_held(e: &std::io::Error) -> bool {
     e.to_string().contains("could not acquire lock")
 }
 
+thread_local! {
+    /// Set while a call into sled runs under `contained`: its panic is not printed.
+    static CONTAINING: Cell<bool> = const { Cell::new(false) };
+    /// The message of the last panic contained on this thread.
+    static CONTAINED: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs a call into sled that may panic on damaged data (sled 0.34 indexes and
+/// deserializes what it reads without checking), turning a panic into
+/// `StoreError::Corrupt` about `file`. The panic is not printed: the error says it.
+fn contained<T>(file: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CONTAINING.with(Cell::get) {
+                let msg = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into());
+                CONTAINED.with(|c| *c.borrow_mut() = Some(msg));
+            } else {
+                default(info)
+            }
+        }));
+    });
+    let outer = CONTAINING.with(|c| c.replace(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    CONTAINING.with(|c| c.set(outer));
+    r.unwrap_or_else(|_| {
+        let msg = CONTAINED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+        Err(StoreError::Corrupt {
+            what: file.display().to_string(),
+            error: format!("sled could not read it ({msg}): the file is damaged; stop loa and run `loa store recover`"),
+        })
+    })
+}
+
+/// Who holds the store's lock, when another process does: its pid and command
+/// line as `/proc/locks` and `/proc/PID/cmdline` tell them.
+pub fn holder(path: &Path) -> Option<String> {
+    let db = path.join("db");
+    let file = std::fs::File::open(&db).ok()?;
+    if fs2::FileExt::try_lock_shared(&file).is_ok() {
+        let _ = fs2::FileExt::unlock(&file);
+        return None;
+    }
+    Some(describe_holder(&db).unwrap_or_else(|| "another process".into()))
+}
+
+/// `process PID (COMMAND LINE)` of the holder of a lock on `file`, on Linux.
+fn describe_holder(file: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let inode = std::fs::metadata(file).ok()?.ino();
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    // Lines with `->` are processes waiting for a lock, not holding it.
+    let pid = locks.lines().filter(|l| !l.contains("->")).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+        let (pid, dev_ino) = (f.get(4)?, f.get(5)?);
+        (dev_ino.rsplit(':').next()?.parse::<u64>().ok()? == inode).then(|| pid.to_string())
+    })?;
+    let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).split('\0').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    Some(if cmd.is_empty() { format!("process {pid}") } else { format!("process {pid} ({cmd})") })
+}
+
+/// The upkeep that replaces a store: each builds the new one beside it
+/// (`NAME.compacting-STAMP`…), then moves the store aside (`NAME.before-compact-STAMP`…)
+/// and the new one into its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Swap {
+    Compact,
+    Import,
+    Recover,
+}
+
+impl Swap {
+    pub const ALL: [Swap; 3] = [Swap::Compact, Swap::Import, Swap::Recover];
+
+    /// The word of the directory the new store is built in.
+    pub fn building(self) -> &'static str {
+        match self {
+            Swap::Compact => "compacting",
+            Swap::Import => "importing",
+            Swap::Recover => "recovering",
+        }
+    }
+
+    /// The word of the directory the replaced store is moved to.
+    pub fn replaced(self) -> &'static str {
+        match self {
+            Swap::Compact => "before-compact",
+            Swap::Import => "before-import",
+            Swap::Recover => "before-recover",
+        }
+    }
+}
+
+/// Where `recover` keeps a damaged store: `NAME.damaged-STAMP`.
+pub const DAMAGED: &str = "damaged";
+
+/// The siblings of `path` named `NAME.WHAT-STAMP`, oldest first.
+pub fn siblings(path: &Path, what: &str) -> Vec<PathBuf> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!("{name}.{what}-");
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&parent)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| path.with_file_name(e.file_name()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Before opening: a store missing from its place while a `before-*` copy
+/// exists was moved aside by a swap that a crash interrupted, and goes back.
+pub(crate) fn settle_before_open(path: &Path) {
+    if path.join("db").exists() {
+        return;
+    }
+    if let Some(aside) = Swap::ALL.iter().flat_map(|w| siblings(path, w.replaced())).max() {
+        // An empty directory in its place (never a store: it has no `db`) gives way.
+        let _ = std::fs::remove_dir(path);
+        match std::fs::rename(&aside, path) {
+            Ok(()) => tracing::warn!(
+                "an interrupted compact or import had moved the store aside: {} is back at {}",
+                aside.display(),
+                path.display()
+            ),
+            Err(e) => tracing::warn!("cannot move {} back to {}: {e}", aside.display(), path.display()),
+        }
+    }
+}
+
+/// Once the store is open (and so locked): what an interrupted upkeep left
+/// beside it is settled. A build that did not finish is removed; so is the store
+/// a complete compact or import replaced (the new one holds all it held). A
+/// store that `recover` replaced is damaged and kept, as `NAME.damaged-STAMP`.
+pub(crate) fn settle_after_open(path: &Path) {
+    for swap in Swap::ALL {
+        for dir in siblings(path, swap.building()).into_iter().chain(siblings(path, swap.replaced())) {
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if swap == Swap::Recover && name.contains(swap.replaced()) {
+                let kept = path.with_file_name(name.replace(swap.replaced(), DAMAGED));
+                match std::fs::rename(&dir, &kept) {
+                    Ok(()) => tracing::warn!("the damaged store that recover replaced is kept at {}", kept.display()),
+                    Err(e) => tracing::warn!("cannot rename {} to {}: {e}", dir.display(), kept.display()),
+                }
+                continue;
+            }
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => tracing::warn!("removed {}, left by an interrupted store upkeep", dir.display()),
+                Err(e) => tracing::warn!("cannot remove {} (left by an interrupted store upkeep): {e}", dir.display()),
+            }
+        }
+    }
+}
+
+/// Opens sled at `path`: a lock held elsewhere is `InUse` (after a short wait
+/// for one this process is letting go of), damage is `Open` or `Corrupt`.
+fn open_handle(path: &Path, cache_capacity: u64) -> Result<Handle, StoreError> {
+    let db_file = path.join("db");
+    let config = sled::Config::new().path(path).cache_capacity(cache_capacity).mode(sled::Mode::LowSpace);
+    // A store just closed in this process stays locked until sled's flusher
+    // thread lets go of it, moments later (recover and compact reopen at once).
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    let db = loop {
+        match opening(path, contained(&db_file, || Ok(config.open()?))) {
+            Err(StoreError::InUse { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => break r?,
+        }
+    };
+    let data = opening(path, contained(&db_file, || Ok(db.open_tree("loa")?)))?;
+    Ok(Handle { db, data })
+}
+
+/// Names what went wrong opening the store at `path`: held by another process,
+/// unreachable (permissions, space), or damaged.
+fn opening<T>(path: &Path, r: Result<T, StoreError>) -> Result<T, StoreError> {
+    match r {
+        Err(StoreError::Io(sled::Error::Io(e))) if is_lock_held(&e) => Err(StoreError::InUse {
+            path: path.to_path_buf(),
+            holder: describe_holder(&path.join("db")).unwrap_or_else(|| "another process".into()),
+        }),
+        Err(StoreError::Io(sled::Error::Io(e)))
+            if !matches!(e.kind(), std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData) =>
+        {
+            Err(StoreError::OpenIo { path: path.to_path_buf(), source: e })
+        }
+        Err(StoreError::Io(e)) => {
+            let damage = match e {
+                sled::Error::Corruption { .. } => {
+                    format!("its log ({}) holds a damaged record", path.join("db").display())
+                }
+                e => e.to_string(),
+            };
+            Err(StoreError::Open { path: path.to_path_buf(), damage })
+        }
+        r => r,
+    }
+}
+
+fn read_counts(db_file: &Path, data: &sled::Tree) -> Result<Counts, StoreError> {
+    contained(db_file, || Ok(data.get(COUNTS_KEY)?.map(|v| Counts::from_bytes(&v)).unwrap_or_default()))
+}
+
+/// The file beside sled's in which each flush leaves the counts: what a store
+/// whose log lost its end (sled then opens what is left, silently) held.
+pub const CLAIM_FILE: &str = "loa-counts";
+
+/// How much of a file `salvage` reads at once, and how much of each window it
+/// leaves for the next (a record longer than that is not found).
+const SALVAGE_WINDOW: usize = 16 << 20;
+const SALVAGE_OVERLAP: usize = 4 << 20;
+
+/// The (stories, items) the store at `path` held at its last flush, as its
+/// claim file says, if it has one.
+pub fn claimed(path: &Path) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(path.join(CLAIM_FILE)).ok()?;
+    let mut words = text.split_whitespace().map(|w| w.parse::<u64>().ok());
+    Some((words.next()??, words.next()??))
+}
+
 impl Store {
     /// Opens (or creates) the store; `cache_capacity` bounds sled's page cache.
     pub fn open(path: &Path, cache_capacity: u64) -> Result<Store, StoreError> {
-        let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
-        let config = sled::Config::new().path(path).cache_capacity(cache_capacity).mode(sled::Mode::LowSpace);
-        // A store just closed in this process stays locked until sled's flusher
-        // thread lets go of it, moments later (recover and compact reopen at once).
-        let deadline = std::time::Instant::now() + LOCK_WAIT;
-        let db = loop {
-            match config.open() {
-                Err(sled::Error::Io(e)) if is_lock_held(&e) && std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                r => break r.map_err(open_err)?,
-            }
-        };
-        let data = db.open_tree("loa").map_err(open_err)?;
-        match data.get(SCHEMA_KEY)? {
-            None => {
-                data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-            }
-            Some(v) => {
-                let found = <[u8; 4]>::try_from(v.as_ref()).map(u32::from_be_bytes).unwrap_or(u32::MAX);
-                if found > SCHEMA_VERSION {
-                    return Err(StoreError::TooNew { path: path.to_path_buf(), found });
-                }
-                if found < SCHEMA_VERSION {
-                    // Schema 1's JSON records stay readable: new writes are compact.
+        settle_before_open(path);
+        let handle = open_handle(path, cache_capacity)?;
+        settle_after_open(path);
+        let data = &handle.data;
+        let db_file = path.join("db");
+        contained(&db_file, || {
+            match data.get(SCHEMA_KEY)? {
+                None => {
                     data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
                 }
+                Some(v) => {
+                    let found = <[u8; 4]>::try_from(v.as_ref()).map(u32::from_be_bytes).unwrap_or(u32::MAX);
+                    if found > SCHEMA_VERSION {
+                        return Err(StoreError::TooNew { path: path.to_path_buf(), found });
+                    }
+                    if found < SCHEMA_VERSION {
+                        // Schema 1's JSON records stay readable: new writes are compact.
+                        data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+                    }
+                }
             }
+            Ok(())
+        })?;
+        let counts = read_counts(&db_file, data)?;
+        if let Some(held) = claimed(path).filter(|c| c.0 > counts.stories || c.1 > counts.items) {
+            // sled opens a log that lost its end (or what followed a damaged
+            // record) without a word: this is the only sign of it.
+            return Err(StoreError::Lost { path: path.to_path_buf(), found: (counts.stories, counts.items), held });
         }
-        let counts = data.get(COUNTS_KEY)?.map(|v| Counts::from_bytes(&v)).unwrap_or_default();
-        Ok(Store { path: path.to_path_buf(), db, data, counts: Arc::new(Mutex::new(counts)) })
+        Ok(Store {
+            path: path.to_path_buf(),
+            cache_capacity,
+            handle: Arc::new(RwLock::new(Some(handle))),
+            failed: Arc::new(AtomicBool::new(false)),
+            counts: Arc::new(Mutex::new(counts)),
+            unsaved_health: Default::default(),
+        })
+    }
+
+    /// sled's handle, reopening the store first when a write failed before.
+    fn handle(&self) -> Result<Handle, StoreError> {
+        if self.failed.load(Ordering::Acquire) {
+            self.reopen()?;
+        }
+        match &*self.handle.read().unwrap_or_else(|e| e.into_inner()) {
+            Some(h) => Ok(h.clone()),
+            None => Err(StoreError::Io(sled::Error::Io(std::io::Error::other("the store is being reopened")))),
+        }
+    }
+
+    /// Runs calls into sled's tree, contained (see `contained`); an I/O error
+    /// makes the next call reopen the store.
+    fn with<T>(&self, f: impl FnOnce(&sled::Tree) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let h = self.handle()?;
+        self.failing(contained(&self.path.join("db"), || f(&h.data)))
+    }
+
+    /// Replaces a handle that met a write error by a fresh one: sled keeps the
+    /// first I/O error and refuses every later call, so only a reopen gets past
+    /// a disk that was full. What was not durable is read again from the log as
+    /// it was at the last flush, with the counts.
+    fn reopen(&self) -> Result<(), StoreError> {
+        let mut slot = self.handle.write().unwrap_or_else(|e| e.into_inner());
+        if !self.failed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        // The old handle must be gone before sled will lock the files again.
+        drop(slot.take());
+        let handle = open_handle(&self.path, self.cache_capacity)?;
+        let counts = read_counts(&self.path.join("db"), &handle.data)?;
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
+        *slot = Some(handle);
+        self.failed.store(false, Ordering::Release);
+        tracing::info!("the store at {} was reopened after a failed write", self.path.display());
+        Ok(())
+    }
+
+    /// Notes a failed write, so that the next call reopens the store.
+    fn failing<T>(&self, r: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(StoreError::Io(_)) = &r {
+            self.failed.store(true, Ordering::Release);
+        }
+        r
     }
 
     pub fn path(&self) -> &Path {
@@ -221,7 +549,11 @@ impl Store {
         self.get(&prefixed(STORY, id.0.as_bytes()))
     }
 
+    /// A source's health: the one last committed, or a newer one that could not be.
     pub fn health(&self, source: &str) -> Result<Option<SourceHealth>, StoreError> {
+        if let Some(h) = self.unsaved_health.lock().unwrap_or_else(|e| e.into_inner()).get(source) {
+            return Ok(Some(h.clone()));
+        }
         self.get(&prefixed(HEALTH, source.as_bytes()))
     }
 
@@ -234,7 +566,8 @@ impl Store {
     }
 
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        Ok(self.db.size_on_disk()?)
+        let h = self.handle()?;
+        self.failing(contained(&self.path.join("db"), || Ok(h.db.size_on_disk()?)))
     }
 
     /// The newest `limit` stories of a scope, newest first.
@@ -264,9 +597,12 @@ impl Store {
             }
         };
         let mut keys = Vec::with_capacity(limit + 1);
-        for kv in self.data.range(prefix.clone()..end).rev().take(limit + 1) {
-            keys.push(kv?.0);
-        }
+        self.with(|data| {
+            for kv in data.range(prefix.clone()..end).rev().take(limit + 1) {
+                keys.push(kv?.0);
+            }
+            Ok(())
+        })?;
         let more = keys.len() > limit;
         keys.truncate(limit);
         let next = if more { keys.last().map(|k| Cursor(k[prefix.len()..].to_vec())) } else { None };
@@ -287,15 +623,18 @@ impl Store {
         mut keep: impl FnMut(&Story) -> bool,
     ) -> Result<Vec<Story>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.data.scan_prefix(scope_prefix(scope)).rev().take(scan) {
-            let story = self.story_of_index_key(&kv?.0)?;
-            if keep(&story) {
-                out.push(story);
-                if out.len() == limit {
-                    break;
+        self.with(|data| {
+            for kv in data.scan_prefix(scope_prefix(scope)).rev().take(scan) {
+                let story = self.story_of_index_key(&kv?.0)?;
+                if keep(&story) {
+                    out.push(story);
+                    if out.len() == limit {
+                        break;
+                    }
                 }
             }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -304,7 +643,7 @@ impl Store {
         let id = &key[key.len().saturating_sub(16)..];
         self.get::<Story>(&prefixed(STORY, id))?.ok_or_else(|| StoreError::Corrupt {
             what: format!("index entry for missing story {}", String::from_utf8_lossy(id)),
-            error: "dangling index entry".into(),
+            error: "dangling index entry; stop loa and run `loa store recover`, which rebuilds the indexes".into(),
         })
     }
 
@@ -314,46 +653,66 @@ impl Store {
         let start = lookup_key(prefix, from, &StoryId(String::new()));
         let mut end = lookup_key(prefix, to, &StoryId(String::new()));
         end.extend_from_slice(&[0xff; 17]);
-        self.data
-            .range(start..end)
-            .map(|kv| {
-                let (k, _) = kv?;
-                Ok(StoryId(String::from_utf8_lossy(&k[k.len().saturating_sub(16)..]).into_owned()))
-            })
-            .collect()
+        self.with(|data| {
+            data.range(start..end)
+                .map(|kv| {
+                    let (k, _) = kv?;
+                    Ok(StoryId(String::from_utf8_lossy(&k[k.len().saturating_sub(16)..]).into_owned()))
+                })
+                .collect()
+        })
     }
 
     /// The notes kept for each member of a story, in item key order.
     pub fn member_notes(&self, story: &StoryId) -> Result<Vec<sled::IVec>, StoreError> {
-        self.data.scan_prefix(prefixed(NOTE, story.0.as_bytes())).map(|kv| Ok(kv?.1)).collect()
+        self.with(|data| data.scan_prefix(prefixed(NOTE, story.0.as_bytes())).map(|kv| Ok(kv?.1)).collect())
     }
 
     /// Every agency that has at least one story, in slug order.
     pub fn agencies(&self) -> Result<BTreeSet<String>, StoreError> {
-        let mut out = BTreeSet::new();
-        let mut next: Vec<u8> = AGENCY.to_vec();
-        // Skip from one agency's prefix to the next instead of reading every entry.
-        while let Some(kv) = self.data.range(next.clone()..).next() {
-            let (k, _) = kv?;
-            if !k.starts_with(AGENCY) {
-                break;
+        self.with(|data| {
+            let mut out = BTreeSet::new();
+            let mut next: Vec<u8> = AGENCY.to_vec();
+            // Skip from one agency's prefix to the next instead of reading every entry.
+            while let Some(kv) = data.range(next.clone()..).next() {
+                let (k, _) = kv?;
+                if !k.starts_with(AGENCY) {
+                    break;
+                }
+                let slug_end = k.iter().position(|b| *b == 0).unwrap_or(k.len());
+                out.insert(String::from_utf8_lossy(&k[1..slug_end]).into_owned());
+                next = k[..slug_end].to_vec();
+                next.push(1);
             }
-            let slug_end = k.iter().position(|b| *b == 0).unwrap_or(k.len());
-            out.insert(String::from_utf8_lossy(&k[1..slug_end]).into_owned());
-            next = k[..slug_end].to_vec();
-            next.push(1);
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// Commits a batch atomically: a crash leaves all of it or none.
+    /// A batch whose health cannot be written (a full disk) leaves that health
+    /// readable through `health` until a later commit writes one.
     pub fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+        let r = self.commit_batch(batch);
+        if let Some((id, h)) = &batch.health {
+            let mut unsaved = self.unsaved_health.lock().unwrap_or_else(|e| e.into_inner());
+            match &r {
+                Ok(()) => unsaved.remove(id),
+                Err(_) => unsaved.insert(id.clone(), h.clone()),
+            };
+        }
+        r
+    }
+
+    fn commit_batch(&self, batch: &Batch) -> Result<(), StoreError> {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let mut next = *counts;
         let mut b = sled::Batch::default();
+        // An item a batch writes twice (a feed that repeats an entry) is one item.
+        let mut new_keys = HashSet::new();
         for (new, stored) in &batch.items {
-            next.items += u64::from(*new);
-            b.insert(prefixed(ITEM, stored.item.store_key().as_bytes()), encode(stored)?);
+            let key = prefixed(ITEM, stored.item.store_key().as_bytes());
+            next.items += u64::from(*new && new_keys.insert(key.clone()));
+            b.insert(key, encode(stored)?);
         }
         for (before, story) in &batch.stories {
             // Most changes keep a story's date and agencies, so its index entries
@@ -386,144 +745,191 @@ impl Store {
         if next != *counts {
             b.insert(COUNTS_KEY, &next.to_bytes());
         }
-        self.data.apply_batch(b)?;
+        self.with(|data| Ok(data.apply_batch(b)?))?;
         *counts = next;
         Ok(())
     }
 
     /// Makes every committed write durable.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await?;
+        let h = self.handle()?;
+        let counts = self.counts();
+        self.failing(h.db.flush_async().await.map_err(StoreError::from))?;
+        self.write_claim(counts);
         Ok(())
     }
 
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        let h = self.handle()?;
+        let counts = self.counts();
+        self.failing(h.db.flush().map_err(StoreError::from))?;
+        self.write_claim(counts);
         Ok(())
+    }
+
+    fn counts(&self) -> Counts {
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps the counts taken before a flush, all of which it made durable,
+    /// beside sled's files (see `claimed`).
+    fn write_claim(&self, c: Counts) {
+        let file = self.path.join(CLAIM_FILE);
+        let tmp = file.with_extension("new");
+        let written =
+            std::fs::write(&tmp, format!("{} {}\n", c.stories, c.items)).and_then(|_| std::fs::rename(&tmp, &file));
+        if let Err(e) = written {
+            tracing::debug!("cannot write {}: {e}", file.display());
+        }
     }
 
     /// Removes stories published before `before`, and the oldest beyond
     /// `max_stories`, with everything that points at them: index entries, member
     /// items, dedupe notes and lookup keys. Returns how many stories went.
     pub fn prune(&self, before: Option<DateTime<Utc>>, max_stories: Option<usize>) -> Result<usize, StoreError> {
-        let total = self.story_count();
-        let excess = max_stories.map_or(0, |m| total.saturating_sub(m));
-        let cutoff = before.map(|b| time_key(b.timestamp_millis()));
-        // Oldest first, until neither rule asks for more.
-        let mut doomed: Vec<Story> = Vec::new();
-        for kv in self.data.scan_prefix(TIME) {
-            let (k, _) = kv?;
-            let old = cutoff.is_some_and(|c| k[1..9] < c[..]);
-            if !old && doomed.len() >= excess {
-                break;
+        self.with(|data| {
+            let total = self.story_count();
+            let excess = max_stories.map_or(0, |m| total.saturating_sub(m));
+            let cutoff = before.map(|b| time_key(b.timestamp_millis()));
+            // Oldest first, until neither rule asks for more.
+            let mut doomed: Vec<Story> = Vec::new();
+            for kv in data.scan_prefix(TIME) {
+                let (k, _) = kv?;
+                let old = cutoff.is_some_and(|c| k[1..9] < c[..]);
+                if !old && doomed.len() >= excess {
+                    break;
+                }
+                doomed.push(self.story_of_index_key(&k)?);
             }
-            doomed.push(self.story_of_index_key(&k)?);
-        }
-        if doomed.is_empty() {
-            return Ok(0);
-        }
-        let ids: std::collections::HashSet<Vec<u8>> = doomed.iter().map(|s| s.id.0.as_bytes().to_vec()).collect();
-        let mut b = sled::Batch::default();
-        let mut items_gone = 0u64;
-        for story in &doomed {
-            for k in index_keys(story) {
-                b.remove(k);
+            if doomed.is_empty() {
+                return Ok(0);
             }
-            for m in &story.members {
-                b.remove(prefixed(ITEM, m.item_key.as_bytes()));
-                items_gone += 1;
+            let ids: std::collections::HashSet<Vec<u8>> = doomed.iter().map(|s| s.id.0.as_bytes().to_vec()).collect();
+            let mut b = sled::Batch::default();
+            let mut items_gone = 0u64;
+            for story in &doomed {
+                for k in index_keys(story) {
+                    b.remove(k);
+                }
+                for m in &story.members {
+                    b.remove(prefixed(ITEM, m.item_key.as_bytes()));
+                    items_gone += 1;
+                }
+                for kv in data.scan_prefix(prefixed(NOTE, story.id.0.as_bytes())) {
+                    b.remove(kv?.0);
+                }
+                b.remove(prefixed(STORY, story.id.0.as_bytes()));
             }
-            for kv in self.data.scan_prefix(prefixed(NOTE, story.id.0.as_bytes())) {
-                b.remove(kv?.0);
+            // Lookup keys end in the story id: one pass over them finds those of the
+            // stories removed.
+            for kv in data.scan_prefix(LOOKUP) {
+                let (k, _) = kv?;
+                if ids.contains(&k[k.len().saturating_sub(16)..]) {
+                    b.remove(k);
+                }
             }
-            b.remove(prefixed(STORY, story.id.0.as_bytes()));
-        }
-        // Lookup keys end in the story id: one pass over them finds those of the
-        // stories removed.
-        for kv in self.data.scan_prefix(LOOKUP) {
-            let (k, _) = kv?;
-            if ids.contains(&k[k.len().saturating_sub(16)..]) {
-                b.remove(k);
+            let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            let next = Counts {
+                stories: counts.stories.saturating_sub(doomed.len() as u64),
+                items: counts.items.saturating_sub(items_gone),
+            };
+            b.insert(COUNTS_KEY, &next.to_bytes());
+            // The claim goes down first: a crash after the removal must not look
+            // like a lost log at the next open.
+            if let Some((stories, items)) = claimed(&self.path) {
+                self.write_claim(Counts { stories: stories.min(next.stories), items: items.min(next.items) });
             }
-        }
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let next = Counts {
-            stories: counts.stories.saturating_sub(doomed.len() as u64),
-            items: counts.items.saturating_sub(items_gone),
-        };
-        b.insert(COUNTS_KEY, &next.to_bytes());
-        self.data.apply_batch(b)?;
-        *counts = next;
-        Ok(doomed.len())
+            data.apply_batch(b)?;
+            *counts = next;
+            Ok(doomed.len())
+        })
     }
 
     /// Checks that every index entry points at a story and every story is
     /// indexed, its members stored, and the counts right. Returns the problems.
     pub fn verify(&self) -> Result<Vec<String>, StoreError> {
-        let mut problems = Vec::new();
-        let mut stories = 0u64;
-        let mut items = 0u64;
-        for kv in self.data.scan_prefix(STORY) {
-            let (k, v) = kv?;
-            stories += 1;
-            let story: Story = match decode(&v, "story") {
-                Ok(s) => s,
-                Err(e) => {
-                    problems.push(format!("story {}: {e}", String::from_utf8_lossy(&k[1..])));
-                    continue;
+        self.with(|data| {
+            let mut problems = Vec::new();
+            let mut stories = 0u64;
+            let mut items = 0u64;
+            for kv in data.scan_prefix(STORY) {
+                let (k, v) = kv?;
+                stories += 1;
+                let story: Story = match decode(&v, "story") {
+                    Ok(s) => s,
+                    Err(e) => {
+                        problems.push(format!("story {}: {e}", String::from_utf8_lossy(&k[1..])));
+                        continue;
+                    }
+                };
+                for key in index_keys(&story) {
+                    if data.get(&key)?.is_none() {
+                        problems.push(format!("story {} is missing an index entry", story.id));
+                    }
                 }
-            };
-            for key in index_keys(&story) {
-                if self.data.get(&key)?.is_none() {
-                    problems.push(format!("story {} is missing an index entry", story.id));
+                for m in &story.members {
+                    if data.get(prefixed(ITEM, m.item_key.as_bytes()))?.is_none() {
+                        problems.push(format!("story {}: member item {:?} is missing", story.id, m.item_key));
+                    }
                 }
             }
-            for m in &story.members {
-                if self.data.get(prefixed(ITEM, m.item_key.as_bytes()))?.is_none() {
-                    problems.push(format!("story {}: member item {:?} is missing", story.id, m.item_key));
+            for kv in data.scan_prefix(ITEM) {
+                let (k, v) = kv?;
+                items += 1;
+                if let Err(e) = decode::<StoredItem>(&v, "item") {
+                    problems.push(format!("item {:?}: {e}", String::from_utf8_lossy(&k[1..])));
                 }
             }
-        }
-        for kv in self.data.scan_prefix(ITEM) {
-            let (k, v) = kv?;
-            items += 1;
-            if let Err(e) = decode::<StoredItem>(&v, "item") {
-                problems.push(format!("item {:?}: {e}", String::from_utf8_lossy(&k[1..])));
+            for prefix in [TIME, AGENCY, LOOKUP] {
+                for kv in data.scan_prefix(prefix) {
+                    let (k, _) = kv?;
+                    let id = &k[k.len().saturating_sub(16)..];
+                    if data.get(prefixed(STORY, id))?.is_none() {
+                        problems.push(format!(
+                            "index entry {:?} points at missing story {}",
+                            prefix[0] as char,
+                            String::from_utf8_lossy(id)
+                        ));
+                    }
+                }
             }
-        }
-        for prefix in [TIME, AGENCY, LOOKUP] {
-            for kv in self.data.scan_prefix(prefix) {
+            for kv in data.scan_prefix(NOTE) {
                 let (k, _) = kv?;
-                let id = &k[k.len().saturating_sub(16)..];
-                if self.data.get(prefixed(STORY, id))?.is_none() {
-                    problems.push(format!(
-                        "index entry {:?} points at missing story {}",
-                        prefix[0] as char,
-                        String::from_utf8_lossy(id)
-                    ));
+                if k.len() < 17 || data.get(prefixed(STORY, &k[1..17]))?.is_none() {
+                    problems
+                        .push(format!("dedupe note {:?} points at a missing story", String::from_utf8_lossy(&k[1..])));
                 }
             }
-        }
-        for kv in self.data.scan_prefix(NOTE) {
-            let (k, _) = kv?;
-            if k.len() < 17 || self.data.get(prefixed(STORY, &k[1..17]))?.is_none() {
-                problems.push(format!("dedupe note {:?} points at a missing story", String::from_utf8_lossy(&k[1..])));
+            let counts = *self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            if counts != (Counts { stories, items }) {
+                problems.push(format!(
+                    "counts say {} stories and {} items; the store holds {stories} and {items}",
+                    counts.stories, counts.items
+                ));
             }
-        }
-        let counts = *self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts != (Counts { stories, items }) {
-            problems.push(format!(
-                "counts say {} stories and {} items; the store holds {stories} and {items}",
-                counts.stories, counts.items
-            ));
-        }
-        Ok(problems)
+            Ok(problems)
+        })
     }
 
-    /// Every record, as (key, value) pairs: for backups and for copying into a
-    /// fresh store. Stops at the first record sled cannot read, saying so.
-    pub fn records(&self) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + '_ {
-        self.data.iter().map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from))
+    /// Every record but the metadata (derived: the schema version, the counts),
+    /// as (key, value) pairs: for backups and for copying into a fresh store.
+    /// Stops at the first record sled cannot read, saying so.
+    pub fn records(&self) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> {
+        let file = self.path.join("db");
+        let mut iter = self.handle().map(|h| h.data.iter()).map_err(Some);
+        let mut done = false;
+        std::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            let next = match &mut iter {
+                Err(e) => e.take().map(Err),
+                Ok(it) => contained(&file, || Ok(it.next().transpose()?)).transpose(),
+            };
+            done = !matches!(next, Some(Ok(_)));
+            next.map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())))
+        })
+        .filter(|r| !r.as_ref().is_ok_and(|(k, _)| k.starts_with(META)))
     }
 
     /// Writes records as they come (a restore or a copy), then recounts.
@@ -531,32 +937,148 @@ impl Store {
         let mut n = 0;
         let mut b = sled::Batch::default();
         for (k, v) in records {
-            if k == SCHEMA_KEY || k == COUNTS_KEY {
+            if k.starts_with(META) {
                 continue;
             }
             b.insert(k, v);
             n += 1;
             if n % 10_000 == 0 {
-                self.data.apply_batch(std::mem::take(&mut b))?;
+                let full = std::mem::take(&mut b);
+                self.with(|data| Ok(data.apply_batch(full)?))?;
             }
         }
-        self.data.apply_batch(b)?;
+        self.with(|data| Ok(data.apply_batch(b)?))?;
         self.recount()?;
         Ok(n)
     }
 
+    /// Reads stories and items straight out of a store's files (`db`, and
+    /// `blobs/`) that sled cannot read, into this store: the last resort of
+    /// `recover`. Every place a record may start is tried; a record counts only
+    /// when it proves itself: an item's stored fingerprint is that of its content,
+    /// a story's id is minted from one of its members. Of the versions of one
+    /// record, the one held already stays unless another was updated later (a
+    /// story: or has more members). Index entries are rebuilt from the stories;
+    /// dedupe's notes and keys and the sources' health are not (new copies of
+    /// these stories are not merged into them; sources are polled afresh), and a
+    /// story retention removed may come back. Memory stays within one window of
+    /// the file. Returns how many stories and items this store then holds.
+    pub fn salvage(&self, from: &Path) -> Result<(usize, usize), StoreError> {
+        let io = |e: std::io::Error| StoreError::Corrupt { what: from.display().to_string(), error: e.to_string() };
+        let mut files = vec![from.join("db")];
+        if let Ok(blobs) = std::fs::read_dir(from.join("blobs")) {
+            files.extend(blobs.flatten().map(|e| e.path()));
+        }
+        for file in files {
+            let mut f = std::fs::File::open(&file).map_err(io)?;
+            let mut window: Vec<u8> = Vec::new();
+            loop {
+                let before = window.len();
+                std::io::Read::by_ref(&mut f)
+                    .take((SALVAGE_WINDOW - before) as u64)
+                    .read_to_end(&mut window)
+                    .map_err(io)?;
+                let end = window.len() == before;
+                // A record that starts in the last part of a window is tried in the next.
+                let scan_to = if end { window.len() } else { window.len().saturating_sub(SALVAGE_OVERLAP) };
+                for at in (0..scan_to).filter(|&at| window[at] == COMPACT) {
+                    self.salvage_at(&window[at + 1..])?;
+                }
+                if end {
+                    break;
+                }
+                window.drain(..scan_to);
+            }
+        }
+        self.reindex()?;
+        Ok((self.story_count(), self.item_count()))
+    }
+
+    /// Makes the index entries follow the stories: every story gets its entries,
+    /// and an entry whose story is missing goes (an interrupted older loa, a
+    /// damaged store). Then recounts. Returns how many entries went.
+    pub fn reindex(&self) -> Result<u64, StoreError> {
+        let mut removed = 0;
+        self.with(|data| {
+            let mut b = sled::Batch::default();
+            let mut n = 0;
+            for kv in data.scan_prefix(STORY) {
+                let (_, v) = kv?;
+                if let Ok(story) = decode::<Story>(&v, "story") {
+                    for k in index_keys(&story) {
+                        b.insert(k, &[]);
+                        n += 1;
+                    }
+                }
+                if n >= 10_000 {
+                    data.apply_batch(std::mem::take(&mut b))?;
+                    n = 0;
+                }
+            }
+            for prefix in [TIME, AGENCY] {
+                for kv in data.scan_prefix(prefix) {
+                    let (k, _) = kv?;
+                    if !data.contains_key(prefixed(STORY, &k[k.len().saturating_sub(16)..]))? {
+                        b.remove(k);
+                        removed += 1;
+                    }
+                }
+            }
+            Ok(data.apply_batch(b)?)
+        })?;
+        self.recount()?;
+        Ok(removed)
+    }
+
+    /// Keeps the record that starts at `bytes`, if one does, proves itself, and
+    /// is newer than the one held.
+    fn salvage_at(&self, bytes: &[u8]) -> Result<(), StoreError> {
+        if let Ok((stored, _)) = postcard::take_from_bytes::<StoredItem>(bytes) {
+            if !stored.fingerprint.is_empty() && stored.fingerprint == stored.item.fingerprint() {
+                let key = prefixed(ITEM, stored.item.store_key().as_bytes());
+                if let Some(held) = self.get::<StoredItem>(&key)? {
+                    if held.item.updated >= stored.item.updated {
+                        return Ok(());
+                    }
+                }
+                return self.with(|data| Ok(data.insert(key, encode(&stored)?).map(|_| ())?));
+            }
+        }
+        let Ok((story, _)) = postcard::take_from_bytes::<Story>(bytes) else { return Ok(()) };
+        if story.id.0.len() != 16 || !story.members.iter().any(|m| StoryId::for_item_key(&m.item_key) == story.id) {
+            return Ok(());
+        }
+        let key = prefixed(STORY, story.id.0.as_bytes());
+        if let Some(held) = self.get::<Story>(&key)? {
+            if (held.members.len(), held.updated) >= (story.members.len(), story.updated) {
+                return Ok(());
+            }
+            // Its index entries move with it.
+            let mut b = sled::Batch::default();
+            for k in index_keys(&held) {
+                b.remove(k);
+            }
+            self.with(|data| Ok(data.apply_batch(b)?))?;
+        }
+        self.with(|data| Ok(data.insert(key, encode(&story)?).map(|_| ())?))
+    }
+
     /// Counts stories and items by scanning, and keeps the result.
     fn recount(&self) -> Result<(), StoreError> {
-        let stories = self.data.scan_prefix(STORY).count() as u64;
-        let items = self.data.scan_prefix(ITEM).count() as u64;
-        let counts = Counts { stories, items };
-        self.data.insert(COUNTS_KEY, &counts.to_bytes())?;
+        let counts = self.with(|data| {
+            let counts = Counts {
+                stories: data.scan_prefix(STORY).count() as u64,
+                items: data.scan_prefix(ITEM).count() as u64,
+            };
+            data.insert(COUNTS_KEY, &counts.to_bytes())?;
+            Ok(counts)
+        })?;
         *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
         Ok(())
     }
 
     fn get<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
-        match self.data.get(key)? {
+        match self.with(|data| Ok(data.get(key)?))? {
             Some(v) => Ok(Some(decode(&v, &String::from_utf8_lossy(key))?)),
             None => Ok(None),
         }
@@ -702,8 +1224,80 @@ mod tests {
         store.commit(&b).unwrap();
         assert_eq!(titles(Scope::All), ["a", "b", "c"]);
         assert_eq!(titles(Scope::Agency("tinh-uy".into())), ["c"]);
-        assert_eq!(store.data.scan_prefix(TIME).count(), 3);
+        assert_eq!(store.with(|d| Ok(d.scan_prefix(TIME).count())).unwrap(), 3);
         assert_eq!(store.story_count(), 3);
+    }
+
+    #[test]
+    fn reindex_drops_dangling_entries_and_restores_missing_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let mut b = Batch::default();
+        b.put_story(None, story("a", "tinh-uy", "2022-08-01T00:00:00Z"));
+        store.commit(&b).unwrap();
+        let a = store.story(&StoryId("000000000000000a".into())).unwrap().unwrap();
+        let (kept, lost) = (index_keys(&a)[0].clone(), story("z", "tinh-uy", "2022-08-02T00:00:00Z"));
+        store
+            .with(|d| {
+                d.remove(&kept)?;
+                Ok(d.insert(index_keys(&lost)[0].as_slice(), &[])?)
+            })
+            .unwrap();
+        let err = store.latest(&Scope::All, 10).unwrap_err();
+        assert!(err.to_string().contains("loa store recover"), "{err}");
+        assert_eq!(store.reindex().unwrap(), 1);
+        assert_eq!(store.latest(&Scope::All, 10).unwrap(), vec![a]);
+        // (The test story's member item is not stored: that is all verify finds.)
+        let problems = store.verify().unwrap();
+        assert!(problems.iter().all(|p| p.contains("member item")), "{problems:?}");
+    }
+
+    #[test]
+    fn an_open_that_finds_less_than_the_last_flush_left_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path(), 1 << 20).unwrap();
+            let mut b = Batch::default();
+            b.put_story(None, story("a", "tinh-uy", "2022-08-01T00:00:00Z"));
+            b.put_story(None, story("b", "tinh-uy", "2022-08-02T00:00:00Z"));
+            store.commit(&b).unwrap();
+            store.flush_blocking().unwrap();
+            assert_eq!(claimed(dir.path()), Some((2, 0)));
+            // Retention lowers the claim before it removes: no flush is needed.
+            assert_eq!(store.prune(None, Some(1)).unwrap(), 1);
+            assert_eq!(claimed(dir.path()), Some((1, 0)));
+        }
+        assert_eq!(Store::open(dir.path(), 1 << 20).unwrap().story_count(), 1);
+        std::fs::write(dir.path().join(CLAIM_FILE), "5 0\n").unwrap();
+        let err = Store::open(dir.path(), 1 << 20).err().expect("refused");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("holds 1 stories") && msg.contains("held 5") && msg.contains("loa store recover"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn an_item_a_batch_writes_twice_counts_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let item = Item::sample("s", "1", "2022-08-01T00:00:00Z");
+        let stored = StoredItem { story: StoryId("x".into()), fingerprint: item.fingerprint(), item };
+        let mut b = Batch::default();
+        b.put_item(true, stored.clone());
+        b.put_item(true, stored);
+        store.commit(&b).unwrap();
+        assert_eq!(store.item_count(), 1);
+        assert!(store.verify().unwrap().is_empty(), "{:?}", store.verify().unwrap());
+    }
+
+    #[test]
+    fn contained_panics_become_corrupt_naming_the_file() {
+        let err =
+            contained(Path::new("/x/db"), || -> Result<(), StoreError> { panic!("index out of bounds") }).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }));
+        let msg = err.to_string();
+        assert!(msg.contains("/x/db") && msg.contains("index out of bounds") && msg.contains("recover"), "{msg}");
     }
 
     #[test]
@@ -711,7 +1305,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path(), 1 << 20).unwrap();
-            store.data.insert(SCHEMA_KEY, &99u32.to_be_bytes()).unwrap();
+            store.with(|d| Ok(d.insert(SCHEMA_KEY, &99u32.to_be_bytes())?)).unwrap();
             store.flush_blocking().unwrap();
         }
         let err = Store::open(dir.path(), 1 << 20).err().expect("refused");
@@ -723,18 +1317,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path(), 1 << 20).unwrap();
-            store.data.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
+            store.with(|d| Ok(d.insert(SCHEMA_KEY, &1u32.to_be_bytes())?)).unwrap();
             let old = SourceHealth { items_total: 7, ..Default::default() };
-            store.data.insert(prefixed(HEALTH, b"s"), serde_json::to_vec(&old).unwrap()).unwrap();
+            store.with(|d| Ok(d.insert(prefixed(HEALTH, b"s"), serde_json::to_vec(&old).unwrap())?)).unwrap();
             store.flush_blocking().unwrap();
         }
         let store = Store::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(store.health("s").unwrap().unwrap().items_total, 7);
-        assert_eq!(store.data.get(SCHEMA_KEY).unwrap().unwrap().as_ref(), &2u32.to_be_bytes());
+        assert_eq!(store.with(|d| Ok(d.get(SCHEMA_KEY)?)).unwrap().unwrap().as_ref(), &2u32.to_be_bytes());
         let mut b = Batch::default();
         b.put_health("s", SourceHealth { items_total: 8, ..Default::default() });
         store.commit(&b).unwrap();
-        assert_eq!(store.data.get(prefixed(HEALTH, b"s")).unwrap().unwrap()[0], COMPACT, "new writes are compact");
+        let raw = store.with(|d| Ok(d.get(prefixed(HEALTH, b"s"))?)).unwrap().unwrap();
+        assert_eq!(raw[0], COMPACT, "new writes are compact");
         assert_eq!(store.health("s").unwrap().unwrap().items_total, 8);
     }
 

@@ -78,8 +78,8 @@ async fn backups_compaction_and_recovery_keep_every_story() {
     drop(engine);
 
     let other = dir.path().join("other");
+    loa::upkeep::import(&other, 1 << 20, &backup).unwrap();
     let restored = Store::open(&other, 1 << 20).unwrap();
-    loa::upkeep::import(&restored, &backup).unwrap();
     assert_eq!(restored.story_count(), stories);
     assert!(restored.verify().unwrap().is_empty());
     drop(restored);
@@ -93,14 +93,15 @@ async fn backups_compaction_and_recovery_keep_every_story() {
     drop(compacted);
 
     let r = loa::upkeep::recover(&db, 1 << 20).unwrap();
-    assert_eq!(r.stories, stories);
-    assert!(r.moved_to.exists());
+    assert_eq!(r.carried.stories as usize, stories);
+    assert!(r.complete(), "{r:?}");
+    assert!(r.kept.exists());
     assert!(Store::open(&db, 1 << 20).unwrap().verify().unwrap().is_empty());
 
     // A backup from a newer loa is refused, saying why.
     let future = dir.path().join("future.jsonl");
     std::fs::write(&future, "{\"loa_store\":99}\n").unwrap();
-    let err = loa::upkeep::import(&Store::open(&other, 1 << 20).unwrap(), &future).unwrap_err();
+    let err = loa::upkeep::import(&other, 1 << 20, &future).unwrap_err();
     assert!(err.to_string().contains("newer loa"), "{err}");
 }
 

@@ -61,7 +61,11 @@ fn fixed(css: &str) -> Selector {
 /// nothing, or where no item has both a link and a title, is selector drift: the
 /// portal changed its markup, and saying "0 items" would hide it.
 pub fn listing(html: &str, sel: &HtmlSelectors) -> Result<Listing, ParseError> {
-    let doc = parse_page(html)?;
+    listing_of(&parse_page(html)?, sel)
+}
+
+/// `listing` on a page already parsed (`loa discover` tries selectors on one page).
+pub fn listing_of(doc: &Html, sel: &HtmlSelectors) -> Result<Listing, ParseError> {
     let item = selector(&sel.item)?;
     let link = selector(&sel.link)?;
     let title = selector(&sel.title)?;
@@ -103,7 +107,11 @@ pub fn listing(html: &str, sel: &HtmlSelectors) -> Result<Listing, ParseError> {
 
 /// What the article selectors find on an article page.
 pub fn article(html: &str, sel: &ArticleSelectors) -> Result<Article, ParseError> {
-    let doc = parse_page(html)?;
+    article_of(&parse_page(html)?, sel)
+}
+
+/// `article` on a page already parsed.
+pub fn article_of(doc: &Html, sel: &ArticleSelectors) -> Result<Article, ParseError> {
     let content = selector(&sel.content)?;
     let date = sel.date.as_deref().map(selector).transpose()?;
     let byline = sel.byline.as_deref().map(selector).transpose()?;
@@ -120,7 +128,8 @@ pub fn article(html: &str, sel: &ArticleSelectors) -> Result<Article, ParseError
 /// a page its depth squared, so one nested deeper than this is refused unparsed.
 const MAX_PAGE_DEPTH: usize = 1024;
 
-fn parse_page(html: &str) -> Result<Html, ParseError> {
+/// A page parsed, or refused unparsed when nested deeper than any real page.
+pub fn parse_page(html: &str) -> Result<Html, ParseError> {
     let depth = crate::normalize::html::nesting_depth(html);
     if depth > MAX_PAGE_DEPTH {
         return Err(ParseError::Malformed(format!(
@@ -139,7 +148,7 @@ fn selector(css: &str) -> Result<Selector, ParseError> {
 }
 
 /// The `href` of an element, or of the first link inside it.
-fn href_of(el: ElementRef<'_>) -> Option<&str> {
+pub(crate) fn href_of(el: ElementRef<'_>) -> Option<&str> {
     if let Some(h) = el.attr("href") {
         return Some(h);
     }
@@ -147,7 +156,7 @@ fn href_of(el: ElementRef<'_>) -> Option<&str> {
 }
 
 /// Text with whitespace collapsed (entities are already decoded by the parser).
-fn element_text(el: ElementRef<'_>) -> String {
+pub(crate) fn element_text(el: ElementRef<'_>) -> String {
     el.text().flat_map(|t| t.split_whitespace()).collect::<Vec<_>>().join(" ")
 }
 
