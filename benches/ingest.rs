@@ -59,9 +59,7 @@ fn setup() -> (Config, tempfile::TempDir, Store) {
 fn read(config: &Config, id: &str, bytes: &str) -> Vec<loa::model::Item> {
     let now = "2022-08-06T00:00:00Z".parse().unwrap();
     let source = config.source(id).unwrap();
-    loa::normalize::read_document(bytes, &source.url, source, &config.agencies, config.poll.timezone, now)
-        .unwrap()
-        .items
+    loa::normalize::read_document(bytes, &source.url, source, &config.agencies, &config.poll, now).unwrap().items
 }
 
 /// Every item is another site's copy of a stored story: each lookup finds

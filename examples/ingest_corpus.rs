@@ -50,9 +50,7 @@ fn main() {
     // What loa does before dedupe and the store: decode, parse, normalize.
     let read = |source: &loa::config::Source, bytes: &[u8]| {
         let text = loa::fetch::charset::to_utf8(bytes, None).unwrap().text;
-        loa::normalize::read_document(&text, &source.url, source, &config.agencies, config.poll.timezone, now)
-            .unwrap()
-            .items
+        loa::normalize::read_document(&text, &source.url, source, &config.agencies, &config.poll, now).unwrap().items
     };
     let sources = || config.sources.iter().zip(&files).map(|(source, (_, bytes))| (source, bytes));
     let reading = median(

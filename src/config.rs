@@ -70,6 +70,8 @@ pub struct PollConfig {
     pub user_agent: String,
     /// The offset of dates that carry none.
     pub timezone: FixedOffset,
+    /// Entries read from one document: the newest; the rest are counted and reported.
+    pub max_items: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -107,11 +109,49 @@ impl Lang {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
     pub id: String,
+    /// Never with credentials: a `user:pass@` written in the config is moved to `auth`.
     pub url: Url,
+    /// How its requests authenticate, sent to the URL's own origin only.
+    pub auth: Option<Auth>,
     pub kind: SourceKind,
     /// The agency credited when no byline names another.
     pub agency: String,
     pub interval: Duration,
+}
+
+/// How a source's requests authenticate (`[source.auth]`, or credentials written
+/// into its URL). The secret is read by `fetch` when a poll needs it, so a file that
+/// systemd's `LoadCredential=` provides can change without a reload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    Basic { user: String, password: Secret },
+    Bearer { token: Secret },
+}
+
+/// Where a secret is. Its `Debug` never shows a secret's value.
+#[derive(Clone, PartialEq)]
+pub enum Secret {
+    /// Written into the source's URL (`user:pass@`): used, but `loa check` warns.
+    InUrl(String),
+    File(PathBuf),
+    Env(String),
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Secret::InUrl(_) => f.write_str("InUrl(…)"),
+            Secret::File(p) => write!(f, "File({})", p.display()),
+            Secret::Env(v) => write!(f, "Env({v})"),
+        }
+    }
+}
+
+impl Source {
+    /// Whether a password is written into the source's URL in the config.
+    pub fn password_in_url(&self) -> bool {
+        matches!(self.auth, Some(Auth::Basic { password: Secret::InUrl(ref p), .. }) if !p.is_empty())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -218,6 +258,24 @@ impl Config {
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.id == id)
     }
+
+    /// What is valid but unwise: a password written into a source's URL (it works,
+    /// but the config file then holds a secret), a secret that cannot be read now.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for s in &self.sources {
+            if s.password_in_url() {
+                warnings.push(format!(
+                    "source \"{}\": a password is written into its url; move it to a file named by [source.auth] password_file (systemd's LoadCredential= can provide it) and remove user:pass@ from the url",
+                    s.id
+                ));
+            }
+            if let Some(Err(e)) = s.auth.as_ref().map(crate::fetch::reach::authorization) {
+                warnings.push(format!("source \"{}\": {e}; its polls will fail until it can be read", s.id));
+            }
+        }
+        warnings
+    }
 }
 
 /// The validation walk: collects diagnostics and falls back to defaults so that
@@ -319,6 +377,7 @@ impl Cx<'_> {
                 "max_body",
                 "user_agent",
                 "timezone",
+                "max_items",
             ],
             "poll.",
         );
@@ -338,6 +397,7 @@ impl Cx<'_> {
             timezone: self
                 .parsed(t, "timezone", "a UTC offset such as \"+07:00\"", parse_offset)
                 .unwrap_or_else(|| FixedOffset::east_opt(7 * 3600).expect("valid offset")),
+            max_items: self.integer(t, "max_items", 1, 100_000).unwrap_or(1000) as usize,
         }
     }
 
@@ -411,7 +471,7 @@ impl Cx<'_> {
     }
 
     fn source(&mut self, t: Tab<'_>, poll: &PollConfig, agencies: &Registry) -> Option<Source> {
-        self.unknown_keys(t, &["id", "url", "kind", "agency", "interval", "html"], "source.");
+        self.unknown_keys(t, &["id", "url", "kind", "agency", "interval", "html", "auth"], "source.");
         let id = self.required_string(t, "id", "[[source]]");
         if let Some(id) = &id {
             if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -421,11 +481,25 @@ impl Cx<'_> {
                 );
             }
         }
-        let url = if t.contains_key("url") {
+        let mut url = if t.contains_key("url") {
             self.parsed(t, "url", "an absolute http(s) URL", parse_http_url)
         } else {
             self.error(table_span(t), format!("source \"{}\" has no url", id.as_deref().unwrap_or("?")));
             None
+        };
+        // Credentials in the URL are used, and kept out of the URL that is shown.
+        let in_url = url.as_mut().and_then(crate::fetch::reach::take_credentials);
+        let auth = match self.table(t, "auth") {
+            Some(a) => {
+                if in_url.is_some() {
+                    self.error(
+                        value_span(t, "url"),
+                        "the url has credentials (user:pass@) and [source.auth] gives them too: remove them from the url",
+                    );
+                }
+                self.auth(a)
+            }
+            None => in_url,
         };
         let agency = self.required_string(t, "agency", "[[source]]");
         if let Some(a) = &agency {
@@ -459,7 +533,51 @@ impl Cx<'_> {
         };
         // A built-in slug that a declared agency took over by name credits the declared one.
         let agency = agencies.get(&agency?)?.slug.clone();
-        Some(Source { id: id?, url: url?, kind: kind?, agency, interval })
+        Some(Source { id: id?, url: url?, auth, kind: kind?, agency, interval })
+    }
+
+    /// `[source.auth]`: `type = "basic"` with `user` and `password_file` or
+    /// `password_env`, or `type = "bearer"` with `token_file` or `token_env`.
+    fn auth(&mut self, t: Tab<'_>) -> Option<Auth> {
+        self.unknown_keys(
+            t,
+            &["type", "user", "password_file", "password_env", "token_file", "token_env"],
+            "source.auth.",
+        );
+        let kind = self.required_string(t, "type", "[source.auth]")?;
+        let secret = |cx: &mut Self, what: &str| {
+            let (file, env) = (format!("{what}_file"), format!("{what}_env"));
+            match (cx.string(t, &file), cx.string(t, &env)) {
+                (Some(f), None) => Some(Secret::File(PathBuf::from(f))),
+                (None, Some(v)) => Some(Secret::Env(v)),
+                (Some(_), Some(_)) => {
+                    cx.error(value_span(t, &env), format!("[source.auth] takes {file} or {env}, not both"));
+                    None
+                }
+                (None, None) => {
+                    cx.error(
+                        table_span(t),
+                        format!("[source.auth] needs {file} (a file holding the {what}, e.g. from systemd's LoadCredential=) or {env} (an environment variable)"),
+                    );
+                    None
+                }
+            }
+        };
+        match kind.as_str() {
+            "basic" => {
+                let user = self.required_string(t, "user", "[source.auth] of type \"basic\"");
+                let password = secret(self, "password");
+                Some(Auth::Basic { user: user?, password: password? })
+            }
+            "bearer" => secret(self, "token").map(|token| Auth::Bearer { token }),
+            other => {
+                self.error(
+                    value_span(t, "type"),
+                    format!("unknown auth type \"{other}\": use \"basic\" or \"bearer\""),
+                );
+                None
+            }
+        }
     }
 
     fn html(&mut self, t: Tab<'_>) -> Option<HtmlSelectors> {

@@ -20,14 +20,14 @@ use tracing::{error, info, warn};
 use url::Url;
 
 use crate::config::{ArticleSelectors, Config, HtmlSelectors, Source, SourceKind};
-use crate::fetch::{FetchError, Fetched, Fetcher, Response};
+use crate::fetch::{FetchError, Fetched, Fetcher, Reach, Response};
 use crate::metrics::Metrics;
 use crate::model::{Identity, Item, SourceHealth};
 use crate::parse::ParseError;
 use crate::publish::{Publisher, Settings};
 use crate::schedule::{self, Cadence, Limits};
 use crate::store::{Batch, Store, StoreError};
-use crate::{dedupe, normalize, parse, serve};
+use crate::{dedupe, fetch, normalize, parse, serve};
 use sha2::{Digest, Sha256};
 
 /// How long in-flight polls may run on after a stop is asked.
@@ -40,8 +40,10 @@ pub struct PollReport {
     pub url: String,
     pub http_status: Option<u16>,
     pub not_modified: bool,
-    /// Items in the document.
+    /// Items in the document (read: at most `[poll].max_items`).
     pub seen: usize,
+    /// Older items past `[poll].max_items`, left out.
+    pub truncated: usize,
     pub new_items: usize,
     pub updated_items: usize,
     pub error_kind: Option<String>,
@@ -64,8 +66,15 @@ impl PollReport {
                 format!("{:<16} ok     {status}  not modified", self.source)
             }
             None => format!(
-                "{:<16} ok     {status}  {} new, {} updated, {} in the feed",
-                self.source, self.new_items, self.updated_items, self.seen
+                "{:<16} ok     {status}  {} new, {} updated, {} in the feed{}",
+                self.source,
+                self.new_items,
+                self.updated_items,
+                self.seen,
+                match self.truncated {
+                    0 => String::new(),
+                    n => format!(" (truncated: {n} older items past [poll].max_items left out)"),
+                }
             ),
         }
     }
@@ -260,7 +269,10 @@ impl Engine {
         // `concurrency` documents are in memory at once; the host's place only
         // while its server is being asked.
         let mut permit = self.limits.acquire(&url).await;
-        let fetched = self.fetcher.get(&url, Some(&health.validators)).await;
+        let fetched = match self.fetcher.reach(&source.url, source.auth.as_ref()).await {
+            Ok(reach) => self.fetcher.get(&url, Some(&health.validators), &reach).await,
+            Err(e) => Err(e),
+        };
         permit.release_host();
         let mut asked = None;
         let result = match fetched {
@@ -335,40 +347,62 @@ impl Engine {
         report: &mut PollReport,
     ) -> Result<Option<Duration>, PollError> {
         let validators = resp.validators.clone();
-        let normalize::Document { items: doc_items, ttl, .. } = self.read(source, resp.text, resp.url, now).await?;
+        let normalize::Document { items: mut doc_items, ttl, truncated, .. } =
+            self.read(source, resp.text, resp.url, now).await?;
+        health.cap_new_agencies(&mut doc_items, &source.agency, &self.config().agencies);
         report.seen = doc_items.len();
+        report.truncated = truncated;
 
         let engine = self.clone();
         let source_id = source.id.clone();
         let mut updated = health.clone();
-        let (outcome, updated) = tokio::task::spawn_blocking(move || {
-            // Everything that needs no lock first, on this source's own thread.
-            let prepared = dedupe::prepare(&engine.store, doc_items)?;
-            let _one_at_a_time = engine.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
-            let mut batch = Batch::default();
-            let outcome = dedupe::ingest_prepared(&engine.store, prepared, now, &mut batch)?;
-            updated.record_new_items(outcome.new_dates.iter().copied());
-            updated.validators = validators;
-            updated.items_total += outcome.new_items as u64;
-            updated.last_new = outcome.new_items as u64;
-            // The validators travel with the items: a crash can never leave a stored
-            // ETag whose items were not stored.
-            batch.put_health(&source_id, updated.clone());
-            engine.store.commit(&batch)?;
-            Ok::<_, StoreError>((outcome, updated))
+        let (outcome, committed) = tokio::task::spawn_blocking(move || {
+            let mut outcome = dedupe::Outcome::default();
+            let mut rest = doc_items;
+            // In batches of INGEST_CHUNK items, so that a store batch's memory does not
+            // follow the document's length. A crash between two leaves items stored
+            // without the new validators: the next poll finds them stored, unchanged.
+            let committed = loop {
+                let tail = rest.split_off(rest.len().min(INGEST_CHUNK));
+                let chunk = std::mem::replace(&mut rest, tail);
+                let step = (|| {
+                    // Everything that needs no lock first, on this source's own thread.
+                    let prepared = dedupe::prepare(&engine.store, chunk)?;
+                    let _one_at_a_time = engine.ingest_lock.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut batch = Batch::default();
+                    outcome.absorb(dedupe::ingest_prepared(&engine.store, prepared, now, &mut batch)?);
+                    if rest.is_empty() {
+                        updated.record_new_items(outcome.new_dates.iter().copied());
+                        updated.validators = validators.clone();
+                        updated.items_total += outcome.new_items as u64;
+                        updated.last_new = outcome.new_items as u64;
+                        updated.truncated = truncated as u64;
+                        // The validators travel with the last items: a crash can never
+                        // leave a stored ETag whose items were not stored.
+                        batch.put_health(&source_id, updated.clone());
+                    }
+                    engine.store.commit(&batch)
+                })();
+                match step {
+                    Err(e) => break Err(e),
+                    Ok(()) if rest.is_empty() => break Ok(updated),
+                    Ok(()) => {}
+                }
+            };
+            (outcome, committed)
         })
         .await
-        .map_err(|e| PollError::Internal(format!("the ingest task failed: {e}")))??;
-        *health = updated;
+        .map_err(|e| PollError::Internal(format!("the ingest task failed: {e}")))?;
+        // What was committed is published (by `render_pending` soon after, which
+        // flushes first), even when a later batch failed.
+        if !outcome.touched.is_empty() {
+            self.publisher.mark_dirty(outcome.touched.clone());
+            self.changed.notify_one();
+        }
+        *health = committed?;
         report.new_items = outcome.new_items;
         report.updated_items = outcome.updated_items;
         self.metrics.record_ingest(&outcome);
-        if outcome.touched.is_empty() {
-            return Ok(ttl);
-        }
-        // Published by `render_pending` soon after, which flushes first.
-        self.publisher.mark_dirty(outcome.touched);
-        self.changed.notify_one();
         Ok(ttl)
     }
 
@@ -388,7 +422,7 @@ impl Engine {
                 let src = source.clone();
                 Ok(off_workers(move || {
                     let c = engine.config();
-                    normalize::read_document(&text, &url, &src, &c.agencies, c.poll.timezone, now)
+                    normalize::read_document(&text, &url, &src, &c.agencies, &c.poll, now)
                 })
                 .await??)
             }
@@ -407,23 +441,32 @@ impl Engine {
         url: Url,
         now: DateTime<Utc>,
     ) -> Result<normalize::Document, PollError> {
+        // Articles are fetched within the source's reach, and on the listing's host
+        // however they redirect.
+        let reach = self.fetcher.reach(&source.url, source.auth.as_ref()).await?.on_host_of(&url);
         let css = sel.clone();
         let listing = off_workers(move || parse::html::listing(&text, &css)).await??;
         let title = listing.title;
-        let reads = listing.entries.into_iter().map(|e| self.read_entry(source, sel, &url, title.as_deref(), e, now));
+        // A listing has no dates to rank by before its articles are read: its first
+        // entries are taken, as portals list the newest first.
+        let max = self.config().poll.max_items;
+        let truncated = listing.entries.len().saturating_sub(max);
+        let entries = listing.entries.into_iter().take(max);
+        let page = ListingPage { url: &url, title: title.as_deref(), reach: &reach };
+        let reads = entries.map(|e| self.read_entry(source, sel, &page, e, now));
         let items = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
-        Ok(normalize::Document { title, ttl: None, items })
+        Ok(normalize::Document { title, ttl: None, items, truncated })
     }
 
     async fn read_entry(
         self: &Arc<Self>,
         source: &Source,
         sel: &HtmlSelectors,
-        listing_url: &Url,
-        listing_title: Option<&str>,
+        page: &ListingPage<'_>,
         entry: parse::html::ListingEntry,
         now: DateTime<Utc>,
     ) -> Option<Item> {
+        let (listing_url, listing_title, reach) = (page.url, page.title, page.reach);
         let link = normalize::link::absolute(&entry.link, listing_url)?;
         let digest = entry_digest(&entry, &link);
         let key = Item::key_for(&source.id, &Identity::Link(normalize::link::canonical(&link)));
@@ -433,10 +476,9 @@ impl Engine {
                 return Some(stored.item);
             }
         }
-        let same_host =
-            link.host_str().map(str::to_ascii_lowercase) == listing_url.host_str().map(str::to_ascii_lowercase);
+        let same_host = link.host_str().zip(listing_url.host_str()).is_some_and(|(a, b)| fetch::same_site(a, b));
         let article = match (&sel.article, same_host) {
-            (Some(a), true) => self.read_article(source, a, &link).await,
+            (Some(a), true) => self.read_article(source, a, reach, &link).await,
             _ => None,
         };
         let complete = sel.article.is_none() || !same_host || article.is_some();
@@ -481,12 +523,13 @@ impl Engine {
         &self,
         source: &Source,
         sel: &ArticleSelectors,
+        reach: &Reach,
         url: &Url,
     ) -> Option<(parse::html::Article, Url)> {
         // The poll already holds an overall place; an article takes only its
         // host's, so the listing and its articles share the host's limits.
         let permit = self.limits.acquire_host(url).await;
-        let fetched = self.fetcher.get(url, None).await;
+        let fetched = self.fetcher.get(url, None, reach).await;
         drop(permit);
         let page = match fetched {
             Ok(Fetched::Body(page)) => page,
@@ -506,6 +549,14 @@ impl Engine {
             }
         }
     }
+}
+
+/// The listing page an HTML source's entries come from.
+struct ListingPage<'a> {
+    url: &'a Url,
+    title: Option<&'a str>,
+    /// Where its articles may be fetched from.
+    reach: &'a Reach,
 }
 
 /// Pings every hub for every changed feed URL, retrying each failed ping with a
@@ -549,6 +600,9 @@ pub const PING_GRACE: Duration = Duration::from_secs(30);
 
 /// How long a change waits for others before the feeds are rendered.
 pub const RENDER_DELAY: Duration = Duration::from_millis(200);
+
+/// Items of one document committed in one store batch.
+const INGEST_CHUNK: usize = 500;
 
 /// How long parsing one document may take before the poll gives up on it.
 pub const PARSE_LIMIT: Duration = Duration::from_secs(20);
@@ -624,6 +678,7 @@ fn log(r: &PollReport) {
             new = r.new_items,
             updated = r.updated_items,
             seen = r.seen,
+            truncated = r.truncated,
             "polled"
         ),
     }
@@ -660,7 +715,15 @@ pub async fn run(
             info!(%addr, "status and metrics are served on the admin address only");
             Some(tokio::spawn(serve::serve(l, serve::admin(state.clone()), limits, stop.clone(), STOP_GRACE)))
         }
-        None => None,
+        None => {
+            if !addr.ip().is_loopback() {
+                warn!(
+                    %addr,
+                    "/status and /metrics are served on a non-loopback address: whoever reaches it sees every source's health; set [server].admin_listen = \"127.0.0.1:9090\" to serve them there only"
+                );
+            }
+            None
+        }
     };
     let public = serve::public(state, admin.is_none());
     let server = tokio::spawn(serve::serve(listener, public, limits, stop.clone(), STOP_GRACE));

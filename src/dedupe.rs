@@ -57,6 +57,17 @@ pub struct Outcome {
     pub new_dates: Vec<DateTime<Utc>>,
 }
 
+impl Outcome {
+    /// Adds what a later batch of the same poll changed.
+    pub fn absorb(&mut self, later: Outcome) {
+        self.new_items += later.new_items;
+        self.updated_items += later.updated_items;
+        self.merged_items += later.merged_items;
+        self.touched.extend(later.touched);
+        self.new_dates.extend(later.new_dates);
+    }
+}
+
 /// A story changed by this batch: as stored before, its member items, the notes
 /// of its members, and the excerpts of the members this batch brings.
 struct Pending {

@@ -109,14 +109,13 @@ impl ItemInfo {
 /// Inspects one file or URL. `source` gives the default agency and the URL that
 /// relative links resolve against, as when the daemon polls it.
 pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> Report {
-    let mut report = Report {
-        file: input.to_string(),
-        ok: false,
-        error: None,
-        feed: None,
-        items: Vec::new(),
-        unknown_bodies: Vec::new(),
+    // A URL's credentials are used for the request, and shown nowhere.
+    let shown = match Url::parse(input) {
+        Ok(u) if u.has_host() => crate::fetch::without_userinfo(u).to_string(),
+        _ => input.to_string(),
     };
+    let mut report =
+        Report { file: shown, ok: false, error: None, feed: None, items: Vec::new(), unknown_bodies: Vec::new() };
     let (text, url) = match load(input, config, source).await {
         Ok(v) => v,
         Err(e) => {
@@ -131,12 +130,13 @@ pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> R
             let anonymous = Source {
                 id: "inspect".into(),
                 url: url.clone(),
+                auth: None,
                 kind: SourceKind::Feed,
                 agency: String::new(),
                 interval: config.poll.interval,
             };
             catch_unwind(AssertUnwindSafe(|| {
-                normalize::read_document(&text, &url, &anonymous, &config.agencies, config.poll.timezone, Utc::now())
+                normalize::read_document(&text, &url, &anonymous, &config.agencies, &config.poll, Utc::now())
                     .map(|d| (d.title, d.items))
                     .map_err(|e| e.to_string())
             }))
@@ -176,9 +176,13 @@ async fn read_as_source(
 /// source is read at the source's URL, so its relative links resolve as in a poll.
 async fn load(input: &str, config: &Config, source: Option<&Source>) -> Result<(String, Url), String> {
     if input.starts_with("http://") || input.starts_with("https://") {
-        let url = Url::parse(input).map_err(|e| format!("not a URL: {e}"))?;
+        let mut url = Url::parse(input).map_err(|e| format!("not a URL: {e}"))?;
+        // Credentials written into the URL, else the source's own for a URL on its origin.
+        let auth = crate::fetch::reach::take_credentials(&mut url)
+            .or_else(|| source.filter(|s| s.url.origin() == url.origin()).and_then(|s| s.auth.clone()));
         let fetcher = Fetcher::new(&config.poll).map_err(|e| e.to_string())?;
-        return match fetcher.get(&url, None).await {
+        let reach = fetcher.reach(&url, auth.as_ref()).await.map_err(|e| e.to_string())?;
+        return match fetcher.get(&url, None, &reach).await {
             Ok(Fetched::Body(resp)) => Ok((resp.text, resp.url)),
             Ok(Fetched::NotModified { .. }) => Err("HTTP 304 to an unconditional request".into()),
             Err(e) => Err(e.to_string()),

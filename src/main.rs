@@ -181,6 +181,9 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 config.sources.len(),
                 config.agencies.iter().count()
             );
+            for warning in config.warnings() {
+                eprintln!("{}: warning: {warning}", path.display());
+            }
             if verbose {
                 let (names, inferred) = config.agencies.province();
                 let whence =

@@ -266,6 +266,46 @@ pub struct SourceHealth {
     /// its publishing rate, for the adaptive cadence.
     #[serde(default)]
     pub recent: Vec<i64>,
+    /// Entries of the last document past `[poll].max_items`, left out (the oldest).
+    #[serde(default, deserialize_with = "trailing")]
+    pub truncated: u64,
+    /// Bodies the registry does not know that this source's items were credited
+    /// to, each its own agency: at most `MAX_NEW_AGENCIES`.
+    #[serde(default, deserialize_with = "trailing")]
+    pub new_agencies: Vec<String>,
+}
+
+/// How many bodies the registry does not know one source may add as agencies
+/// (each gets a feed); items naming more are credited to the source's own agency.
+pub const MAX_NEW_AGENCIES: usize = 64;
+
+impl SourceHealth {
+    /// Credits to `source_agency` the items that name a body the registry does not
+    /// know once this source has added `MAX_NEW_AGENCIES` of them, saying so in
+    /// their evidence.
+    pub fn cap_new_agencies(&mut self, items: &mut [Item], source_agency: &str, registry: &crate::agency::Registry) {
+        for item in items {
+            if item.agency == source_agency
+                || registry.contains(&item.agency)
+                || self.new_agencies.contains(&item.agency)
+            {
+                continue;
+            }
+            if self.new_agencies.len() < MAX_NEW_AGENCIES {
+                self.new_agencies.push(item.agency.clone());
+                continue;
+            }
+            item.evidence = Evidence::PastCap { named: item.evidence.to_string(), cap: MAX_NEW_AGENCIES };
+            item.agency = source_agency.to_string();
+            item.agency_name = registry.name_of(source_agency).to_string();
+        }
+    }
+}
+
+/// A field added at the end of a postcard record: the records written before it
+/// end where it would start, and read it as its default.
+fn trailing<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(T::deserialize(d).unwrap_or_default())
 }
 
 impl SourceHealth {

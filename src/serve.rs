@@ -411,6 +411,9 @@ pub struct SourceStatus {
     pub items: u64,
     pub items_last_week: usize,
     pub last_new: u64,
+    /// Entries of the last document past `[poll].max_items`, left out: the
+    /// document was truncated to its newest.
+    pub truncated: u64,
     pub next_due: Option<DateTime<Utc>>,
     /// Where permanent redirects moved the source, if they did.
     pub effective_url: Option<String>,
@@ -444,6 +447,7 @@ pub fn source_statuses(config: &Config, store: &Store) -> Vec<SourceStatus> {
                 items: h.items_total,
                 items_last_week,
                 last_new: h.last_new,
+                truncated: h.truncated,
                 next_due: h.next_due,
                 effective_url: h.effective_url,
                 gone: h.gone,
@@ -495,13 +499,26 @@ pub struct Limits {
 }
 
 /// The largest request head accepted: loa answers GETs, a few headers long.
-const MAX_REQUEST_HEAD: usize = 64 * 1024;
+pub const MAX_REQUEST_HEAD: usize = 64 * 1024;
+
+/// 431 for a request whose head is over `MAX_REQUEST_HEAD`. hyper's buffer limit
+/// alone lets a head of up to about three times that through when it arrives in
+/// one read, so the head is measured as it was sent.
+async fn cap_head(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let line = req.method().as_str().len() + req.uri().to_string().len() + " HTTP/1.1\r\n".len();
+    let head = req.headers().iter().fold(line + 2, |n, (k, v)| n + k.as_str().len() + v.len() + 4);
+    if head > MAX_REQUEST_HEAD {
+        return (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over 64 KiB\n").into_response();
+    }
+    next.run(req).await
+}
 
 /// Serves `app` on `listener` until `stop`, then lets open requests finish for
 /// `grace`. Connections beyond `max_connections` wait in the kernel's queue; a
 /// client that sends no request head within `header_timeout`, or leaves its
 /// connection idle that long, is dropped.
 pub async fn serve(listener: TcpListener, app: Router, limits: Limits, stop: CancellationToken, grace: Duration) {
+    let app = app.layer(axum::middleware::from_fn(cap_head));
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     loop {

@@ -73,7 +73,8 @@ async fn ingest() -> (Arc<Engine>, HashMap<String, StoredItem>, Value, tempfile:
         let config = engine.config();
         let source = config.source(id).unwrap();
         let text = String::from_utf8(common::read_fixture(fixture)).unwrap();
-        let feed = loa::parse::parse_feed(&text, engine.config().poll.timezone).unwrap();
+        let feed =
+            loa::parse::parse_feed(&text, engine.config().poll.timezone, engine.config().poll.max_items).unwrap();
         let raw = feed.items[fact["index"].as_u64().unwrap() as usize].clone();
         let cx = loa::normalize::Context {
             source,

@@ -329,10 +329,16 @@ async fn sigkill_during_ingest_twenty_times_loses_and_doubles_nothing() {
         for round in 0..20u64 {
             let child = spawn_loa(&path, &[]);
             wait_for("serving after a kill", Duration::from_secs(30), || http_get(port, "/healthz").is_some());
-            let body = http_get(port, "/feed.json?limit=500").expect("the store always opens");
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-            let ids: Vec<String> =
-                v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect();
+            // Every entry, page after page (`?limit` is capped below the 180 entries).
+            let mut ids: Vec<String> = Vec::new();
+            let mut page = Some("/feed.json?limit=100".to_string());
+            while let Some(path) = page.take() {
+                let body = http_get(port, &path).expect("the store always opens");
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                ids.extend(v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()));
+                let base = format!("http://127.0.0.1:{port}");
+                page = v["next_url"].as_str().and_then(|u| u.strip_prefix(&base)).map(str::to_string);
+            }
             let unique: HashSet<String> = ids.iter().cloned().collect();
             assert_eq!(unique.len(), ids.len(), "round {round}: no entry twice");
             assert!(served.is_subset(&unique), "round {round}: every entry served before a kill is served after it");

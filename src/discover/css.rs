@@ -146,12 +146,6 @@ pub fn short_text(el: ElementRef<'_>, limit: usize) -> Option<String> {
     Some(out)
 }
 
-/// Whether two hosts are one site: the same name, with or without `www.`.
-pub fn same_site(a: &str, b: &str) -> bool {
-    let bare = |h: &str| h.to_ascii_lowercase().trim_start_matches("www.").to_string();
-    bare(a) == bare(b)
-}
-
 /// Words of class names and ids that mark page furniture rather than content.
 const FURNITURE_WORDS: &[&str] = &[
     "menu",

@@ -198,7 +198,7 @@ fn titled(a: ElementRef<'_>, entry: ElementRef<'_>) -> bool {
 /// A link to another page of the same site, absolute.
 pub fn site_link(href: &str, page: &Url) -> Option<Url> {
     let mut url = crate::normalize::link::absolute(href, page)?;
-    let same_host = url.host_str().zip(page.host_str()).is_some_and(|(a, b)| css::same_site(a, b));
+    let same_host = url.host_str().zip(page.host_str()).is_some_and(|(a, b)| crate::fetch::same_site(a, b));
     url.set_fragment(None);
     let mut here = page.clone();
     here.set_fragment(None);

@@ -264,8 +264,10 @@ async fn probe_feeds(d: &mut Discovery, reader: &mut Reader, mut queue: Vec<(Url
 }
 
 /// A feed's title, item count and newest date, when the text is a feed with items.
+/// Entries past the cap's default are counted, not read.
 fn feed_summary(text: &str, tz: FixedOffset) -> Option<FeedFound> {
-    let feed = std::panic::catch_unwind(|| crate::parse::parse_feed(text, tz)).ok()?.ok()?;
+    const READ: usize = 1000;
+    let feed = std::panic::catch_unwind(|| crate::parse::parse_feed(text, tz, READ)).ok()?.ok()?;
     if feed.items.is_empty() {
         return None;
     }
@@ -274,7 +276,7 @@ fn feed_summary(text: &str, tz: FixedOffset) -> Option<FeedFound> {
         url: String::new(),
         origin: None,
         title: feed.title.clone(),
-        items: feed.items.len(),
+        items: feed.items.len() + feed.truncated,
         newest: newest.map(utc),
     })
 }
@@ -458,7 +460,7 @@ fn proposed(
             String::new()
         }
     };
-    Source { id: source_id(url, taken), url: url.clone(), kind, agency, interval: config.poll.interval }
+    Source { id: source_id(url, taken), url: url.clone(), auth: None, kind, agency, interval: config.poll.interval }
 }
 
 /// An id from the host (`danvan.bentre.dcs.vn` → `danvan-bentre`), made unique
@@ -610,6 +612,9 @@ pub fn append(path: &Path, blocks: &[&str]) -> Result<(), ConfigError> {
 /// `MAX_REQUESTS`.
 struct Reader {
     fetcher: Fetcher,
+    /// The address discovery starts from: its reach is the operator's choice.
+    start: Url,
+    reach: Option<crate::fetch::Reach>,
     host: String,
     spacing: Duration,
     last: Option<Instant>,
@@ -620,6 +625,8 @@ impl Reader {
     fn new(config: &Config, url: &Url) -> Result<Reader, String> {
         Ok(Reader {
             fetcher: Fetcher::new(&config.poll).map_err(|e| e.to_string())?,
+            start: url.clone(),
+            reach: None,
             host: url.host_str().unwrap_or_default().to_ascii_lowercase(),
             spacing: config.poll.host_spacing,
             last: None,
@@ -638,7 +645,12 @@ impl Reader {
             tokio::time::sleep_until((last + self.spacing).into()).await;
         }
         self.requests += 1;
-        let result = self.fetcher.get(url, None).await;
+        let reach = match self.reach.take() {
+            Some(r) => r,
+            None => self.fetcher.reach(&self.start, None).await.map_err(|e| e.to_string())?.on_host_of(&self.start),
+        };
+        let result = self.fetcher.get(url, None, &reach).await;
+        self.reach = Some(reach);
         self.last = Some(Instant::now());
         match result {
             Ok(Fetched::Body(resp))
@@ -704,6 +716,7 @@ mod tests {
         let source = Source {
             id: "danvan".into(),
             url: Url::parse("https://danvan.bentre.dcs.vn/tin-hoat-dong").unwrap(),
+            auth: None,
             kind: SourceKind::Html(HtmlSelectors {
                 item: "table.gridview tr.RowStyle, table.gridview tr.AlternatingRowStyle".into(),
                 link: "a[href=\"x\"]".into(),

@@ -4,11 +4,16 @@
 //! holding even against a server that drips one byte a second), redirects followed
 //! by hand (so that only a chain of permanent ones moves a source), the body cap
 //! counted *after* decompression while streaming, the validators and caching
-//! headers, and the decoding of the body to UTF-8 (`charset`). It returns text and
-//! headers; it never decides what an item is.
+//! headers, the decoding of the body to UTF-8 (`charset`), and what a source may
+//! reach and the credentials it carries (`reach`). It returns text and headers; it
+//! never decides what an item is.
 
 pub mod charset;
+pub mod reach;
 
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -17,7 +22,7 @@ use reqwest::header::{self, HeaderMap};
 use reqwest::StatusCode;
 use url::Url;
 
-use crate::config::PollConfig;
+use crate::config::{Auth, PollConfig};
 use crate::model::Validators;
 
 /// Redirects followed before giving up.
@@ -71,6 +76,12 @@ pub enum FetchError {
     BadRedirect,
     #[error("cannot connect: {0}")]
     Connect(String),
+    #[error("refused: {0}; a source may lead loa to a non-public address only when its configured URL is on it")]
+    Blocked(reach::Refused),
+    #[error("refused: {url} is not on {host}, the host the article's listing is on")]
+    OffHost { url: String, host: String },
+    #[error("{0}")]
+    Credentials(#[from] reach::CredentialError),
     #[error("{0}")]
     Charset(#[from] charset::CharsetError),
     #[error("{0}")]
@@ -87,6 +98,8 @@ impl FetchError {
             FetchError::TooLarge { .. } => "too_large",
             FetchError::Redirects(_) | FetchError::RedirectLoop(_) | FetchError::BadRedirect => "redirects",
             FetchError::Connect(_) => "connect",
+            FetchError::Blocked(_) | FetchError::OffHost { .. } => "blocked_address",
+            FetchError::Credentials(_) => "credentials",
             FetchError::Charset(_) => "legacy_encoding",
             FetchError::Other(_) => "fetch",
         }
@@ -119,6 +132,13 @@ impl FetchError {
     }
 
     fn from_reqwest(e: reqwest::Error, timeout: Duration) -> FetchError {
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            if let Some(refused) = c.downcast_ref::<reach::Refused>() {
+                return FetchError::Blocked(refused.clone());
+            }
+            cause = c.source();
+        }
         if e.is_timeout() {
             FetchError::Timeout(timeout)
         } else if e.is_connect() {
@@ -143,12 +163,59 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// The one HTTP client of the process.
+/// The HTTP client of the process: one for public addresses, and one more for each
+/// set of non-public addresses that configured URLs are on.
 #[derive(Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    public: reqwest::Client,
+    private: Arc<Mutex<HashMap<BTreeSet<IpAddr>, reqwest::Client>>>,
+    user_agent: String,
     timeout: Duration,
     max_body: u64,
+}
+
+/// Clients kept for configured URLs on non-public addresses; past this many (a
+/// name whose addresses keep changing), they are built afresh.
+const PRIVATE_CLIENTS: usize = 64;
+
+/// What the fetches of one source (or hub) may reach, and the credentials they
+/// carry: made by `Fetcher::reach` from the configured URL.
+#[derive(Clone)]
+pub struct Reach {
+    client: reqwest::Client,
+    allowed: reach::Allowed,
+    /// Credentials are sent to the configured URL's origin only.
+    origin: url::Origin,
+    authorization: Option<reqwest::header::HeaderValue>,
+    /// Every hop stays on this site (the articles of an HTML listing).
+    host: Option<String>,
+}
+
+impl Reach {
+    /// The same reach, with every hop kept on `url`'s host.
+    pub fn on_host_of(&self, url: &Url) -> Reach {
+        Reach { host: Some(url.host_str().unwrap_or("").to_ascii_lowercase()), ..self.clone() }
+    }
+
+    /// Refuses a hop that leaves the host or reaches a non-public literal address.
+    fn check(&self, url: &Url) -> Result<(), FetchError> {
+        if let Some(host) = &self.host {
+            if !url.host_str().is_some_and(|h| same_site(h, host)) {
+                return Err(FetchError::OffHost { url: url.to_string(), host: host.clone() });
+            }
+        }
+        reach::check_literal(url, &self.allowed).map_err(FetchError::Blocked)
+    }
+}
+
+/// Whether two hosts are one site: the same name, with or without `www.` (portals
+/// link and redirect between the two forms freely).
+pub fn same_site(a: &str, b: &str) -> bool {
+    let bare = |h: &str| {
+        let h = h.to_ascii_lowercase();
+        h.strip_prefix("www.").map(str::to_string).unwrap_or(h)
+    };
+    bare(a) == bare(b)
 }
 
 /// rustls needs a process-wide crypto provider; loa uses ring (aws-lc-rs would add
@@ -160,36 +227,80 @@ pub fn install_crypto_provider() {
 impl Fetcher {
     pub fn new(poll: &PollConfig) -> Result<Fetcher, FetchError> {
         install_crypto_provider();
-        let client = reqwest::Client::builder()
-            .user_agent(poll.user_agent.clone())
-            .connect_timeout(poll.timeout.min(Duration::from_secs(10)))
-            .timeout(poll.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| FetchError::Other(format!("cannot build the HTTP client: {}", error_chain(&e))))?;
-        Ok(Fetcher { client, timeout: poll.timeout, max_body: poll.max_body })
+        let public = client(&poll.user_agent, poll.timeout, Arc::default())?;
+        Ok(Fetcher {
+            public,
+            private: Default::default(),
+            user_agent: poll.user_agent.clone(),
+            timeout: poll.timeout,
+            max_body: poll.max_body,
+        })
     }
 
-    /// GETs `url`, conditionally when validators are given, following redirects.
-    pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<Fetched, FetchError> {
+    /// What fetches for the configured URL `home` may reach: the public internet,
+    /// and the non-public addresses `home` itself is on. `auth`'s secret is read now.
+    pub async fn reach(&self, home: &Url, auth: Option<&Auth>) -> Result<Reach, FetchError> {
+        let authorization = auth.map(reach::authorization).transpose()?;
+        let allowed: BTreeSet<IpAddr> = match reach::literal(home) {
+            Some(ip) => [ip].into_iter().filter(|ip| !reach::is_public(*ip)).collect(),
+            None => {
+                let host = home.host_str().unwrap_or("");
+                let port = home.port_or_known_default().unwrap_or(80);
+                // A name that cannot be resolved fails its request with the reason.
+                match tokio::time::timeout(self.timeout, tokio::net::lookup_host((host, port))).await {
+                    Ok(Ok(addrs)) => addrs.map(|a| a.ip()).filter(|ip| !reach::is_public(*ip)).collect(),
+                    _ => BTreeSet::new(),
+                }
+            }
+        };
+        let client = if allowed.is_empty() {
+            self.public.clone()
+        } else {
+            let mut clients = self.private.lock().unwrap_or_else(|e| e.into_inner());
+            if clients.len() >= PRIVATE_CLIENTS && !clients.contains_key(&allowed) {
+                clients.clear();
+            }
+            match clients.get(&allowed) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = client(&self.user_agent, self.timeout, Arc::new(allowed.clone()))?;
+                    clients.insert(allowed.clone(), c.clone());
+                    c
+                }
+            }
+        };
+        Ok(Reach { client, allowed: Arc::new(allowed), origin: home.origin(), authorization, host: None })
+    }
+
+    /// GETs `url` within `reach`, conditionally when validators are given,
+    /// following redirects.
+    pub async fn get(&self, url: &Url, validators: Option<&Validators>, reach: &Reach) -> Result<Fetched, FetchError> {
         // The total limit covers every hop and the whole body, however it trickles.
-        match tokio::time::timeout(self.timeout, self.get_inner(url, validators)).await {
+        match tokio::time::timeout(self.timeout, self.get_inner(url, validators, reach)).await {
             Ok(r) => r,
             Err(_) => Err(FetchError::Timeout(self.timeout)),
         }
     }
 
-    async fn get_inner(&self, url: &Url, validators: Option<&Validators>) -> Result<Fetched, FetchError> {
+    async fn get_inner(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        reach: &Reach,
+    ) -> Result<Fetched, FetchError> {
         let mut current = url.clone();
         let mut seen = vec![current.clone()];
         // A source moves only when every hop of the chain is permanent.
         let mut permanent = true;
         let resp = loop {
-            let mut req = self.client.get(current.clone()).header(
+            reach.check(&current)?;
+            let mut req = reach.client.get(current.clone()).header(
                 header::ACCEPT,
                 "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
             );
+            if let Some(auth) = reach.authorization.as_ref().filter(|_| current.origin() == reach.origin) {
+                req = req.header(header::AUTHORIZATION, auth.clone());
+            }
             if let Some(v) = validators {
                 if let Some(etag) = &v.etag {
                     req = req.header(header::IF_NONE_MATCH, etag);
@@ -209,6 +320,7 @@ impl Fetcher {
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| current.join(l).ok())
                 .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .map(without_userinfo)
                 .ok_or(FetchError::BadRedirect)?;
             permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
             if seen.contains(&next) {
@@ -270,7 +382,8 @@ impl Fetcher {
             .append_pair("hub.mode", "publish")
             .append_pair("hub.url", topic)
             .finish();
-        let resp = self
+        let reach = self.reach(hub, None).await?;
+        let resp = reach
             .client
             .post(hub.clone())
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -285,6 +398,28 @@ impl Fetcher {
             Err(FetchError::from_status(status, None))
         }
     }
+}
+
+/// A client that follows no redirect (they are followed by hand) and resolves
+/// names through `reach::Guard`.
+fn client(user_agent: &str, timeout: Duration, allowed: reach::Allowed) -> Result<reqwest::Client, FetchError> {
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(30))
+        .dns_resolver(Arc::new(reach::Guard { allowed }))
+        .build()
+        .map_err(|e| FetchError::Other(format!("cannot build the HTTP client: {}", error_chain(&e))))
+}
+
+/// A URL without `user:pass@`: credentials never travel in URLs that are kept or shown.
+pub fn without_userinfo(mut url: Url) -> Url {
+    // Cannot fail on an http(s) URL with a host.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
@@ -335,6 +470,15 @@ pub fn cache_lifetime(headers: &HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn a_site_is_its_host_with_or_without_www() {
+        assert!(same_site("www.sotuphap.bentre.gov.vn", "SoTuPhap.BenTre.gov.vn"));
+        assert!(same_site("bentre.gov.vn", "bentre.gov.vn"));
+        assert!(!same_site("bentre.gov.vn", "evil-bentre.gov.vn"));
+        assert!(!same_site("www2.bentre.gov.vn", "bentre.gov.vn"));
+        assert!(!same_site("sotuphap.bentre.gov.vn", "bentre.gov.vn"));
+    }
 
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {

@@ -43,18 +43,21 @@ pub struct Document {
     /// RSS `<ttl>`: how long the publisher asks readers to wait.
     pub ttl: Option<std::time::Duration>,
     pub items: Vec<Item>,
+    /// Entries past `[poll].max_items` that were not read.
+    pub truncated: usize,
 }
 
-/// Parses a feed document and normalizes its items, as the daemon does on a poll.
+/// Parses a feed document and normalizes its items (the newest `poll.max_items`),
+/// as the daemon does on a poll.
 pub fn read_document(
     text: &str,
     document_url: &Url,
     source: &Source,
     registry: &Registry,
-    timezone: chrono::FixedOffset,
+    poll: &crate::config::PollConfig,
     now: DateTime<Utc>,
 ) -> Result<Document, crate::parse::ParseError> {
-    let feed = crate::parse::parse_feed(text, timezone)?;
+    let feed = crate::parse::parse_feed(text, poll.timezone, poll.max_items)?;
     let cx = Context {
         source,
         document_url,
@@ -66,7 +69,7 @@ pub fn read_document(
     };
     let items = feed.items.into_iter().filter_map(|raw| item(raw, &cx)).collect();
     let ttl = feed.ttl.map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60));
-    Ok(Document { title: document_title(cx.document_title), ttl, items })
+    Ok(Document { title: document_title(cx.document_title), ttl, items, truncated: feed.truncated })
 }
 
 /// Normalizes one raw item; `None` for an entry with nothing to show.
@@ -228,6 +231,7 @@ mod tests {
         Source {
             id: "tinhuy".into(),
             url: Url::parse("https://bentre.dcs.vn/rss/tin-hoat-dong.rss").unwrap(),
+            auth: None,
             kind: SourceKind::Feed,
             agency: "tinh-uy".into(),
             interval: std::time::Duration::from_secs(900),
@@ -236,7 +240,7 @@ mod tests {
 
     fn items(fixture: &str) -> Vec<Item> {
         let src = source();
-        let feed = crate::parse::parse_feed(fixture, chrono::FixedOffset::east_opt(25200).unwrap()).unwrap();
+        let feed = crate::parse::parse_feed(fixture, chrono::FixedOffset::east_opt(25200).unwrap(), 1000).unwrap();
         let cx = Context {
             source: &src,
             document_url: &src.url,
@@ -285,8 +289,8 @@ mod tests {
         let src = source();
         let rss = r#"<rss version="2.0"><channel><title>Caf&amp;eacute; &lt;b&gt;news&lt;/b&gt;</title>
             <item><title>x</title><link>https://a.vn/1</link></item></channel></rss>"#;
-        let offset = chrono::FixedOffset::east_opt(25200).unwrap();
-        let doc = read_document(rss, &src.url, &src, &Registry::builtin(), offset, Utc::now()).unwrap();
+        let poll = crate::config::Config::parse("", "loa.toml").unwrap().poll;
+        let doc = read_document(rss, &src.url, &src, &Registry::builtin(), &poll, Utc::now()).unwrap();
         assert_eq!(doc.title.as_deref(), Some("Café news"));
         assert_eq!(doc.items[0].source_title.as_deref(), Some("Café news"));
     }

@@ -11,6 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
+pub mod cap;
 pub mod html;
 pub mod repair;
 pub mod scan;
@@ -30,6 +31,8 @@ pub struct RawFeed {
     /// channel): those of every entry that names none (RFC 4287 §4.2.1).
     pub authors: Vec<String>,
     pub items: Vec<RawItem>,
+    /// Entries past the cap that were left out (the oldest).
+    pub truncated: usize,
 }
 
 /// One entry as the document gives it.
@@ -82,8 +85,9 @@ impl ParseError {
 }
 
 /// Parses a feed document, already decoded to UTF-8 (see `fetch::charset`).
-/// Dates without a zone are read in `tz`.
-pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
+/// Dates without a zone are read in `tz`. Of more than `max_items` entries, the
+/// newest are read and the rest counted (`cap`).
+pub fn parse_feed(text: &str, tz: FixedOffset, max_items: usize) -> Result<RawFeed, ParseError> {
     let body = skip_leading_junk(text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']));
     if body.is_empty() {
         return Err(ParseError::NotAFeed("empty"));
@@ -94,6 +98,10 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
     let xml = body.starts_with('<');
     let original = body;
     let body = if xml { repair::repair(body) } else { std::borrow::Cow::Borrowed(body) };
+    let (body, truncated) = match cap::newest(&body, max_items, tz) {
+        Some(capped) => (std::borrow::Cow::Owned(capped.text), capped.dropped),
+        None => (body, 0),
+    };
     // A parser per attempt: one that panicked is left mid-entry and refuses more.
     let parse = |bytes: &[u8]| {
         let parser = feed_rs::parser::Builder::new()
@@ -143,6 +151,7 @@ pub fn parse_feed(text: &str, tz: FixedOffset) -> Result<RawFeed, ParseError> {
         ttl: feed.ttl,
         authors: names(feed.authors),
         items: feed.entries.into_iter().map(|e| raw_item(e, &marks)).collect(),
+        truncated,
     })
 }
 
@@ -305,7 +314,7 @@ mod tests {
 
     #[test]
     fn rss_items_keep_their_own_ids_only() {
-        let feed = parse_feed(include_str!("../../tests/fixtures/tinhuy-rss.xml"), vn()).unwrap();
+        let feed = parse_feed(include_str!("../../tests/fixtures/tinhuy-rss.xml"), vn(), 1000).unwrap();
         assert_eq!(feed.items.len(), 8);
         assert_eq!(feed.items[2].guid.as_deref(), Some("25860"));
         assert_eq!(feed.items[3].guid, None, "T4 has no guid; feed-rs must not invent one");
@@ -322,16 +331,16 @@ mod tests {
         let php = format!(
             "<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/rss.php</b> on line <b>12</b><br />\n{feed}"
         );
-        assert_eq!(parse_feed(&php, vn()).unwrap().items.len(), 1);
+        assert_eq!(parse_feed(&php, vn(), 1000).unwrap().items.len(), 1);
         let notice = format!("Notice: Undefined index: id in /var/www/rss.php on line 7\n{}", &feed[21..]);
-        assert_eq!(parse_feed(&notice, vn()).unwrap().items.len(), 1);
+        assert_eq!(parse_feed(&notice, vn(), 1000).unwrap().items.len(), 1);
         // A feed that quotes a declaration in its content is left whole.
         let quoted = "<rss version=\"2.0\"><channel><title>t</title><item><title>x</title>\
                       <description><![CDATA[<?xml version=\"1.0\"?>]]></description></item></channel></rss>";
-        assert_eq!(parse_feed(quoted, vn()).unwrap().items.len(), 1);
+        assert_eq!(parse_feed(quoted, vn(), 1000).unwrap().items.len(), 1);
         // An HTML error page is still one, whatever it mentions.
         for page in ["<html><body>404</body></html>", "<html><body><feedback-form>x</feedback-form></body></html>"] {
-            assert!(matches!(parse_feed(page, vn()), Err(ParseError::NotAFeed("an HTML page"))), "{page}");
+            assert!(matches!(parse_feed(page, vn(), 1000), Err(ParseError::NotAFeed("an HTML page"))), "{page}");
         }
     }
 
@@ -339,27 +348,27 @@ mod tests {
     fn an_address_glued_to_a_letter_in_an_author_loses_nothing() {
         let doc = "<rss version=\"2.0\"><channel><title>t</title><managingEditor>ban@x.vn’</managingEditor>\
                    <item><title>Một</title><link>https://a.vn/1</link><author>toasoan@a.vn–Hà</author></item></channel></rss>";
-        let feed = parse_feed(doc, vn()).unwrap();
+        let feed = parse_feed(doc, vn(), 1000).unwrap();
         assert_eq!(feed.items.len(), 1);
         assert_eq!(feed.items[0].authors, ["toasoan＠a.vn–Hà"]);
         let alone = "<rss version=\"2.0\"><channel><title>t</title><item><title>a</title><link>https://x.vn/a</link><author>ban@x.vn’</author></item></channel></rss>";
-        assert_eq!(parse_feed(alone, vn()).unwrap().items.len(), 1);
+        assert_eq!(parse_feed(alone, vn(), 1000).unwrap().items.len(), 1);
     }
 
     #[test]
     fn json_feed_ids_may_be_numbers() {
         let doc = r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[
             {"id":123,"url":"https://a.vn/123","title":"một"},{"id":"x","url":"https://a.vn/x","title":"hai"}]}"#;
-        let feed = parse_feed(doc, vn()).unwrap();
+        let feed = parse_feed(doc, vn(), 1000).unwrap();
         let ids: Vec<_> = feed.items.iter().map(|i| i.guid.as_deref()).collect();
         assert_eq!(ids, [Some("123"), Some("x")]);
-        assert!(matches!(parse_feed(r#"{"items": 5}"#, vn()), Err(ParseError::Malformed(_))));
+        assert!(matches!(parse_feed(r#"{"items": 5}"#, vn(), 1000), Err(ParseError::Malformed(_))));
     }
 
     #[test]
     fn links_are_the_page_or_a_permalink_guid() {
         let links = |doc: &str| -> Vec<Option<String>> {
-            parse_feed(doc, vn()).unwrap().items.into_iter().map(|i| i.link).collect()
+            parse_feed(doc, vn(), 1000).unwrap().items.into_iter().map(|i| i.link).collect()
         };
         let rss = r#"<rss version="2.0"><channel><title>t</title>
             <item><title>a</title><guid>https://a.vn/1</guid></item>
@@ -386,7 +395,7 @@ mod tests {
         let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id>
             <author><name>Jane Blogger</name></author>
             <entry><id>urn:1</id><title>1</title><link href="https://s.vn/1"/></entry></feed>"#;
-        let feed = parse_feed(atom, vn()).unwrap();
+        let feed = parse_feed(atom, vn(), 1000).unwrap();
         assert_eq!(feed.authors, ["Jane Blogger"]);
         assert!(feed.items[0].authors.is_empty(), "normalize decides what entries take");
         let rss = r#"<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>t</title>
@@ -394,17 +403,17 @@ mod tests {
             <item><title>1</title><link>https://a.vn/1</link><itunes:author>Host</itunes:author><itunes:summary>s</itunes:summary></item>
             <item><title>2</title><link>https://a.vn/2</link><author>Ed</author><itunes:author>Host</itunes:author></item>
             </channel></rss>"#;
-        let feed = parse_feed(rss, vn()).unwrap();
+        let feed = parse_feed(rss, vn(), 1000).unwrap();
         assert_eq!(feed.authors, ["Show"]);
         assert_eq!(feed.items[0].authors, ["Host"]);
         assert_eq!(feed.items[1].authors, ["Ed"]);
         let credited = rss.replace("<item><title>1</title>", r#"<item xmlns:media="http://search.yahoo.com/mrss/"><title>1</title><media:credit role="photographer">Ảnh: TTXVN</media:credit>"#);
-        assert!(parse_feed(&credited, vn()).unwrap().items[0].authors.is_empty(), "a photo credit is no author");
+        assert!(parse_feed(&credited, vn(), 1000).unwrap().items[0].authors.is_empty(), "a photo credit is no author");
     }
 
     #[test]
     fn vietnamese_dates_are_read() {
-        let feed = parse_feed(include_str!("../../tests/fixtures/baodongkhoi-rss.xml"), vn()).unwrap();
+        let feed = parse_feed(include_str!("../../tests/fixtures/baodongkhoi-rss.xml"), vn(), 1000).unwrap();
         assert_eq!(feed.items[0].published.unwrap().to_rfc3339(), "2022-08-05T08:20:00+00:00");
         assert_eq!(feed.items[4].published, None);
     }
@@ -413,16 +422,16 @@ mod tests {
     fn error_pages_are_not_feeds() {
         for f in ["html-error-page.xml", "aspnet-error.xml"] {
             let bytes = std::fs::read_to_string(format!("tests/fixtures/broken/{f}")).unwrap();
-            let err = parse_feed(&bytes, vn()).unwrap_err();
+            let err = parse_feed(&bytes, vn(), 1000).unwrap_err();
             assert!(matches!(err, ParseError::NotAFeed(_)), "{f}: {err}");
         }
-        assert!(matches!(parse_feed("  ", vn()), Err(ParseError::NotAFeed(_))));
+        assert!(matches!(parse_feed("  ", vn(), 1000), Err(ParseError::NotAFeed(_))));
     }
 
     #[test]
     fn empty_channel_is_zero_items_not_an_error() {
         let bytes = std::fs::read_to_string("tests/fixtures/broken/empty-channel.xml").unwrap();
-        assert_eq!(parse_feed(&bytes, vn()).unwrap().items.len(), 0);
+        assert_eq!(parse_feed(&bytes, vn(), 1000).unwrap().items.len(), 0);
     }
 
     fn rss(items: &str) -> String {
@@ -446,24 +455,24 @@ mod tests {
         let json = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "T",
                        "items": [{"id": "1", "content_html": "<html><body>x</body></html>"}]}"#;
         for doc in [cdata, xhtml, long, json.into()] {
-            assert!(!parse_feed(&doc, vn()).unwrap().items.is_empty(), "{doc}");
+            assert!(!parse_feed(&doc, vn(), 1000).unwrap().items.is_empty(), "{doc}");
         }
         let page = "<?xml version=\"1.0\"?>\n<!-- cached --><!DOCTYPE html><HTML><body><rss></rss></body></HTML>";
-        assert!(matches!(parse_feed(page, vn()), Err(ParseError::NotAFeed("an HTML page"))));
+        assert!(matches!(parse_feed(page, vn(), 1000), Err(ParseError::NotAFeed("an HTML page"))));
     }
 
     #[test]
     fn declared_entities_are_never_expanded() {
         let bomb = std::fs::read_to_string("tests/fixtures/broken/xml-bomb.xml").unwrap();
-        let feed = parse_feed(&bomb, vn()).unwrap();
+        let feed = parse_feed(&bomb, vn(), 1000).unwrap();
         assert_eq!(feed.items[0].title.as_deref(), Some("&lol6;"));
         let xxe = std::fs::read_to_string("tests/fixtures/broken/xxe-external-entity.xml").unwrap();
-        let feed = parse_feed(&xxe, vn()).unwrap();
+        let feed = parse_feed(&xxe, vn(), 1000).unwrap();
         assert_eq!(feed.items[0].title.as_deref(), Some("&xxe;"));
         assert_eq!(feed.items[0].summary.as_deref(), Some("&remote;"));
         let declared = "<!DOCTYPE rss [<!ENTITY nbsp \"&#160;\">]><rss version=\"2.0\"><channel><item><title>A&nbsp;B</title></item></channel></rss>";
         assert_eq!(
-            parse_feed(declared, vn()).unwrap().items[0].title.as_deref(),
+            parse_feed(declared, vn(), 1000).unwrap().items[0].title.as_deref(),
             Some("A&nbsp;B"),
             "decoded in normalize"
         );
@@ -474,7 +483,7 @@ mod tests {
         let doc = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title type=\"text/plain\">F</title>\
                    <entry><id>1</id><title type=\"application/octet-stream\">A</title></entry>\
                    <entry><id>2</id><title type=\"\">B</title><summary type=\"text/html\">&lt;b&gt;s&lt;/b&gt;</summary></entry></feed>";
-        let feed = parse_feed(doc, vn()).unwrap();
+        let feed = parse_feed(doc, vn(), 1000).unwrap();
         assert_eq!(feed.title.as_deref(), Some("F"));
         let titles: Vec<_> = feed.items.iter().map(|i| i.title.as_deref().unwrap()).collect();
         assert_eq!(titles, ["A", "B"]);
@@ -487,7 +496,7 @@ mod tests {
                       <entry><title>First</title><link rel=\"alternate\" type=\"text/html\" href=\"http://o.example.org/1\"/>\
                       <id>tag:o,2005:1</id><issued>2005-06-01T14:00:00+02:00</issued><modified>2005-06-01T12:30:00Z</modified>\
                       <content type=\"text/html\" mode=\"escaped\">&lt;p&gt;Hi&lt;/p&gt;</content></entry></feed>";
-        let feed = parse_feed(atom03, vn()).unwrap();
+        let feed = parse_feed(atom03, vn(), 1000).unwrap();
         let item = &feed.items[0];
         assert_eq!((feed.title.as_deref(), item.title.as_deref()), (Some("Old"), Some("First")));
         assert_eq!(item.published.unwrap().to_rfc3339(), "2005-06-01T12:00:00+00:00");
@@ -495,12 +504,12 @@ mod tests {
         assert_eq!(item.content.as_deref(), Some("<p>Hi</p>"));
         let rss090 = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://channel.netscape.com/rdf/simple/0.9/\">\
                       <channel><title>Mozilla</title></channel><item><title>Status</title><link>http://www.mozilla.org/status/</link></item></rdf:RDF>";
-        assert_eq!(parse_feed(rss090, vn()).unwrap().items[0].title.as_deref(), Some("Status"));
+        assert_eq!(parse_feed(rss090, vn(), 1000).unwrap().items[0].title.as_deref(), Some("Status"));
         let userland = rss("<item><title>U</title></item>")
             .replace("<rss version=\"2.0\">", "<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\">");
-        assert_eq!(parse_feed(&userland, vn()).unwrap().items[0].title.as_deref(), Some("U"));
+        assert_eq!(parse_feed(&userland, vn(), 1000).unwrap().items[0].title.as_deref(), Some("U"));
         let v093 = rss("<item><title>V</title></item>").replace("2.0", "0.93");
-        assert_eq!(parse_feed(&v093, vn()).unwrap().items[0].title.as_deref(), Some("V"));
+        assert_eq!(parse_feed(&v093, vn(), 1000).unwrap().items[0].title.as_deref(), Some("V"));
     }
 
     #[test]
@@ -513,18 +522,18 @@ mod tests {
              <channel><title>C</title></channel><item><title>A</title></item></rdf:RDF>",
         ];
         for doc in cases {
-            let err = parse_feed(doc, vn()).unwrap_err();
+            let err = parse_feed(doc, vn(), 1000).unwrap_err();
             assert_eq!(err.kind(), "items_lost", "{doc}: {err}");
         }
-        let err = parse_feed(cases[0], vn()).unwrap_err().to_string();
+        let err = parse_feed(cases[0], vn(), 1000).unwrap_err().to_string();
         assert!(err.contains("2 <entry> elements under the root <feed xmlns=\"http://purl.org/echo/\">"), "{err}");
     }
 
     #[test]
     fn an_rss_root_without_a_channel_says_so() {
-        let err = parse_feed("<rss version=\"2.0\"><item><title>A</title></item></rss>", vn()).unwrap_err();
+        let err = parse_feed("<rss version=\"2.0\"><item><title>A</title></item></rss>", vn(), 1000).unwrap_err();
         assert_eq!(err.to_string(), "not a feed: the document is an <rss> root with no <channel> in it");
-        let err = parse_feed("<?xml version=\"1.0\"?><opml/>", vn()).unwrap_err();
+        let err = parse_feed("<?xml version=\"1.0\"?><opml/>", vn(), 1000).unwrap_err();
         assert_eq!(err.to_string(), "not a feed: the document is XML without an <rss>, <feed> or <rdf:RDF> root");
     }
 }

@@ -561,7 +561,7 @@ mod tests {
                    <channel rdf:about=\"https://a.vn/\"><title>t</title><link>https://a.vn/</link><description>d</description></channel>\
                    <item rdf:about=\"https://a.vn/1?a=1&amp;b=2\"><title>Một</title></item>\
                    <item rdf:about=\"https://a.vn/2\"><title>Hai</title><link>https://a.vn/2.html</link></item></rdf:RDF>";
-        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap()).unwrap();
+        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap(), 1000).unwrap();
         let links: Vec<_> = feed.items.iter().map(|i| i.link.as_deref()).collect();
         assert_eq!(links, [Some("https://a.vn/1?a=1&b=2"), Some("https://a.vn/2.html")]);
     }
@@ -573,7 +573,7 @@ mod tests {
             repair(doc),
             "<rss version=\"2.0\"><channel><title>&#x41;&#x42;&#67;  &amp;#x; &amp;#12a;</title></channel></rss>"
         );
-        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap()).unwrap();
+        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap(), 1000).unwrap();
         assert_eq!(feed.title.as_deref(), Some("ABC  &#x; &#12a;"));
     }
 
@@ -584,7 +584,7 @@ mod tests {
             repair(doc),
             "<rss version=\"2.0\"><channel><title>Doanh thu &lt; kế hoạch, 3&lt;4</title></channel></rss>"
         );
-        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap()).unwrap();
+        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap(), 1000).unwrap();
         assert_eq!(feed.title.as_deref(), Some("Doanh thu < kế hoạch, 3<4"));
     }
 
@@ -598,7 +598,7 @@ mod tests {
             mended.contains("<description><![CDATA[<p>A</p><p>B ]]]]><![CDATA[> C<br></p>]]></description>"),
             "{mended}"
         );
-        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap()).unwrap();
+        let feed = crate::parse::parse_feed(doc, chrono::FixedOffset::east_opt(7 * 3600).unwrap(), 1000).unwrap();
         assert_eq!(feed.items[0].title.as_deref(), Some("Gene in <i>E. coli</i> cells"));
         assert_eq!(feed.items[0].summary.as_deref(), Some("<p>A</p><p>B ]]> C<br></p>"));
         // An element never closed does not take the items after it with it, and

@@ -13,10 +13,12 @@
 //! marked dirty starts with a flush.
 
 mod atom;
+mod cache;
 mod json;
 pub mod opml;
 pub mod page;
 mod rss;
+mod search;
 pub(crate) mod xml;
 
 use std::collections::{BTreeSet, HashMap};
@@ -38,12 +40,11 @@ use crate::store::{Cursor, Scope, Store, StoreError};
 /// The XSL stylesheet that makes a feed opened in a browser a readable page.
 pub const STYLESHEET: &str = include_str!("feed.xsl");
 
-/// How many of the newest stories a `?q=` search looks through.
-pub const SEARCH_SCAN: usize = 20_000;
-/// The most entries `?limit=` may ask for.
-pub const MAX_LIMIT: usize = 500;
-/// Pages and queries kept rendered between two changes.
-const QUERY_CACHE: usize = 512;
+pub use cache::QUERY_CACHE_BYTES;
+pub use search::SEARCH_SCAN;
+
+/// The most entries `?limit=` may ask for: a larger one is served this many.
+pub const MAX_LIMIT: usize = 100;
 
 /// A content coding a document is kept in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,34 +360,6 @@ enum Key {
     Search(String),
 }
 
-/// Older pages and queries as rendered, with the generation of the store's
-/// stories they were read from.
-#[derive(Default)]
-struct QueryCache {
-    generation: u64,
-    docs: HashMap<Key, Arc<Document>>,
-}
-
-impl QueryCache {
-    /// A change: every kept document may be stale.
-    fn invalidate(&mut self) {
-        self.generation += 1;
-        self.docs.clear();
-    }
-
-    /// Keeps a document read at `generation`, unless a change came since: it
-    /// would serve stories older than the feeds' first pages until the next one.
-    fn insert(&mut self, generation: u64, key: Key, doc: Arc<Document>) {
-        if generation != self.generation {
-            return;
-        }
-        if self.docs.len() >= QUERY_CACHE {
-            self.docs.clear();
-        }
-        self.docs.insert(key, doc);
-    }
-}
-
 /// The rendered documents, replaced whole when a scope changes.
 pub struct Publisher {
     settings: Settings,
@@ -400,7 +373,9 @@ pub struct Publisher {
     style: Arc<Document>,
     not_found: Arc<Document>,
     /// Older pages and queries, rendered on first request; emptied by a change.
-    queries: Mutex<QueryCache>,
+    queries: Mutex<cache::QueryCache<Key>>,
+    /// What `?q=` looks through, built again on the first search after a change.
+    search: Mutex<search::SearchIndex>,
     /// Held from reading the store to installing the documents, so a render that
     /// read older state can never replace one that read newer state.
     render_lock: Mutex<()>,
@@ -422,7 +397,8 @@ impl Publisher {
             style,
             not_found,
             settings,
-            queries: Mutex::new(QueryCache::default()),
+            queries: Mutex::new(cache::QueryCache::new(QUERY_CACHE_BYTES)),
+            search: Mutex::default(),
             render_lock: Mutex::new(()),
             dirty: Mutex::new(BTreeSet::new()),
             learned: RwLock::new(HashMap::new()),
@@ -557,10 +533,13 @@ impl Publisher {
         if self.get(scope, kind).is_none() {
             return Ok(None);
         }
-        self.cached(Key::Feed(scope.clone(), kind, query.clone()), || {
+        self.cached(Key::Feed(scope.clone(), kind, query.clone()), |generation| {
             let limit = query.limit.unwrap_or(self.settings.limit);
             let (stories, next) = match &query.q {
-                Some(q) => (store.find(scope, limit, SEARCH_SCAN, |s| matches(s, q))?, None),
+                Some(q) => {
+                    let mut index = self.search.lock().unwrap_or_else(|e| e.into_inner());
+                    (index.find(store, generation, scope, q, limit)?, None)
+                }
                 None => store.page(scope, query.before.as_ref(), limit)?,
             };
             let entries = entries(store, stories)?;
@@ -569,21 +548,22 @@ impl Publisher {
     }
 
     /// The document under `key` as kept since the last change, else `render`ed now
-    /// and kept (`None`: nothing to render, nothing kept). Blocking when `render`
-    /// reads the store.
+    /// (given the generation of the stories it reads, for the search index) and
+    /// kept (`None`: nothing to render, nothing kept). Blocking when `render` reads
+    /// the store.
     fn cached(
         &self,
         key: Key,
-        render: impl FnOnce() -> Result<Option<Document>, StoreError>,
+        render: impl FnOnce(u64) -> Result<Option<Document>, StoreError>,
     ) -> Result<Option<Arc<Document>>, StoreError> {
         let generation = {
-            let cache = self.queries.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(doc) = cache.docs.get(&key) {
-                return Ok(Some(doc.clone()));
+            let mut cache = self.queries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(doc) = cache.get(&key) {
+                return Ok(Some(doc));
             }
-            cache.generation
+            cache.generation()
         };
-        let Some(doc) = render()? else { return Ok(None) };
+        let Some(doc) = render(generation)? else { return Ok(None) };
         let doc = Arc::new(doc);
         self.queries.lock().unwrap_or_else(|e| e.into_inner()).insert(generation, key, doc.clone());
         Ok(Some(doc))
@@ -606,7 +586,7 @@ impl Publisher {
         if self.first_page(scope).is_none() {
             return Ok(None);
         }
-        self.cached(Key::Page(scope.clone(), before.clone()), || {
+        self.cached(Key::Page(scope.clone(), before.clone()), |_| {
             let (stories, next) = store.page(scope, Some(before), self.settings.limit)?;
             let stories: Vec<&Story> = stories.iter().collect();
             Ok(Some(self.render_stream(scope, &stories, Some(before), next.as_ref())))
@@ -616,7 +596,7 @@ impl Publisher {
     /// A story's page, rendered on first request and kept until the next change;
     /// `None` for a story the store does not hold. Blocking.
     pub fn story_page(&self, store: &Store, id: &StoryId) -> Result<Option<Arc<Document>>, StoreError> {
-        self.cached(Key::Story(id.clone()), || {
+        self.cached(Key::Story(id.clone()), |_| {
             let Some(story) = store.story(id)? else { return Ok(None) };
             let items = story
                 .members
@@ -633,12 +613,13 @@ impl Publisher {
     /// empty `q` gives the bare form. Blocking.
     pub fn search_page(&self, store: &Store, q: &str) -> Result<Option<Arc<Document>>, StoreError> {
         let q = q.trim();
-        self.cached(Key::Search(q.to_string()), || {
+        self.cached(Key::Search(q.to_string()), |generation| {
             let folded = agency::slug(q);
             let stories = if folded.is_empty() {
                 Vec::new()
             } else {
-                store.find(&Scope::All, self.settings.limit, SEARCH_SCAN, |s| matches(s, &folded))?
+                let mut index = self.search.lock().unwrap_or_else(|e| e.into_inner());
+                index.find(store, generation, &Scope::All, &folded, self.settings.limit)?
             };
             let found: Vec<&Story> = stories.iter().collect();
             let bytes = page::search(&self.settings, q, &found);
@@ -699,6 +680,11 @@ impl Publisher {
         let bytes = page::agencies(&self.settings, &listed);
         let updated = scopes.iter().filter_map(|s| s.2).max();
         Document::new(Format::Html, bytes, updated, listed.len(), None, "")
+    }
+
+    /// The bytes the query cache holds (at most [`QUERY_CACHE_BYTES`]).
+    pub fn query_cache_bytes(&self) -> usize {
+        self.queries.lock().unwrap_or_else(|e| e.into_inner()).bytes()
     }
 
     /// Every published scope with its entry count and last update, merged first.
@@ -786,12 +772,6 @@ impl Query {
             format!("?{}", parts.join("&"))
         }
     }
-}
-
-/// Whether a story's title or excerpt contains a folded query, tones ignored.
-fn matches(story: &Story, folded_query: &str) -> bool {
-    let hay = |t: &str| agency::slug(t).contains(folded_query);
-    hay(&story.title) || hay(&story.excerpt)
 }
 
 /// The stories with their primaries' articles.

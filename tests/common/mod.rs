@@ -46,6 +46,7 @@ pub struct Seen {
     pub path: String,
     pub if_none_match: Option<String>,
     pub if_modified_since: Option<String>,
+    pub authorization: Option<String>,
     pub status: u16,
 }
 
@@ -66,9 +67,15 @@ pub const LAST_MODIFIED: &str = "Fri, 05 Aug 2022 09:00:00 GMT";
 
 impl SourceServer {
     pub async fn start() -> SourceServer {
+        SourceServer::start_on("127.0.0.1").await
+    }
+
+    /// A server on another loopback address (`127.0.0.2`…): another origin, as an
+    /// internal service would be.
+    pub async fn start_on(ip: &str) -> SourceServer {
         let shared = Shared::default();
         let app = Router::new().route("/{*path}", get(answer)).with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         SourceServer { addr, shared }
@@ -119,6 +126,7 @@ async fn respond(shared: &Shared, path: &str, headers: &HeaderMap) -> Response {
     let behavior = shared.routes.lock().unwrap().get(&path).cloned();
     let inm = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
     let ims = headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     let resp = match behavior {
         None => StatusCode::NOT_FOUND.into_response(),
         Some(Behavior::Status(code)) => (StatusCode::from_u16(code).unwrap(), format!("status {code}")).into_response(),
@@ -171,6 +179,7 @@ async fn respond(shared: &Shared, path: &str, headers: &HeaderMap) -> Response {
         path,
         if_none_match: inm,
         if_modified_since: ims,
+        authorization,
         status: resp.status().as_u16(),
     });
     resp
