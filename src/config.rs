@@ -117,6 +117,9 @@ pub struct Source {
     /// The agency credited when no byline names another.
     pub agency: String,
     pub interval: Duration,
+    /// `keep_tracking = true`: publish the source's links as it gives them, tracking
+    /// parameters (`utm_*`, `fbclid`…) included, instead of their canonical form.
+    pub keep_tracking: bool,
 }
 
 /// How a source's requests authenticate (`[source.auth]`, or credentials written
@@ -471,7 +474,7 @@ impl Cx<'_> {
     }
 
     fn source(&mut self, t: Tab<'_>, poll: &PollConfig, agencies: &Registry) -> Option<Source> {
-        self.unknown_keys(t, &["id", "url", "kind", "agency", "interval", "html", "auth"], "source.");
+        self.unknown_keys(t, &["id", "url", "kind", "agency", "interval", "keep_tracking", "html", "auth"], "source.");
         let id = self.required_string(t, "id", "[[source]]");
         if let Some(id) = &id {
             if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -512,6 +515,7 @@ impl Cx<'_> {
             }
         }
         let interval = self.duration(t, "interval").unwrap_or(poll.interval);
+        let keep_tracking = self.boolean(t, "keep_tracking").unwrap_or(false);
         let kind = match self.string(t, "kind").as_deref() {
             None | Some("feed") => {
                 if t.contains_key("html") {
@@ -533,7 +537,7 @@ impl Cx<'_> {
         };
         // A built-in slug that a declared agency took over by name credits the declared one.
         let agency = agencies.get(&agency?)?.slug.clone();
-        Some(Source { id: id?, url: url?, auth, kind: kind?, agency, interval })
+        Some(Source { id: id?, url: url?, auth, kind: kind?, agency, interval, keep_tracking })
     }
 
     /// `[source.auth]`: `type = "basic"` with `user` and `password_file` or
@@ -689,6 +693,15 @@ impl Cx<'_> {
                 Vec::new()
             }
         }
+    }
+
+    fn boolean(&mut self, t: Tab<'_>, key: &str) -> Option<bool> {
+        let item = t.get(key)?;
+        let b = item.as_bool();
+        if b.is_none() {
+            self.error(value_span(t, key), format!("\"{key}\" must be true or false"));
+        }
+        b
     }
 
     fn integer(&mut self, t: Tab<'_>, key: &str, min: i64, max: i64) -> Option<i64> {
@@ -870,8 +883,15 @@ mod tests {
     }
 
     #[test]
-    fn the_documented_example_is_valid() {
+    fn the_shipped_config_polls_nothing_until_edited() {
         let c = Config::parse(include_str!("../config/loa.toml"), "config/loa.toml").unwrap();
+        assert!(c.sources.is_empty());
+        assert_eq!(c.server.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
+    }
+
+    #[test]
+    fn the_documented_example_is_valid() {
+        let c = Config::parse(include_str!("../config/examples/bentre.toml"), "config/examples/bentre.toml").unwrap();
         assert_eq!(c.sources.len(), 4);
         assert!(matches!(c.sources[3].kind, SourceKind::Html(_)));
         assert!(c.agencies.contains("huyen-uy-giong-trom"));

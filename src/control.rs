@@ -200,7 +200,13 @@ fn answer(engine: &Engine, stream: UnixStream) -> std::io::Result<()> {
             2
         }
         Some(Request::Sources) => {
-            out.write_all(sources_table(&crate::serve::source_statuses(&engine.config(), &engine.store)).as_bytes())?;
+            out.write_all(
+                sources_table(
+                    &crate::serve::source_statuses(&engine.config(), &engine.store),
+                    engine.config().poll.timezone,
+                )
+                .as_bytes(),
+            )?;
             0
         }
         Some(Request::Verify) => match engine.quiesced(|s| s.verify()) {
@@ -226,8 +232,9 @@ fn answer(engine: &Engine, stream: UnixStream) -> std::io::Result<()> {
     out.flush()
 }
 
-/// The table `loa sources` prints.
-pub fn sources_table(statuses: &[SourceStatus]) -> String {
+/// The table `loa sources` prints, its times in `zone` (the province's time, as
+/// the portals date their news), which its last line names.
+pub fn sources_table(statuses: &[SourceStatus], zone: chrono::FixedOffset) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
@@ -236,7 +243,7 @@ pub fn sources_table(statuses: &[SourceStatus]) -> String {
         "SOURCE", "STATUS", "LAST ATTEMPT", "LAST SUCCESS", "NEXT DUE", "ITEMS", "WEEK", "FAILS"
     );
     let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
-        d.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into())
+        d.map(|d| d.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into())
     };
     for s in statuses {
         let state = match (&s.error, &s.effective_url) {
@@ -259,5 +266,6 @@ pub fn sources_table(statuses: &[SourceStatus]) -> String {
             state
         );
     }
+    let _ = writeln!(out, "Times are in {zone} ([poll].timezone).");
     out
 }

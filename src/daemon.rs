@@ -451,11 +451,18 @@ impl Engine {
         // entries are taken, as portals list the newest first.
         let max = self.config().poll.max_items;
         let truncated = listing.entries.len().saturating_sub(max);
-        let entries = listing.entries.into_iter().take(max);
+        let base = normalize::link::document_base(listing.base.as_deref(), &url);
+        let entries = listing.entries.into_iter().take(max).map(|mut e| {
+            if let Some(link) = normalize::link::absolute(&e.link, &base) {
+                e.link = link.to_string();
+            }
+            e
+        });
         let page = ListingPage { url: &url, title: title.as_deref(), reach: &reach };
         let reads = entries.map(|e| self.read_entry(source, sel, &page, e, now));
-        let items = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
-        Ok(normalize::Document { title, ttl: None, items, truncated })
+        let mut items: Vec<Item> = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
+        let undated = normalize::bound_undated(&mut items, None);
+        Ok(normalize::Document { title, ttl: None, items, undated, truncated })
     }
 
     async fn read_entry(
@@ -685,10 +692,12 @@ fn log(r: &PollReport) {
 }
 
 /// Binds the public listener, naming the address when it cannot.
-pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+/// Opens the public listener; `remedy` says how to choose another address where
+/// this one came from (the config's `[server].listen`, the demo's `--listen`).
+pub async fn bind(addr: SocketAddr, remedy: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {addr} (is another loa or server using it? set [server].listen)"))
+        .with_context(|| format!("cannot listen on {addr} (is another loa or server using it? {remedy})"))
 }
 
 /// Serves and polls until `stop` is cancelled, then stops cleanly. With a config
@@ -711,7 +720,8 @@ pub async fn run(
         serve::Limits { max_connections: config.server.max_connections, header_timeout: config.server.header_timeout };
     let admin = match config.server.admin_listen {
         Some(addr) => {
-            let l = bind(addr).await.context("the admin listener ([server].admin_listen)")?;
+            let l =
+                bind(addr, "set [server].admin_listen").await.context("the admin listener ([server].admin_listen)")?;
             info!(%addr, "status and metrics are served on the admin address only");
             Some(tokio::spawn(serve::serve(l, serve::admin(state.clone()), limits, stop.clone(), STOP_GRACE)))
         }

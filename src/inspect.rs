@@ -15,7 +15,7 @@ use crate::config::{Config, Source, SourceKind};
 use crate::daemon::Engine;
 use crate::fetch::{charset, Fetched, Fetcher};
 use crate::model::Item;
-use crate::normalize;
+use crate::normalize::{self, UndatedBound};
 
 /// The result for one input, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -79,6 +79,11 @@ pub struct ItemInfo {
     pub canonical_url: Option<String>,
     pub published: Option<String>,
     pub updated: Option<String>,
+    /// The date readers see.
+    pub date: String,
+    /// Where `date` comes from: "published", "updated", "first seen", or how the
+    /// document bounded an undated item.
+    pub date_evidence: String,
     pub agency: String,
     pub agency_name: String,
     pub evidence: String,
@@ -88,14 +93,22 @@ pub struct ItemInfo {
 }
 
 impl ItemInfo {
-    fn of(item: &Item) -> ItemInfo {
+    fn of(item: &Item, undated: Option<&UndatedBound>) -> ItemInfo {
         let date = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true));
+        let date_evidence = match (item.published, item.updated, undated) {
+            (Some(_), _, _) => "published".to_string(),
+            (None, Some(_), _) => "updated".to_string(),
+            (None, None, Some(bound)) => bound.to_string(),
+            (None, None, None) => "first seen (undated)".to_string(),
+        };
         ItemInfo {
             title: item.title.clone(),
             link: item.link.clone(),
             canonical_url: item.canonical_url.clone(),
             published: date(item.published),
             updated: date(item.updated),
+            date: date(Some(item.date())).unwrap_or_default(),
+            date_evidence,
             agency: item.agency.clone(),
             agency_name: item.agency_name.clone(),
             evidence: item.evidence.to_string(),
@@ -134,21 +147,22 @@ pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> R
                 kind: SourceKind::Feed,
                 agency: String::new(),
                 interval: config.poll.interval,
+                keep_tracking: false,
             };
             catch_unwind(AssertUnwindSafe(|| {
                 normalize::read_document(&text, &url, &anonymous, &config.agencies, &config.poll, Utc::now())
-                    .map(|d| (d.title, d.items))
                     .map_err(|e| e.to_string())
             }))
             .unwrap_or_else(|_| Err("loa crashed on this input (a bug: please report it with the file)".into()))
         }
     };
     match outcome {
-        Ok((title, items)) => {
+        Ok(doc) => {
             report.ok = true;
-            report.feed = Some(FeedInfo { title });
-            report.items = items.iter().map(ItemInfo::of).collect();
-            report.unknown_bodies = unknown_bodies(&items, config);
+            report.feed = Some(FeedInfo { title: doc.title });
+            let undated = |n: usize| doc.undated.iter().find(|(i, _)| *i == n).map(|(_, b)| b);
+            report.items = doc.items.iter().enumerate().map(|(n, item)| ItemInfo::of(item, undated(n))).collect();
+            report.unknown_bodies = unknown_bodies(&doc.items, config);
         }
         Err(e) => report.error = Some(e),
     }
@@ -162,14 +176,13 @@ async fn read_as_source(
     source: &Source,
     text: String,
     url: Url,
-) -> Result<(Option<String>, Vec<Item>), String> {
+) -> Result<normalize::Document, String> {
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary store: {e}"))?;
     let mut config = config.clone();
     config.store.path = dir.path().join("store");
     config.store.cache_capacity = 1 << 20;
     let engine = std::sync::Arc::new(Engine::new(config).map_err(|e| format!("{e:#}"))?);
-    let doc = engine.read(source, text, url, Utc::now()).await.map_err(|e| e.to_string())?;
-    Ok((doc.title, doc.items))
+    engine.read(source, text, url, Utc::now()).await.map_err(|e| e.to_string())
 }
 
 /// The document's text and the URL it is read at: a file read for a configured
@@ -214,7 +227,7 @@ pub fn render_text(r: &Report) -> String {
         let row = |label: &str, v: &str| format!("     {label:<10} {v}\n");
         out.push_str(&row("link", i.link.as_deref().unwrap_or("-")));
         out.push_str(&row("canonical", i.canonical_url.as_deref().unwrap_or("-")));
-        out.push_str(&row("published", i.published.as_deref().or(i.updated.as_deref()).unwrap_or("- (first seen)")));
+        out.push_str(&row("date", &format!("{} ({})", i.date, i.date_evidence)));
         let agency = if i.agency.is_empty() {
             "- (no byline, author or title names one)".to_string()
         } else {

@@ -204,11 +204,18 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Run => {
             let (path, config) = load()?;
+            if config.sources.is_empty() {
+                tracing::warn!(
+                    "{}: no [[source]]: nothing is polled until you add one (an example: \
+                     /usr/share/doc/loa/examples/bentre.toml), check the file with `loa check` and reload",
+                    path.display()
+                );
+            }
             runtime()?.block_on(async {
                 let engine = Arc::new(
                     tokio::task::spawn_blocking(move || Engine::new(config)).await.context("start-up failed")??,
                 );
-                let listener = daemon::bind(engine.config().server.listen).await?;
+                let listener = daemon::bind(engine.config().server.listen, "set [server].listen").await?;
                 let stop = CancellationToken::new();
                 daemon::stop_on_signals(stop.clone());
                 daemon::run(engine, listener, stop, Some(path)).await
@@ -240,7 +247,8 @@ fn real_main(cli: Cli) -> Result<ExitCode, Failure> {
                 return relay(answer);
             }
             let store = open_existing(&config)?;
-            let table = loa::control::sources_table(&loa::serve::source_statuses(&config, &store));
+            let table =
+                loa::control::sources_table(&loa::serve::source_statuses(&config, &store), config.poll.timezone);
             say!("{}", table.trim_end());
             Ok(ExitCode::SUCCESS)
         }

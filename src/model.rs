@@ -77,7 +77,9 @@ pub struct Item {
     /// The source's own guid/id, as given.
     pub guid: Option<String>,
     pub title: String,
-    /// The link as the source gave it, made absolute.
+    /// The link readers are sent to: the source's link made absolute, in its
+    /// canonical form (no tracking parameters or noise fragments) unless the
+    /// source keeps them (`keep_tracking`).
     pub link: Option<String>,
     /// The canonical form of `link`, used for identity.
     pub canonical_url: Option<String>,
@@ -87,7 +89,9 @@ pub struct Item {
     pub content: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
-    /// When loa first saw the item; the date of last resort.
+    /// When loa first saw the item; the date of last resort. For an undated item
+    /// of an older document, no later than its document allows
+    /// (`normalize::bound_undated`).
     pub first_seen: DateTime<Utc>,
     pub authors: Vec<String>,
     pub categories: Vec<String>,

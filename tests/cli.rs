@@ -248,3 +248,87 @@ fn import_opml_adds_new_feeds_and_keeps_the_config_valid() {
     let written = std::fs::read_to_string(&config).unwrap();
     assert_eq!(written.matches("[[source]]").count(), 3, "{written}");
 }
+
+#[test]
+fn demo_on_a_busy_port_names_its_listen_option() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_loa")).args(["demo", "--listen", &addr]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("cannot listen on {addr}")) && stderr.contains("--listen"), "{stderr}");
+    assert!(!stderr.contains("[server]"), "the demo has no config: {stderr}");
+}
+
+/// A child process killed if the test fails before stopping it.
+struct KillOnDrop(Option<Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn demo_reads_an_html_only_portal_and_publishes_clean_links() {
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(["demo", "--listen", base.trim_start_matches("http://")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut demo = KillOnDrop(Some(child));
+    wait_ready(&base, demo.0.as_mut().unwrap());
+    // Every sample source is polled at start; wait for the four of them.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let feed = loop {
+        let (_, _, body) = get(&format!("{base}/feed.json")).unwrap();
+        let feed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let sources: std::collections::BTreeSet<String> = feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|i| i["_loa"]["sources"].as_array().unwrap().iter())
+            .map(|s| s["source"].as_str().unwrap().to_string())
+            .collect();
+        if sources.len() == 4 {
+            break feed;
+        }
+        assert!(Instant::now() < deadline, "the demo polled only {sources:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let items = feed["items"].as_array().unwrap();
+    let danvan = items.iter().find(|i| i["_loa"]["sources"][0]["source"] == "danvan").unwrap();
+    assert!(danvan["url"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{danvan}");
+    // The 2022 samples: the undated item of the newspaper's feed is not today's top story.
+    assert!(!items[0]["title"].as_str().unwrap().contains("trồng dừa"), "{}", items[0]);
+    let undated = items.iter().position(|i| i["title"].as_str().unwrap().contains("trồng dừa")).unwrap();
+    let date = items[undated]["date_published"].as_str().unwrap();
+    assert!(date.starts_with("2022-08-0") && undated > 2, "placed among its 2022 neighbours: {date}, #{undated}");
+    for path in ["feed.atom", "feed.rss", "feed.json", ""] {
+        let (status, _, body) = get(&format!("{base}/{path}")).unwrap();
+        assert_eq!(status, 200);
+        assert!(!String::from_utf8_lossy(&body).contains("utm_"), "/{path} publishes a tracking parameter");
+    }
+    assert!(stop(demo.0.take().unwrap()).success());
+}
+
+#[test]
+fn sources_says_which_time_zone_its_times_are_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loa.toml");
+    let store = dir.path().join("db");
+    std::fs::write(
+        &path,
+        format!("[store]\npath = {:?}\n[poll]\ntimezone = \"+07:00\"\n", store.display().to_string()),
+    )
+    .unwrap();
+    drop(loa::store::Store::open(&store, 1 << 20).unwrap());
+    let out = loa(&["sources"], &path);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Times are in +07:00 ([poll].timezone)."), "{}", text(&out));
+}

@@ -54,7 +54,9 @@ impl Portal {
     }
 
     fn page(&self, path: &str, status: u16, content_type: &'static str, body: &str) {
-        let body = body.replace("http://portal.test", &self.base);
+        // Protocol-relative links (`//portal.test/…`) too.
+        let host = self.base.trim_start_matches("http:");
+        let body = body.replace("http://portal.test", &self.base).replace("//portal.test", host);
         self.pages.lock().unwrap().insert(path.to_string(), Page { status, content_type, body });
     }
 
@@ -153,6 +155,14 @@ const WITH_TIME: [&str; 5] = [
     "2022-08-03T01:00:00Z",
     "2022-08-02T00:45:00Z",
     "2022-07-29T07:20:00Z",
+];
+/// Local listing dates without a time (an article without a date of its own), in UTC.
+const DATE_ONLY: [&str; 5] = [
+    "2022-08-04T17:00:00Z",
+    "2022-08-03T17:00:00Z",
+    "2022-08-02T17:00:00Z",
+    "2022-08-01T17:00:00Z",
+    "2022-07-28T17:00:00Z",
 ];
 /// A sentence of the articles (their bodies alternate between two texts).
 const BODIES: [&str; 2] = ["nắm chắc tình hình nhân dân", "Quỹ Vì người nghèo tỉnh"];
@@ -399,6 +409,8 @@ async fn pages_that_are_no_listing_give_no_source_and_say_why() {
     refused("discover/not-a-listing-error-page.html", 200, "nothing repeats like a news listing").await;
     refused("discover/not-a-listing-error-page.html", 404, "HTTP 404").await;
     refused("discover/not-a-listing-login-page.html", 200, "the page asks for a password").await;
+    refused("discover/not-a-listing-sitemap.html", 200, "no feed, and no news listing").await;
+    refused("discover/not-a-listing-search-without-results.html", 200, "it reads as a box of links").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -506,4 +518,180 @@ async fn hostile_pages_end_in_a_clear_error() {
     let (code, out) = discover(dir.path(), "ftp://127.0.0.1/x").await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("is not an http(s) address"), "{out}");
+}
+
+/// A portal whose five entries all credit one agency, read as printed.
+async fn one_agency_portal(
+    style: &str,
+    listing: &str,
+    link: impl Fn(usize) -> String + Copy,
+    published: [&'static str; 5],
+    agency: &'static str,
+    navigation: &[&str],
+) {
+    html_portal_reads_as_printed(
+        style,
+        listing,
+        link,
+        |i| Expected { title: TITLES[i], link: link(i), published: published[i], body: BODIES[i % 2], agency },
+        navigation,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dotnetnuke_easydnnnews_module() {
+    one_agency_portal(
+        "dnn-easydnnnews",
+        "/tin-tuc",
+        |i| format!("/tin-tuc/ArticleId/{}/{}", IDS[i], SLUGS[i]),
+        WITH_TIME,
+        "so-y-te",
+        &["Tin liên quan", "Chia sẻ Facebook", "Tin mới cập nhật", "Lượt xem", "Đăng nhập", "Hoạt động ngành"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drupal_views_rows_with_a_pager() {
+    one_agency_portal(
+        "drupal-views-row",
+        "/tin-tuc",
+        |i| format!("/tin-tuc/{}", SLUGS[i]),
+        WITH_TIME,
+        "so-khoa-hoc-va-cong-nghe",
+        &["Tin xem nhiều", "Từ khóa", "bình luận", "Trình đơn chính", "Cơ quan chủ quản"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_card_grid_with_protocol_relative_links() {
+    one_agency_portal(
+        "bootstrap-card-grid",
+        "/tin-tuc",
+        |i| format!("/tin-tuc/{}-{}.html", SLUGS[i], IDS[i]),
+        WITH_TIME,
+        "so-giao-duc-va-dao-tao",
+        &["Tin khác", "Lượt xem", "Lịch công tác", "Thông tin tuyển sinh"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_list_with_the_date_in_a_span_and_relative_links() {
+    // Served from a script whose `<base href>` is the section's folder.
+    one_agency_portal(
+        "ul-li-span-date",
+        "/index.php?module=tin-tuc",
+        |i| format!("/tin-tuc/{}-{}.html", SLUGS[i], IDS[i]),
+        DATE_ONLY,
+        "hoi-lien-hiep-phu-nu-tinh",
+        &["Các tin đã đưa", "Quay lại", "Thông báo tuyển dụng", "Chuyên mục", "Bản quyền"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn table_without_classes() {
+    one_agency_portal(
+        "table-without-classes",
+        "/TinTuc/DanhSach.asp?cat=2",
+        |i| format!("/TinTuc/ChiTiet.asp?id={}", IDS[i]),
+        WITH_TIME,
+        "so-noi-vu",
+        &["CÁC TIN KHÁC", "Quay lại", "CHUYÊN MỤC", "Văn bản pháp quy", "126A Nguyễn Thị Định"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vnpt_portlet_news_list() {
+    one_agency_portal(
+        "vnpt-portlet-news-list",
+        "/tin-tuc-su-kien",
+        |i| format!("/tin-tuc-su-kien/-/view-article/1/{}/{}", IDS[i], SLUGS[i]),
+        WITH_TIME,
+        "so-thong-tin-va-truyen-thong",
+        &["Các tin khác", "Chia sẻ Facebook", "Tin mới nhất", "Liên kết website", "Thiết kế và phát triển"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joomla_category_list_table() {
+    one_agency_portal(
+        "joomla-category-table",
+        "/index.php/tin-tuc",
+        |i| format!("/index.php/tin-tuc/{}-{}", IDS[i], SLUGS[i]),
+        WITH_TIME,
+        "so-tai-chinh",
+        &["Văn bản mới", "Lượt xem", "Chuyên mục", "Bài trước", "Lên đầu trang"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viettel_portal_with_the_date_before_the_title() {
+    one_agency_portal(
+        "viettel-portal-date-first",
+        "/pages/tin-tuc.aspx",
+        |i| format!("/pages/tin-tuc/{}-{}.aspx", SLUGS[i], IDS[i]),
+        WITH_TIME,
+        "ubnd-tinh",
+        &["Tin cùng chuyên mục", "Tin đọc nhiều", "Chia sẻ Facebook", "Lượt xem", "Đăng nhập"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharepoint_content_query_web_part() {
+    one_agency_portal(
+        "sharepoint-cqwp",
+        "/Pages/TinTuc.aspx",
+        |i| format!("/Pages/TinTuc/{}/{}.aspx", IDS[i], SLUGS[i]),
+        WITH_TIME,
+        "so-nong-nghiep-va-phat-trien-nong-thon",
+        &["Tin liên quan", "Thủ tục hành chính nông nghiệp", "78 Nguyễn Đình Chiểu"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn egov_section_with_a_slider_of_highlights_above_its_list() {
+    one_agency_portal(
+        "egov-hot-slider-then-list",
+        "/tin-tuc",
+        |i| format!("/chi-tiet-tin/?{}&id={}", SLUGS[i], IDS[i]),
+        WITH_TIME,
+        "so-cong-thuong",
+        &["Tin cùng chuyên mục", "Lượt xem", "Quay lại", "Đường dây nóng", "Bản quyền"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_each_wrapped_whole_in_their_link() {
+    one_agency_portal(
+        "linked-card-grid",
+        "/tin-tuc",
+        |i| format!("/tin-tuc/{}-{}", SLUGS[i], IDS[i]),
+        WITH_TIME,
+        "lien-doan-lao-dong-tinh",
+        &["Bài viết liên quan", "Công đoàn cơ sở", "Pháp luật lao động", "Điện thoại"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wordpress_block_theme_query_loop() {
+    one_agency_portal(
+        "wordpress-block-theme",
+        "/category/tin-tuc/",
+        |i| format!("/{}/", SLUGS[i]),
+        WITH_TIME,
+        "hoi-cuu-chien-binh-tinh",
+        &["Bình luận", "Kỷ niệm ngày thành lập", "Gương sáng", "Được xây dựng bằng"],
+    )
+    .await;
 }

@@ -33,7 +33,7 @@ async fn site(publish: &str) -> Site {
     server.fixture("ubnd.atom", "ubnd-atom.xml");
     server.fixture("bdk.rss", "baodongkhoi-rss.xml");
     let dir = tempfile::tempdir().unwrap();
-    let listener = loa::daemon::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let listener = loa::daemon::bind("127.0.0.1:0".parse().unwrap(), "test").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let text = common::config_text(&server, SOURCES, &dir.path().join("db"), "")
         .replace("base_url = \"http://loa.test\"", &format!("base_url = \"{base}\""))

@@ -40,7 +40,7 @@ fn read_back(bytes: &[u8]) -> Vec<(String, chrono::DateTime<chrono::Utc>, String
 
 /// Starts the server for an engine on an ephemeral port.
 async fn serve(engine: &Arc<Engine>) -> (String, CancellationToken) {
-    let listener = loa::daemon::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let listener = loa::daemon::bind("127.0.0.1:0".parse().unwrap(), "test").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     (base, common::serve_engine(engine, listener))
 }

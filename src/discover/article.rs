@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use chrono::FixedOffset;
+use chrono::{DateTime, FixedOffset, Utc};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 
@@ -72,14 +72,15 @@ pub fn find(doc: &Html, title: &str, tz: FixedOffset) -> Result<Found, String> {
 
 /// Whether the selectors read an article on another page of the same site too:
 /// content of some length, and a date loa reads when a date selector is set.
-pub fn holds_on(doc: &Html, sel: &ArticleSelectors, tz: FixedOffset) -> (bool, bool) {
-    let Ok(a) = article_of(doc, sel) else { return (false, false) };
+/// The date read too, when a date selector is set and reads one.
+pub fn holds_on(doc: &Html, sel: &ArticleSelectors, tz: FixedOffset) -> (bool, bool, Option<DateTime<Utc>>) {
+    let Ok(a) = article_of(doc, sel) else { return (false, false, None) };
     let content = a
         .content
         .as_deref()
         .is_some_and(|h| crate::normalize::text::html_to_text(h).chars().count() >= MIN_CONTENT_CHARS);
-    let date = sel.date.is_none() || a.date.as_deref().is_some_and(|d| crate::normalize::date::parse(d, tz).is_some());
-    (content, date)
+    let read = a.date.as_deref().and_then(|d| crate::normalize::date::parse(d, tz));
+    (content, sel.date.is_none() || read.is_some(), read)
 }
 
 /// The element where the page's paragraphs gather, and their characters.
@@ -134,14 +135,25 @@ fn text_chars(el: ElementRef<'_>) -> usize {
 }
 
 /// The first short date after the article's title (the element whose text is the
-/// title), outside the content when one is there; else the first on the page
-/// outside its furniture.
+/// title) and before the block holding the content ends, outside the content when
+/// one is there;
+/// else the first before the content outside the page's furniture, else one in
+/// the content.
 fn date<'a>(doc: &'a Html, title: &str, content: ElementRef<'a>, tz: FixedOffset) -> Option<ElementRef<'a>> {
     let want = crate::agency::slug(title);
     let mut after_title = want.is_empty();
     let mut first_anywhere = None;
     let mut inside_content = None;
+    let mut seen_content = false;
+    // The block the article's text sits in, which may close with its date
+    // ("Cập nhật: 05/08/2022" under the text).
+    let frame = content.parent().and_then(ElementRef::wrap).unwrap_or(content);
     for el in doc.root_element().descendent_elements() {
+        // Beyond come side boxes and other news, whose dates are theirs.
+        if seen_content && !contains(frame, el) {
+            break;
+        }
+        seen_content |= el.id() == content.id();
         if !after_title
             && el.value().name() != "title"
             && short_text(el, 400).is_some_and(|t| crate::agency::slug(&t) == want)
@@ -240,5 +252,36 @@ fn page_selector<'a>(
             }
         }
     }
-    None
+    // Nothing names it: its place in the template.
+    css::path(doc, target).filter(|c| first_is(c, &is_target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tz() -> FixedOffset {
+        FixedOffset::east_opt(7 * 3600).unwrap()
+    }
+
+    const TITLE: &str = "Hội nghị triển khai nhiệm vụ công tác dân vận 6 tháng cuối năm 2022";
+
+    fn page(under_text: &str, side: &str) -> Html {
+        let text = "<p>Dự hội nghị có lãnh đạo Ủy ban MTTQ Việt Nam tỉnh, các tổ chức chính trị - xã hội tỉnh.</p>\
+                    <p>Trong 6 tháng đầu năm 2022, hệ thống dân vận các cấp đã tham mưu cấp ủy ban hành nhiều văn bản.</p>\
+                    <p>Phát biểu chỉ đạo hội nghị, đồng chí Phó Bí thư đề nghị tiếp tục nắm chắc tình hình nhân dân.</p>";
+        Html::parse_document(&format!(
+            "<div id=\"center\"><h2 class=\"tieude_tin\">{TITLE}</h2><div class=\"noidung\">{text}</div>{under_text}</div>\
+             <div id=\"right\"><div class=\"box\"><b>Thông báo</b><ul><li><a href=\"/tb/1\">Thông báo tuyển dụng viên chức</a> \
+             <span class=\"ngay\">{side}</span></li></ul></div></div>"
+        ))
+    }
+
+    #[test]
+    fn a_date_under_the_text_is_the_article_s_and_a_side_box_s_is_not() {
+        let found = find(&page("<p class=\"capnhat\">Cập nhật: 05/08/2022 10:15</p>", "(01/08/2022)"), TITLE, tz());
+        assert_eq!(found.unwrap().selectors.date.as_deref(), Some("p.capnhat"));
+        let found = find(&page("", "(01/08/2022)"), TITLE, tz()).unwrap();
+        assert_eq!(found.selectors.date, None, "the notice's date is no date of the article");
+    }
 }

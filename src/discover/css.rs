@@ -117,6 +117,34 @@ pub fn relative_candidates(target: ElementRef<'_>, scope: ElementRef<'_>) -> Vec
     out
 }
 
+/// Steps of a structural path before it gives up.
+const MAX_PATH_STEPS: usize = 12;
+
+/// A selector for `el` alone by structure, for what no name reaches (the cells
+/// of an old portal's layout tables): the path down from the nearest ancestor
+/// named alone on the page, else from `body`, each step the child's tag and,
+/// among siblings of that tag, its position. It holds while the template does.
+pub fn path(doc: &scraper::Html, el: ElementRef<'_>) -> Option<String> {
+    let alone = |d: &String| compile(d).is_some_and(|sel| doc.select(&sel).nth(1).is_none());
+    let mut steps = Vec::new();
+    let mut at = el;
+    for _ in 0..MAX_PATH_STEPS {
+        let named = descriptions(at).into_iter().filter(|d| d.contains(['.', '#'])).find(alone);
+        if let Some(name) = named.or_else(|| (at.value().name() == "body").then(|| "body".to_string())) {
+            steps.push(name);
+            steps.reverse();
+            return Some(steps.join(" > "));
+        }
+        let tag = at.value().name();
+        let alike = at
+            .parent()
+            .map_or(0, |p| p.children().filter_map(ElementRef::wrap).filter(|s| s.value().name() == tag).count());
+        steps.push(if alike > 1 { format!("{tag}:nth-of-type({})", nth_of_type(at)) } else { tag.to_string() });
+        at = at.parent().and_then(ElementRef::wrap)?;
+    }
+    None
+}
+
 /// A selector of loa's own making, compiled; `None` if it does not compile (a
 /// class that needs escaping slipped through).
 pub fn compile(css: &str) -> Option<Selector> {
@@ -179,6 +207,9 @@ const FURNITURE_WORDS: &[&str] = &[
     "marquee",
 ];
 
+/// Words of class names that mark a part of one article or entry.
+const ARTICLE_WORDS: &[&str] = &["article", "entry", "post", "news", "detail", "item", "card", "story", "content"];
+
 /// Headings of boxes that list other news than the page's own.
 const FURNITURE_HEADINGS: &[&str] = &[
     "tin-khac",
@@ -212,12 +243,28 @@ pub fn is_furniture(el: ElementRef<'_>) -> bool {
         "header" | "footer" => return !in_article(),
         _ => {}
     }
+    // The page's own frame carries the layout's words (Drupal's `<body
+    // class="one-sidebar sidebar-second">`), as do wrappers that say what they
+    // hold beside the content (`has-sidebar`, `with-sidebar`).
+    if matches!(v.name(), "html" | "body" | "main") {
+        return false;
+    }
     v.classes().chain(v.id()).any(|name| {
         let lower = name.to_ascii_lowercase();
+        if ["has-", "with-", "no-", "one-", "two-"].iter().any(|p| lower.starts_with(p))
+            || lower.starts_with("sidebar-first")
+            || lower.starts_with("sidebar-second")
+        {
+            return false;
+        }
         let squashed: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
         let word = lower.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| FURNITURE_WORDS.contains(w));
         match word {
-            Some("header" | "footer") => !in_article(),
+            // An article's own header (`article-header`, `entry-footer`, `news-header`)
+            // holds its title, date and byline.
+            Some("header" | "footer") => {
+                !in_article() && !lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| ARTICLE_WORDS.contains(&w))
+            }
             Some(_) => true,
             None => FURNITURE_WORDS.iter().filter(|w| w.len() >= 6).any(|w| squashed.contains(w)),
         }

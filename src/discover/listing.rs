@@ -5,21 +5,22 @@
 //! Every group of same-tag siblings is a candidate; menus, footers, pagers and
 //! "tin khác" boxes are left out, and so is a block whose entries each hold a
 //! repeated block (a home page's sections). The candidates are scored by
-//! repetition, title length, dates and summaries; a winner must stand out, or the
+//! repetition, title length, dates, summaries and links under the page's own
+//! section (a list laid out in columns counts as one); a winner must stand out, or the
 //! page is said to mix several blocks. Selectors are then tried on the page with
 //! the reading code of `kind = "html"` sources itself, so what is printed is what
 //! a poll reads. Nothing here fetches.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::FixedOffset;
+use chrono::{DateTime, FixedOffset, Utc};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use super::css::{self, contains, short_text};
 use crate::config::HtmlSelectors;
-use crate::parse::html::{element_text, href_of, listing_of};
+use crate::parse::html::{element_text, link_of, listing_of, title_text};
 
 /// Fewer entries than this is not a listing.
 pub const MIN_ENTRIES: usize = 3;
@@ -43,6 +44,8 @@ pub struct Found {
     /// The entries' absolute links, in page order.
     pub links: Vec<Url>,
     pub titles: Vec<String>,
+    /// The date the selectors read in each entry, as `links`.
+    pub dates: Vec<Option<DateTime<Utc>>>,
     /// Entries whose date the selectors read.
     pub dated: usize,
     /// What was left out or could not be had, for the operator.
@@ -53,7 +56,12 @@ pub struct Found {
 #[derive(Clone)]
 struct Entry<'a> {
     el: ElementRef<'a>,
+    /// The link to the entry's page.
+    anchor: ElementRef<'a>,
     href: Url,
+    /// The element the title is read from: the link, or a heading beside a
+    /// "Xem chi tiết" link.
+    title_el: ElementRef<'a>,
     title: String,
     date: Option<ElementRef<'a>>,
     summary: Option<ElementRef<'a>>,
@@ -86,6 +94,9 @@ impl Group<'_> {
 
 /// Finds the listing of a page read at `page`, or says why there is none.
 pub fn find(doc: &Html, page: &Url, tz: FixedOffset) -> Result<Found, Vec<String>> {
+    // Links resolve as a poll resolves them.
+    let base = crate::normalize::link::document_base(crate::parse::html::base_of(doc).as_deref(), page);
+    let page = &base;
     let mut groups = Vec::new();
     let mut furniture: Vec<String> = Vec::new();
     for parent in doc.root_element().descendent_elements() {
@@ -110,8 +121,10 @@ pub fn find(doc: &Html, page: &Url, tz: FixedOffset) -> Result<Found, Vec<String
         }
     }
     drop_containers(&mut groups);
+    join_columns(&mut groups);
+    let section = section_of(page);
     for g in &mut groups {
-        g.score = score(g);
+        g.score = score(g, section.as_deref());
     }
     groups.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut why = Vec::new();
@@ -163,10 +176,11 @@ fn entry<'a>(el: ElementRef<'a>, page: &Url, tz: FixedOffset) -> Option<Entry<'a
         std::sync::LazyLock::new(|| Selector::parse("a[href]").expect("a valid selector"));
     let mut hrefs = HashSet::new();
     let mut best: Option<((bool, usize), ElementRef<'a>, Url, String)> = None;
-    for a in el.select(&A) {
+    // A card wrapped whole in its link is its own link.
+    for a in std::iter::once(el).filter(|e| A.matches(e)).chain(el.select(&A)) {
         let Some(url) = site_link(a.attr("href").unwrap_or_default(), page) else { continue };
         hrefs.insert(url.to_string());
-        let text = link_text(a);
+        let text = title_text(a);
         // The title's link: in a heading or a title-named element if any (a
         // "Xem tiếp về …" link can be longer), else the longest.
         let rank = (titled(a, el), text.chars().count());
@@ -174,14 +188,45 @@ fn entry<'a>(el: ElementRef<'a>, page: &Url, tz: FixedOffset) -> Option<Entry<'a
             best = Some((rank, a, url, text));
         }
     }
-    let (_, anchor, href, title) = best?;
-    let words = title.split_whitespace().count();
-    if hrefs.len() > MAX_ENTRY_LINKS || words < MIN_TITLE_WORDS || title.chars().count() > 400 {
+    let (_, anchor, href, mut title) = best?;
+    let mut title_el = anchor;
+    // A link around a whole card holds the title in its heading, beside the
+    // date and summary.
+    let heading = anchor
+        .descendent_elements()
+        .filter(|e| e.id() != anchor.id())
+        .find(|e| titled(*e, *e) && words(&element_text(*e)) >= MIN_TITLE_WORDS);
+    if let Some(h) = heading.filter(|h| element_text(*h) != title) {
+        title_el = h;
+        title = element_text(h);
+    }
+    // A title written apart from its link: `<h3>…</h3> … <a>Xem chi tiết »</a>`.
+    if words(&title) < MIN_TITLE_WORDS {
+        let unlinked = el.descendent_elements().filter(|e| e.id() != el.id()).find(|e| {
+            titled(*e, *e)
+                && !e.descendent_elements().any(|d| d.value().name() == "a")
+                && !e.ancestors().filter_map(ElementRef::wrap).any(|a| a.value().name() == "a")
+                && words(&element_text(*e)) >= MIN_TITLE_WORDS
+        });
+        if let Some(t) = unlinked {
+            title_el = t;
+            title = element_text(t);
+        }
+    }
+    if hrefs.len() > MAX_ENTRY_LINKS || words(&title) < MIN_TITLE_WORDS || title.chars().count() > 400 {
         return None;
     }
-    let date = date_in(el, anchor, tz);
-    let summary = summary_in(el, anchor, date, &title, &href, page);
-    Some(Entry { el, href, title, date, summary })
+    // What the title is read from is no date nor summary: the link, or the
+    // heading inside a link that is the whole entry.
+    let link_area = if anchor.id() == el.id() { title_el } else { anchor };
+    let date = date_in(el, link_area, title_el, tz);
+    let summary = summary_in(el, link_area, date, &title, &href, page);
+    Some(Entry { el, anchor, href, title_el, title, date, summary })
+}
+
+/// The words of a text, not counting marks such as "»" or "-".
+fn words(text: &str) -> usize {
+    text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
 }
 
 /// Whether a link sits in a heading or a title-named element of its entry.
@@ -205,12 +250,19 @@ pub fn site_link(href: &str, page: &Url) -> Option<Url> {
     (same_host && url != here).then_some(url)
 }
 
-/// The deepest short element of the entry whose text is a date loa reads.
-fn date_in<'a>(el: ElementRef<'a>, anchor: ElementRef<'a>, tz: FixedOffset) -> Option<ElementRef<'a>> {
+/// The deepest short element of the entry, outside its link and title, whose
+/// text is a date loa reads.
+fn date_in<'a>(
+    el: ElementRef<'a>,
+    anchor: ElementRef<'a>,
+    title_el: ElementRef<'a>,
+    tz: FixedOffset,
+) -> Option<ElementRef<'a>> {
     let is_date = |e: ElementRef<'_>| {
         short_text(e, 60).is_some_and(|t| t.chars().any(|c| c.is_ascii_digit()) && reads_as_date(&t, tz))
     };
-    let outside = |e: &ElementRef<'_>| !contains(*e, anchor) && !contains(anchor, *e);
+    let apart = |e: &ElementRef<'_>, x: ElementRef<'_>| !contains(*e, x) && !contains(x, *e);
+    let outside = |e: &ElementRef<'_>| apart(e, anchor) && apart(e, title_el);
     let mut found = el.descendent_elements().filter(|e| e.id() != el.id()).filter(outside).find(|e| is_date(*e))?;
     // The innermost element that still holds the whole date.
     while let Some(inner) = found.child_elements().filter(outside).find(|e| is_date(*e)) {
@@ -220,9 +272,10 @@ fn date_in<'a>(el: ElementRef<'a>, anchor: ElementRef<'a>, tz: FixedOffset) -> O
 }
 
 /// Whether text is a date loa reads, and mostly a date: "(05/08/2022 - 16:30)",
-/// "Ngày đăng: 05 Tháng 8 2022", not a sentence that mentions one.
+/// "Ngày đăng: 05 Tháng 8 2022", "Gửi lúc Thứ Sáu, 05/08/2022 - 10:15 bởi
+/// bientap", not a sentence that mentions one.
 pub fn reads_as_date(text: &str, tz: FixedOffset) -> bool {
-    text.split_whitespace().count() <= 8 && crate::normalize::date::parse(text, tz).is_some()
+    text.split_whitespace().count() <= 10 && crate::normalize::date::parse(text, tz).is_some()
 }
 
 /// The entry's longest text apart from its title and date: its summary.
@@ -266,6 +319,49 @@ fn linked_share(el: ElementRef<'_>) -> f64 {
     linked as f64 / all as f64
 }
 
+/// One list laid out in columns (`<div class="col"><ul class="list">…` twice)
+/// is one block: groups whose containers are named alike under one parent are
+/// joined, in page order, so neither column passes for the listing alone.
+fn join_columns<'a>(groups: &mut Vec<Group<'a>>) {
+    fn up<'a>(e: ElementRef<'a>) -> Option<ElementRef<'a>> {
+        e.parent().and_then(ElementRef::wrap)
+    }
+    // A box with its own heading is a section of a home page, not a column.
+    let headed = |g: &Group<'a>| {
+        [Some(g.parent), up(g.parent)].into_iter().flatten().flat_map(|c| c.child_elements()).any(|h| {
+            matches!(h.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+                || h.value().classes().any(|c| {
+                    let c = c.to_ascii_lowercase();
+                    ["title", "heading", "tieude", "tieu-de", "header"].iter().any(|w| c.contains(w))
+                })
+        })
+    };
+    // Containers side by side, or each in a column of one row.
+    let alike = |a: &Group<'a>, b: &Group<'a>| {
+        let (Some(ca), Some(cb)) = (up(a.parent), up(b.parent)) else { return false };
+        a.label() == b.label()
+            && !headed(a)
+            && !headed(b)
+            && (ca.id() == cb.id()
+                || (css::descriptions(ca)[0] == css::descriptions(cb)[0]
+                    && up(ca).zip(up(cb)).is_some_and(|(ra, rb)| ra.id() == rb.id())))
+    };
+    let mut i = 0;
+    while i < groups.len() {
+        let mut j = i + 1;
+        while j < groups.len() {
+            if alike(&groups[i], &groups[j]) {
+                let other = groups.remove(j);
+                groups[i].members += other.members;
+                groups[i].entries.extend(other.entries);
+            } else {
+                j += 1;
+            }
+        }
+        i += 1;
+    }
+}
+
 /// A block whose entries each hold another candidate block is a page's sections,
 /// not a listing: only the inner blocks stay.
 fn drop_containers(groups: &mut Vec<Group<'_>>) {
@@ -288,16 +384,37 @@ fn drop_containers(groups: &mut Vec<Group<'_>>) {
     });
 }
 
+/// The folder a listing's own articles usually sit under: `/tin-tuc/` for
+/// `/tin-tuc` or `/tin-tuc/`, `/TinTuc/` for `/TinTuc/DanhSach.aspx`; none for
+/// the site's root.
+fn section_of(page: &Url) -> Option<String> {
+    let path = page.path();
+    let dir = match path.rsplit_once('/') {
+        Some((dir, last)) if last.contains('.') || last.is_empty() => format!("{dir}/"),
+        _ => format!("{path}/"),
+    };
+    (dir != "/").then_some(dir)
+}
+
 /// Repetition, title length, dates and summaries, less the siblings that are no
 /// entries. A page's own listing shows summaries where side boxes of other news
-/// show titles and dates alone, so a summary weighs as much as a date.
-fn score(g: &Group<'_>) -> f64 {
+/// show titles and dates alone, so a summary weighs as much as a date; and its
+/// entries link under the page's own section, where a box of notices links to
+/// another.
+fn score(g: &Group<'_>, section: Option<&str>) -> f64 {
     let n = g.entries.len() as f64;
-    let words = g.entries.iter().map(|e| e.title.split_whitespace().count()).sum::<usize>() as f64 / n;
+    let title_words = g.entries.iter().map(|e| words(&e.title)).sum::<usize>() as f64 / n;
     let dated = g.entries.iter().filter(|e| e.date.is_some()).count() as f64 / n;
     let summarised = g.entries.iter().filter(|e| e.summary.is_some()).count() as f64 / n;
     let entries_share = n / g.members as f64;
-    n * (0.3 + 0.7 * (words / 10.0).min(1.0)) * (1.0 + dated) * (1.0 + summarised) * entries_share.sqrt()
+    let in_section =
+        section.map_or(0, |s| g.entries.iter().filter(|e| e.href.path().starts_with(s)).count()) as f64 / n;
+    (1.0 + in_section)
+        * n
+        * (0.3 + 0.7 * (title_words / 10.0).min(1.0))
+        * (1.0 + dated)
+        * (1.0 + summarised)
+        * entries_share.sqrt()
 }
 
 /// The selectors that read the winning block, tried on the page with the
@@ -343,16 +460,15 @@ fn leads<'a>(g: &Group<'a>, page: &Url, tz: FixedOffset) -> Vec<Entry<'a>> {
 fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: FixedOffset) -> Result<Found, String> {
     let all: Vec<Entry<'_>> = leads.iter().chain(&g.entries).cloned().collect();
     let first = &g.entries[0];
-    let anchor = anchor_of(first, page).ok_or("the first entry's link could not be found again")?;
-    let mut link_candidates = css::relative_candidates(anchor, first.el);
+    let mut link_candidates = css::relative_candidates(first.anchor, first.el);
     // A lead in other markup (`h2 a` over the list's `h3 a`): both, as one selector.
-    if let Some((lead, lead_anchor)) = leads.first().and_then(|l| Some((l, anchor_of(l, page)?))) {
+    if let Some(lead) = leads.first() {
         // Each side qualified, so that neither takes the other's links (a bare `a`
         // would take the lead's picture link first).
         let qualified = |c: &&String| c.contains([' ', '.', '#']) && !c.contains(":nth-of-type");
         let ours: Vec<String> = link_candidates.iter().filter(qualified).take(3).cloned().collect();
         let theirs: Vec<String> =
-            css::relative_candidates(lead_anchor, lead.el).iter().filter(qualified).take(3).cloned().collect();
+            css::relative_candidates(lead.anchor, lead.el).iter().filter(qualified).take(3).cloned().collect();
         let unions: Vec<String> = ours
             .iter()
             .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
@@ -360,15 +476,20 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
         link_candidates.extend(unions);
     }
     let link = pick(&link_candidates, &all, |e, sel| {
-        e.el.select(sel).find_map(href_of).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
+        link_of(e.el, sel).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
     })
     .ok_or("no selector reaches every entry's link")?;
-    let mut title_candidates = link_candidates.clone();
-    if let Some(heading) = anchor.parent().and_then(ElementRef::wrap).filter(|p| element_text(*p) == first.title) {
+    let mut title_candidates = if first.title_el.id() == first.anchor.id() {
+        link_candidates.clone()
+    } else {
+        css::relative_candidates(first.title_el, first.el)
+    };
+    if let Some(heading) = first.anchor.parent().and_then(ElementRef::wrap).filter(|p| element_text(*p) == first.title)
+    {
         title_candidates.extend(css::relative_candidates(heading, first.el));
     }
     let title = pick(&title_candidates, &all, |e, sel| {
-        e.el.select(sel).next().map(link_text).as_deref() == Some(e.title.as_str())
+        e.el.select(sel).next().map(title_text).as_deref() == Some(e.title.as_str())
     })
     .ok_or("no selector reaches every entry's title")?;
     let mut notes = Vec::new();
@@ -408,7 +529,10 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
             .map(|d| format!(", {d}"))
             .collect(),
     };
-    let items = item_candidates(g).into_iter().flat_map(|c| lead_names.iter().map(move |l| format!("{c}{l}")));
+    let items = item_candidates(g)
+        .into_iter()
+        .chain(structural_item(doc, g))
+        .flat_map(|c| lead_names.iter().map(move |l| format!("{c}{l}")));
     for item in items {
         let sel = HtmlSelectors {
             item: item.clone(),
@@ -419,9 +543,17 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
             article: None,
         };
         let Ok(listing) = listing_of(doc, &sel) else { continue };
-        let links: Vec<Url> =
-            listing.entries.iter().filter_map(|e| crate::normalize::link::absolute(&e.link, page)).collect();
-        let read: HashSet<&Url> = links.iter().collect();
+        // Link, title and date of each entry whose link resolves, in page order.
+        let read_entries: Vec<(Url, String, Option<DateTime<Utc>>)> = listing
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let url = crate::normalize::link::absolute(&e.link, page)?;
+                let date = e.date.as_deref().and_then(|d| crate::normalize::date::parse(d, tz));
+                Some((url, e.title.clone(), date))
+            })
+            .collect();
+        let read: HashSet<&Url> = read_entries.iter().map(|(u, ..)| u).collect();
         // Every entry of the block, and nothing from elsewhere but entries of the
         // same shape (a blog's leading article in its own container).
         if !expected.iter().all(|u| read.contains(u))
@@ -430,13 +562,11 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
         {
             continue;
         }
-        let dated = listing
-            .entries
-            .iter()
-            .filter(|e| e.date.as_deref().is_some_and(|d| crate::normalize::date::parse(d, tz).is_some()))
-            .count();
-        let titles = listing.entries.iter().map(|e| e.title.clone()).collect();
-        return Ok(Found { selectors: sel, links, titles, dated, notes });
+        let dates: Vec<Option<DateTime<Utc>>> = read_entries.iter().map(|(.., d)| *d).collect();
+        let dated = dates.iter().flatten().count();
+        let titles = read_entries.iter().map(|(_, t, _)| t.clone()).collect();
+        let links = read_entries.into_iter().map(|(u, ..)| u).collect();
+        return Ok(Found { selectors: sel, links, titles, dates, dated, notes });
     }
     Err(format!("no item selector reads the block {} alone", g.label()))
 }
@@ -447,15 +577,6 @@ fn nested(doc: &Html, item: &str) -> bool {
     let Some(sel) = css::compile(item) else { return true };
     let matched: HashSet<NodeId> = doc.select(&sel).map(|e| e.id()).collect();
     doc.select(&sel).any(|e| e.ancestors().any(|a| matched.contains(&a.id())))
-}
-
-/// The link an entry was found by.
-fn anchor_of<'a>(e: &Entry<'a>, page: &Url) -> Option<ElementRef<'a>> {
-    e.el.descendent_elements().find(|a| {
-        a.value().name() == "a"
-            && a.attr("href").and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
-            && link_text(*a) == e.title
-    })
 }
 
 /// Every element the item selector matches beyond the block is an entry of the
@@ -471,19 +592,9 @@ fn shaped_alike(
     let (Some(item), Some(link)) = (css::compile(&sel.item), css::compile(&sel.link)) else { return false };
     let ours: HashSet<NodeId> = all.iter().map(|e| e.el.id()).collect();
     doc.select(&item).filter(|el| !ours.contains(&el.id())).all(|el| {
-        let takes_a_link = el.select(&link).find_map(href_of).is_some();
+        let takes_a_link = link_of(el, &link).is_some();
         !takes_a_link || (el.value().name() == g.tag && !css::in_furniture(el) && entry(el, page, tz).is_some())
     })
-}
-
-/// A link's text as the reader takes it: its text, else its `title`.
-fn link_text(el: ElementRef<'_>) -> String {
-    let t = element_text(el);
-    if t.is_empty() {
-        el.attr("title").unwrap_or_default().to_string()
-    } else {
-        t
-    }
 }
 
 /// The first candidate selector that holds for every entry.
@@ -518,6 +629,12 @@ fn field<'a>(
         .take(3)
         .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
         .find(|c| holds_all(c))
+}
+
+/// The item selector of last resort, for a block nothing names (an old portal's
+/// `<table>` in a layout table): the block's structural path, then its tag.
+fn structural_item(doc: &Html, g: &Group<'_>) -> Option<String> {
+    Some(format!("{} > {}", css::path(doc, g.parent)?, g.tag))
 }
 
 /// Item selectors for the block, most telling first: the entries' shared
@@ -641,6 +758,70 @@ mod tests {
         let found = find(&Html::parse_document(&html), &page(), tz()).unwrap();
         assert_eq!(found.selectors.item, "div.item");
         assert_eq!(found.links.len(), 8);
+    }
+
+    #[test]
+    fn a_title_apart_from_its_xem_chi_tiet_link_is_read_from_its_heading() {
+        let items: String = titles(4)
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                format!(
+                    "<div class=\"news-item\"><h3 class=\"news-title\">{t}</h3><span class=\"date\">0{}/08/2022</span>\
+                     <a class=\"readmore\" href=\"/tin/{i}.html\">Xem chi tiết »</a></div>",
+                    i + 1
+                )
+            })
+            .collect();
+        let found = find(&Html::parse_document(&format!("<div class=\"list\">{items}</div>")), &page(), tz()).unwrap();
+        assert_eq!(found.titles, titles(4));
+        assert_eq!(found.selectors.title, "h3.news-title");
+        assert_eq!(found.selectors.link, "a.readmore");
+        assert_eq!(found.dated, 4);
+        // Without the headings, "Xem chi tiết »" is no title: "»" is no word.
+        let bare = items.replace("<h3", "<b").replace("</h3>", "</b>").replace("news-title", "x");
+        assert!(find(&Html::parse_document(&format!("<div class=\"list\">{bare}</div>")), &page(), tz()).is_err());
+    }
+
+    #[test]
+    fn of_two_blocks_alike_the_one_linking_under_the_page_s_section_is_its_listing() {
+        let block = |cls: &str, dir: &str| {
+            let lis: String = titles(8)
+                .iter()
+                .enumerate()
+                .map(|(i, t)| format!("<li><a href=\"/{dir}/{i}.html\">{t}</a> <span>(0{}/08/2022)</span></li>", i + 1))
+                .collect();
+            format!("<div class=\"{cls}\"><ul>{lis}</ul></div>")
+        };
+        let html = format!("{}{}", block("center", "tin-tuc"), block("right", "thong-bao"));
+        let doc = Html::parse_document(&html);
+        let found = find(&doc, &page(), tz()).unwrap();
+        assert_eq!(found.selectors.item, "div.center li");
+        assert!(found.links.iter().all(|l| l.path().starts_with("/tin-tuc/")));
+        // From the site's root nothing tells them apart: no guess.
+        let root = Url::parse("https://sotuphap.example.vn/").unwrap();
+        assert!(find(&doc, &root, tz()).unwrap_err()[0].contains("none stands out"));
+    }
+
+    #[test]
+    fn a_list_laid_out_in_columns_is_one_listing_but_headed_boxes_are_sections() {
+        let t = titles(8);
+        let column = |from: usize, heading: &str| {
+            let lis: String = (from..from + 4)
+                .map(|i| format!("<li><a href=\"/tin/{i}.html\">{}</a> <span>(0{}/08/2022)</span></li>", t[i], i + 1))
+                .collect();
+            format!("<div class=\"col\">{heading}<ul class=\"list\">{lis}</ul></div>")
+        };
+        let html = format!("<div class=\"row\">{}{}</div>", column(0, ""), column(4, ""));
+        let found = find(&Html::parse_document(&html), &page(), tz()).unwrap();
+        assert_eq!(found.links.len(), 8, "{:?}", found.selectors);
+        assert_eq!(found.dated, 8);
+        let boxes = format!(
+            "<div class=\"row\">{}{}</div>",
+            column(0, "<h3>Tin hoạt động</h3>"),
+            column(4, "<h3>Thông báo</h3>")
+        );
+        assert!(find(&Html::parse_document(&boxes), &page(), tz()).unwrap_err()[0].contains("none stands out"));
     }
 
     #[test]

@@ -225,6 +225,16 @@ async fn find(mut d: Discovery, url: &Url, config: &Config, reader: &mut Reader,
         found.dated
     ));
     selectors.article = read_articles(&mut d, reader, &found, tz).await;
+    // Titles alone, leading to no article, are a box of links (a portal's
+    // services, a search page's shortcuts), not news.
+    if selectors.article.is_none() && found.dated == 0 && selectors.summary.is_none() {
+        d.why.push(format!(
+            "the block read by item \"{}\" shows neither dates nor summaries, and its first entry leads to no \
+             article: it reads as a box of links",
+            selectors.item
+        ));
+        return d.failed(format!("no feed, and no news listing on {page_url}"));
+    }
     d.source = Some(proposed(&page_url, SourceKind::Html(selectors), &page_facts.names, config, taken, &mut d));
     d
 }
@@ -305,10 +315,12 @@ async fn read_articles(
     let text = page.text;
     let result = off_thread(move || {
         let doc = crate::parse::html::parse_page(&text).map_err(|e| e.to_string())?;
-        article::find(&doc, &title, tz)
+        let found = article::find(&doc, &title, tz)?;
+        let date = article::holds_on(&doc, &found.selectors, tz).2;
+        Ok::<_, String>((found, date))
     })
     .await;
-    let mut found_article = match result {
+    let (mut found_article, first_date) = match result {
         Some(Ok(a)) => a,
         Some(Err(e)) => {
             d.notes.push(format!("no article selectors ({first}): {e}; items carry the listing's summary"));
@@ -318,6 +330,7 @@ async fn read_articles(
     };
     d.notes.append(&mut found_article.notes);
     let mut sel = found_article.selectors;
+    disagreeing_date(d, &mut sel, found, 0, first_date, tz);
     if let Some(second) = found.links.get(1) {
         if let Ok(page) = reader.get(second).await {
             let (text, check) = (page.text, sel.clone());
@@ -326,19 +339,20 @@ async fn read_articles(
             })
             .await
             .unwrap_or_default();
+            disagreeing_date(d, &mut sel, found, 1, held.2, tz);
             match held {
-                (false, _) => {
+                (false, ..) => {
                     d.notes.push(format!(
                         "the content selector \"{}\" found on {first} reads nothing on {second}: article selectors left out",
                         sel.content
                     ));
                     return None;
                 }
-                (true, false) => {
+                (true, false, _) if sel.date.is_some() => {
                     d.notes.push(format!("the article date selector does not read {second}: left out"));
                     sel.date = None;
                 }
-                (true, true) => {}
+                _ => {}
             }
         }
     }
@@ -347,6 +361,31 @@ async fn read_articles(
         sel.content, found_article.content_chars
     ));
     Some(sel)
+}
+
+/// Leaves out an article date selector that reads, on the article of entry `i`,
+/// another day than the listing shows for it: a side box's date, or the
+/// header's "today", would date every item wrongly.
+fn disagreeing_date(
+    d: &mut Discovery,
+    sel: &mut ArticleSelectors,
+    found: &listing::Found,
+    i: usize,
+    read: Option<DateTime<Utc>>,
+    tz: FixedOffset,
+) {
+    let (Some(css_text), Some(read), Some(Some(listed))) = (&sel.date, read, found.dates.get(i)) else { return };
+    let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+    if day(read) != day(*listed) {
+        d.notes.push(format!(
+            "the article date selector \"{css_text}\" reads {} on {} where the listing shows {}: left out, items \
+             take the listing's date",
+            day(read),
+            found.links[i],
+            day(*listed)
+        ));
+        sel.date = None;
+    }
 }
 
 /// What one parse of the page tells.
@@ -397,8 +436,18 @@ fn names(doc: &Html) -> Vec<(String, String)> {
     if let Some(t) = first("title", None) {
         out.push(("page title".into(), t));
     }
-    for css_text in ["header img[alt]", "#header img[alt]", "[class*=logo] img[alt]", "[class*=banner] img[alt]"] {
-        if let Some(alt) = first(css_text, Some("alt")).filter(|alt| !out.iter().any(|(_, t)| t == alt)) {
+    // The site's logo: in its header or banner, or the picture that links home.
+    for css_text in [
+        "header img[alt]",
+        "#header img[alt]",
+        "[class*=logo] img[alt]",
+        "[class*=banner] img[alt]",
+        "[class*=header] img[alt]",
+        "a[href='/'] img[alt]",
+    ] {
+        if let Some(alt) =
+            first(css_text, Some("alt")).filter(|alt| !alt.trim().is_empty() && !out.iter().any(|(_, t)| t == alt))
+        {
             out.push(("banner".into(), alt));
         }
     }
@@ -418,7 +467,9 @@ fn guess_agency(names: &[(String, String)], registry: &Registry) -> Option<(Stri
             .flat_map(|s| s.split(" – "))
             .flat_map(|s| s.split(" :: "))
             .collect();
-        for seg in segments.iter().rev().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        // "Cổng thông tin điện tử UBND tỉnh Bến Tre": the body follows the kind of site.
+        let bodies = segments.iter().rev().map(|s| s.trim()).flat_map(|s| [s, without_site_kind(s)]);
+        for seg in bodies.filter(|s| !s.is_empty()) {
             let found = match registry.find(seg) {
                 Some(a) => Some((a, a.name.clone())),
                 None => registry.title_prefix(seg, as_named).map(|m| (m.agency, m.matched)),
@@ -434,6 +485,39 @@ fn guess_agency(names: &[(String, String)], registry: &Registry) -> Option<(Stri
         }
     }
     None
+}
+
+/// The words that name the kind of site before the body's name in a portal's
+/// title, as slugs.
+const SITE_KINDS: &[&str] = &[
+    "cong-thong-tin-dien-tu",
+    "trang-thong-tin-dien-tu",
+    "cong-thong-tin",
+    "trang-thong-tin",
+    "cong-ttdt",
+    "trang-ttdt",
+    "website",
+];
+
+/// A name less a leading kind of site ("Cổng thông tin điện tử", "Trang TTĐT"),
+/// or the empty string when it has none.
+fn without_site_kind(name: &str) -> &str {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    for kind in SITE_KINDS {
+        let n = kind.split('-').count();
+        if words.len() >= n && crate::agency::slug(&words[..n].join(" ")) == *kind {
+            if words.len() == n {
+                return "";
+            }
+            // The name's own text after the n-th word.
+            let mut rest = name.trim_start();
+            for w in &words[..n] {
+                rest = rest.trim_start()[w.len()..].trim_start();
+            }
+            return rest;
+        }
+    }
+    ""
 }
 
 /// The source proposed for `url`: its id from the host, its agency from the
@@ -460,7 +544,15 @@ fn proposed(
             String::new()
         }
     };
-    Source { id: source_id(url, taken), url: url.clone(), auth: None, kind, agency, interval: config.poll.interval }
+    Source {
+        id: source_id(url, taken),
+        url: url.clone(),
+        auth: None,
+        kind,
+        agency,
+        interval: config.poll.interval,
+        keep_tracking: false,
+    }
 }
 
 /// An id from the host (`danvan.bentre.dcs.vn` → `danvan-bentre`), made unique
@@ -697,6 +789,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_kind_of_site_before_the_body_s_name_is_left_out() {
+        assert_eq!(without_site_kind("Cổng thông tin điện tử UBND tỉnh Bến Tre"), "UBND tỉnh Bến Tre");
+        assert_eq!(without_site_kind("TRANG THÔNG TIN ĐIỆN TỬ Sở Y tế"), "Sở Y tế");
+        assert_eq!(without_site_kind("Cổng TTĐT  Sở Tư pháp"), "Sở Tư pháp");
+        assert_eq!(without_site_kind("Sở Tư pháp tỉnh Bến Tre"), "");
+        assert_eq!(without_site_kind("Cổng thông tin điện tử"), "");
+    }
+
+    #[test]
     fn ids_come_from_the_host_and_stay_unique() {
         let u = |s: &str| Url::parse(s).unwrap();
         let mut taken = HashSet::new();
@@ -731,6 +832,7 @@ mod tests {
             }),
             agency: "ban-dan-van-tinh-uy".into(),
             interval: Duration::from_secs(900),
+            keep_tracking: false,
         };
         let text = block(&source, Some("page title \"Tin - Ban Dân vận\" names \"Ban Dân vận Tỉnh ủy\""));
         let config = Config::parse(&text, "block.toml").unwrap();

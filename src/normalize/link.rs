@@ -18,6 +18,18 @@ pub fn absolute(link: &str, base: &Url) -> Option<Url> {
     matches!(u.scheme(), "http" | "https").then_some(u)
 }
 
+/// What a page's relative links resolve against: its `<base href>` when that is
+/// on the page's own site (old portals declare one, and browsers follow it),
+/// else the page's address. A base elsewhere (`http://localhost/` left by a
+/// deployment) is ignored.
+pub fn document_base(base_href: Option<&str>, page: &Url) -> Url {
+    let bare = |u: &Url| u.host_str().map(|h| h.to_ascii_lowercase().trim_start_matches("www.").to_string());
+    base_href
+        .and_then(|b| absolute(b, page))
+        .filter(|b| bare(b).is_some() && bare(b) == bare(page))
+        .unwrap_or_else(|| page.clone())
+}
+
 /// A document's declared home as a base for its relative links: only an absolute
 /// http(s) URL on a real host (portals misconfigured to say `http://localhost/`
 /// exist), else `None` and the document's own URL serves.
@@ -90,6 +102,18 @@ fn is_tracking(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_on_the_page_s_own_site_is_followed() {
+        let page = Url::parse("https://phunu.bentre.gov.vn/index.php?module=tin-tuc").unwrap();
+        let base = |href: Option<&str>| document_base(href, &page).to_string();
+        assert_eq!(base(Some("https://phunu.bentre.gov.vn/tin-tuc/")), "https://phunu.bentre.gov.vn/tin-tuc/");
+        assert_eq!(base(Some("/tin-tuc/")), "https://phunu.bentre.gov.vn/tin-tuc/");
+        assert_eq!(base(Some("http://www.phunu.bentre.gov.vn/tin-tuc/")), "http://www.phunu.bentre.gov.vn/tin-tuc/");
+        for elsewhere in [Some("http://localhost/"), Some("https://other.vn/"), Some("javascript:;"), None] {
+            assert_eq!(base(elsewhere), page.as_str(), "{elsewhere:?}");
+        }
+    }
 
     #[test]
     fn canonical_forms() {

@@ -45,6 +45,77 @@ pub struct Document {
     pub items: Vec<Item>,
     /// Entries past `[poll].max_items` that were not read.
     pub truncated: usize,
+    /// The undated items whose date the document bounded (see [`bound_undated`]),
+    /// by their index in `items`, with the reason.
+    pub undated: Vec<(usize, UndatedBound)>,
+}
+
+/// Why an undated item shows an earlier date than when loa first saw it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UndatedBound {
+    /// A second before this date, that of the nearest newer dated item listed next
+    /// to it (the newest dated item when it is listed first).
+    DatedNeighbour(DateTime<Utc>),
+    /// No item of the document is dated: the document's lastBuildDate/updated.
+    DocumentUpdated(DateTime<Utc>),
+}
+
+impl UndatedBound {
+    /// The date the item shows.
+    pub fn date(&self) -> DateTime<Utc> {
+        match self {
+            UndatedBound::DatedNeighbour(d) => *d - Duration::seconds(1),
+            UndatedBound::DocumentUpdated(d) => *d,
+        }
+    }
+}
+
+impl std::fmt::Display for UndatedBound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = |d: &DateTime<Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        match self {
+            UndatedBound::DatedNeighbour(d) => {
+                write!(f, "undated: placed just before the newer dated item listed next to it ({})", at(d))
+            }
+            UndatedBound::DocumentUpdated(d) => {
+                write!(f, "undated: no later than the document's lastBuildDate/updated ({})", at(d))
+            }
+        }
+    }
+}
+
+/// Keeps an undated item from outranking dated news when its document is old:
+/// it keeps its first-seen time as its date (the feed formats allow it), but
+/// never later than the newer dated item it is listed next to (documents list
+/// newest first, or oldest first: told by their dated items), else than the
+/// document's own `updated`. A document republished years later still shows its
+/// undated items among their dated neighbours, not as today's news.
+pub fn bound_undated(items: &mut [Item], document_updated: Option<DateTime<Utc>>) -> Vec<(usize, UndatedBound)> {
+    let dated: Vec<(usize, DateTime<Utc>)> =
+        items.iter().enumerate().filter_map(|(i, it)| it.published.or(it.updated).map(|d| (i, d))).collect();
+    let newest_first = match (dated.first(), dated.last()) {
+        (Some(first), Some(last)) => first.1 >= last.1,
+        _ => true,
+    };
+    let newest = dated.iter().map(|(_, d)| *d).max();
+    let mut bounded = Vec::new();
+    for (i, item) in items.iter_mut().enumerate() {
+        if item.published.is_some() || item.updated.is_some() {
+            continue;
+        }
+        let neighbour =
+            if newest_first { dated.iter().rev().find(|(j, _)| *j < i) } else { dated.iter().find(|(j, _)| *j > i) };
+        let bound = match (neighbour.map(|(_, d)| *d).or(newest), document_updated) {
+            (Some(d), _) => UndatedBound::DatedNeighbour(d),
+            (None, Some(d)) => UndatedBound::DocumentUpdated(d),
+            (None, None) => continue,
+        };
+        if bound.date() < item.first_seen {
+            item.first_seen = bound.date();
+            bounded.push((i, bound));
+        }
+    }
+    bounded
 }
 
 /// Parses a feed document and normalizes its items (the newest `poll.max_items`),
@@ -67,9 +138,10 @@ pub fn read_document(
         now,
         registry,
     };
-    let items = feed.items.into_iter().filter_map(|raw| item(raw, &cx)).collect();
+    let mut items: Vec<Item> = feed.items.into_iter().filter_map(|raw| item(raw, &cx)).collect();
+    let undated = bound_undated(&mut items, feed.updated);
     let ttl = feed.ttl.map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60));
-    Ok(Document { title: document_title(cx.document_title), ttl, items, truncated: feed.truncated })
+    Ok(Document { title: document_title(cx.document_title), ttl, items, undated, truncated: feed.truncated })
 }
 
 /// Normalizes one raw item; `None` for an entry with nothing to show.
@@ -98,7 +170,7 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         .as_deref()
         .and_then(|c| link::absolute(c, base))
         .map(|c| link::canonical(&c))
-        .or(link_key.clone());
+        .or_else(|| link_key.clone());
     let guid = raw.guid.as_deref().map(|g| text::collapse(g.chars())).filter(|g| !g.is_empty());
     let identity = match &guid {
         Some(g) => Identity::Guid(g.clone()),
@@ -125,7 +197,9 @@ pub fn item(raw: RawItem, cx: &Context<'_>) -> Option<Item> {
         identity,
         guid,
         title,
-        link: link.map(|l| l.to_string()),
+        // Readers get the canonical link, as `loa inspect` shows it: tracking
+        // parameters follow the reader, they never name the article.
+        link: if cx.source.keep_tracking { link.map(|l| l.to_string()) } else { link_key },
         canonical_url,
         summary,
         content,
@@ -235,6 +309,7 @@ mod tests {
             kind: SourceKind::Feed,
             agency: "tinh-uy".into(),
             interval: std::time::Duration::from_secs(900),
+            keep_tracking: false,
         }
     }
 
@@ -333,5 +408,71 @@ mod tests {
         let it = item(raw, &cx).unwrap();
         assert_eq!(it.published, None);
         assert_eq!(it.date(), cx.now);
+    }
+
+    #[test]
+    fn published_links_drop_tracking_unless_the_source_keeps_it() {
+        let rss = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>a</title><link>https://a.vn/tin/1.html?utm_source=rss&amp;utm_medium=feed</link></item>
+            <item><title>b</title><link>https://a.vn/x.aspx?ItemID=7&amp;fbclid=F1&amp;zarsrc=30#top</link></item>
+            </channel></rss>"#;
+        let clean = items(rss);
+        assert_eq!(clean[0].link.as_deref(), Some("https://a.vn/tin/1.html"));
+        assert_eq!(clean[1].link.as_deref(), Some("https://a.vn/x.aspx?ItemID=7"));
+        assert_eq!(clean[1].link, clean[1].canonical_url);
+        let mut src = source();
+        src.keep_tracking = true;
+        let poll = crate::config::Config::parse("", "loa.toml").unwrap().poll;
+        let doc = read_document(rss, &src.url, &src, &Registry::builtin(), &poll, Utc::now()).unwrap();
+        assert_eq!(doc.items[0].link.as_deref(), Some("https://a.vn/tin/1.html?utm_source=rss&utm_medium=feed"));
+        assert_eq!(doc.items[0].canonical_url.as_deref(), Some("https://a.vn/tin/1.html"));
+    }
+
+    fn undated_doc(rss: &str) -> Document {
+        let src = source();
+        let poll = crate::config::Config::parse("", "loa.toml").unwrap().poll;
+        let now = "2026-12-04T08:00:00Z".parse().unwrap();
+        read_document(rss, &src.url, &src, &Registry::builtin(), &poll, now).unwrap()
+    }
+
+    #[test]
+    fn undated_items_of_an_old_document_stay_among_their_dated_neighbours() {
+        let newest_first = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>top</title><link>https://a.vn/0</link></item>
+            <item><title>a</title><link>https://a.vn/1</link><pubDate>Fri, 05 Aug 2022 10:00:00 +0700</pubDate></item>
+            <item><title>b</title><link>https://a.vn/2</link><pubDate>Thu, 04 Aug 2022 10:00:00 +0700</pubDate></item>
+            <item><title>mid</title><link>https://a.vn/3</link></item>
+            <item><title>c</title><link>https://a.vn/4</link><pubDate>Mon, 01 Aug 2022 10:00:00 +0700</pubDate></item>
+            </channel></rss>"#;
+        let doc = undated_doc(newest_first);
+        let date = |n: usize| doc.items[n].date().to_rfc3339();
+        assert_eq!(date(0), "2022-08-05T02:59:59+00:00", "listed first: just before the newest dated item");
+        assert_eq!(date(3), "2022-08-04T02:59:59+00:00", "just before the newer neighbour");
+        assert!(doc.items[3].date() < doc.items[2].date() && doc.items[3].date() > doc.items[4].date());
+        assert_eq!(doc.undated.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 3]);
+        assert!(doc.undated[1].1.to_string().contains("2022-08-04T03:00:00Z"), "{}", doc.undated[1].1);
+
+        // Oldest first (told by the dated items): the newer neighbour comes after.
+        let oldest_first = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>c</title><link>https://a.vn/4</link><pubDate>Mon, 01 Aug 2022 10:00:00 +0700</pubDate></item>
+            <item><title>mid</title><link>https://a.vn/3</link></item>
+            <item><title>b</title><link>https://a.vn/2</link><pubDate>Thu, 04 Aug 2022 10:00:00 +0700</pubDate></item>
+            </channel></rss>"#;
+        assert_eq!(undated_doc(oldest_first).items[1].date().to_rfc3339(), "2022-08-04T02:59:59+00:00");
+
+        // Nothing dated: the document's own lastBuildDate bounds them.
+        let built = r#"<rss version="2.0"><channel><title>t</title>
+            <lastBuildDate>Tue, 01 Jan 2019 08:00:00 +0700</lastBuildDate>
+            <item><title>x</title><link>https://a.vn/9</link></item></channel></rss>"#;
+        let doc = undated_doc(built);
+        assert_eq!(doc.items[0].date().to_rfc3339(), "2019-01-01T01:00:00+00:00");
+        assert!(doc.undated[0].1.to_string().contains("lastBuildDate"));
+
+        // A current document leaves an undated item at its first-seen time.
+        let fresh = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>x</title><link>https://a.vn/9</link></item></channel></rss>"#;
+        let doc = undated_doc(fresh);
+        assert_eq!(doc.items[0].date().to_rfc3339(), "2026-12-04T08:00:00+00:00");
+        assert!(doc.undated.is_empty());
     }
 }

@@ -28,6 +28,8 @@ pub struct ListingEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
     pub title: Option<String>,
+    /// `<base href>`, as written: what the entries' relative links resolve against.
+    pub base: Option<String>,
     pub entries: Vec<ListingEntry>,
 }
 
@@ -52,6 +54,7 @@ static FURNITURE: LazyLock<Selector> = LazyLock::new(|| fixed(BOILERPLATE));
 static PAGE_TITLE: LazyLock<Selector> = LazyLock::new(|| fixed("title"));
 static CANONICAL: LazyLock<Selector> = LazyLock::new(|| fixed("link[rel=canonical]"));
 static LINK: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
+static BASE: LazyLock<Selector> = LazyLock::new(|| fixed("base[href]"));
 
 fn fixed(css: &str) -> Selector {
     Selector::parse(css).expect("loa's own selectors are valid")
@@ -75,15 +78,8 @@ pub fn listing_of(doc: &Html, sel: &HtmlSelectors) -> Result<Listing, ParseError
     let mut entries = Vec::new();
     for el in doc.select(&item) {
         matched += 1;
-        let href = el.select(&link).find_map(href_of);
-        let text = el.select(&title).next().map(|t| {
-            let s = element_text(t);
-            if s.is_empty() {
-                t.attr("title").unwrap_or_default().to_string()
-            } else {
-                s
-            }
-        });
+        let href = link_of(el, &link);
+        let text = el.select(&title).next().map(title_text);
         let (Some(href), Some(text)) = (href, text.filter(|t| !t.is_empty())) else { continue };
         entries.push(ListingEntry {
             link: href.to_string(),
@@ -102,7 +98,30 @@ pub fn listing_of(doc: &Html, sel: &HtmlSelectors) -> Result<Listing, ParseError
         )));
     }
     let title = doc.select(&PAGE_TITLE).next().map(element_text).filter(|t| !t.is_empty());
-    Ok(Listing { title, entries })
+    Ok(Listing { title, base: base_of(doc), entries })
+}
+
+/// An entry's title as the title element gives it: its text, else its link's
+/// `title`, which also stands for a text cut short ("Hội nghị triển khai…",
+/// with the whole title in the attribute, as many portals write it).
+pub fn title_text(el: ElementRef<'_>) -> String {
+    let text = element_text(el);
+    let attr = std::iter::once(el)
+        .chain(el.select(&LINK))
+        .find_map(|e| e.attr("title"))
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    let cut = text.strip_suffix("...").or_else(|| text.strip_suffix('…')).map(str::trim_end);
+    match cut {
+        _ if text.is_empty() => attr,
+        Some(start) if attr.chars().count() > start.chars().count() && attr.starts_with(start) => attr,
+        _ => text,
+    }
+}
+
+/// A page's `<base href>`, as written.
+pub fn base_of(doc: &Html) -> Option<String> {
+    doc.select(&BASE).next().and_then(|b| b.attr("href")).map(str::to_string)
 }
 
 /// What the article selectors find on an article page.
@@ -148,6 +167,13 @@ fn selector(css: &str) -> Result<Selector, ParseError> {
 }
 
 /// The `href` of an element, or of the first link inside it.
+/// An entry's link: the first element matching `link` among the item and its
+/// descendants (an item that is itself the link, as a card wrapped in `<a>`,
+/// counts), its `href` or that of the first link inside it.
+pub(crate) fn link_of<'a>(item: ElementRef<'a>, link: &Selector) -> Option<&'a str> {
+    std::iter::once(item).filter(|i| link.matches(i)).chain(item.select(link)).find_map(href_of)
+}
+
 pub(crate) fn href_of(el: ElementRef<'_>) -> Option<&str> {
     if let Some(h) = el.attr("href") {
         return Some(h);
@@ -187,6 +213,22 @@ mod tests {
                 byline: Some("div.author".into()),
             }),
         }
+    }
+
+    #[test]
+    fn a_title_cut_short_is_read_whole_from_its_link_s_title() {
+        let full = "Hội nghị triển khai nhiệm vụ công tác dân vận 6 tháng cuối năm 2022";
+        let read = |html: &str| {
+            let doc = Html::parse_fragment(html);
+            let el = doc.select(&fixed("h3, a")).next().unwrap();
+            title_text(el)
+        };
+        assert_eq!(read(&format!("<a href=\"/1\" title=\"{full}\">Hội nghị triển khai nhiệm vụ...</a>")), full);
+        assert_eq!(read(&format!("<h3><a href=\"/1\" title=\"{full}\">Hội nghị triển khai…</a></h3>")), full);
+        assert_eq!(read(&format!("<a href=\"/1\" title=\"{full}\"><img alt=\"\"></a>")), full);
+        // A title that is no longer form of the text, or a text not cut, stays as written.
+        assert_eq!(read("<a href=\"/1\" title=\"Xem chi tiết\">Hội nghị triển khai...</a>"), "Hội nghị triển khai...");
+        assert_eq!(read(&format!("<a href=\"/1\" title=\"{full} (ảnh)\">{full}</a>")), full);
     }
 
     #[test]

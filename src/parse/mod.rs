@@ -30,6 +30,9 @@ pub struct RawFeed {
     /// The document's own authors (Atom `<feed><author>`, `<itunes:author>` of the
     /// channel): those of every entry that names none (RFC 4287 §4.2.1).
     pub authors: Vec<String>,
+    /// When the document says it last changed: RSS `<lastBuildDate>` or the
+    /// channel's `<pubDate>`, Atom `<updated>`, whichever is later.
+    pub updated: Option<DateTime<Utc>>,
     pub items: Vec<RawItem>,
     /// Entries past the cap that were left out (the oldest).
     pub truncated: usize,
@@ -150,6 +153,7 @@ pub fn parse_feed(text: &str, tz: FixedOffset, max_items: usize) -> Result<RawFe
         home,
         ttl: feed.ttl,
         authors: names(feed.authors),
+        updated: feed.updated.max(feed.published),
         items: feed.entries.into_iter().map(|e| raw_item(e, &marks)).collect(),
         truncated,
     })
