@@ -83,6 +83,26 @@ pub struct PublishConfig {
     pub max_age: Duration,
     /// WebSub hubs told of every change.
     pub hubs: Vec<Url>,
+    /// The language of every word loa writes on its pages for people.
+    pub lang: Lang,
+}
+
+/// The language of the reading view's own words (headings, buttons, dates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
 }
 
 /// One configured URL that loa polls.
@@ -385,7 +405,7 @@ impl Cx<'_> {
     }
 
     fn publish(&mut self, t: Tab<'_>) -> PublishConfig {
-        self.unknown_keys(t, &["title", "limit", "max_age", "hubs"], "publish.");
+        self.unknown_keys(t, &["title", "limit", "max_age", "hubs", "lang"], "publish.");
         let hubs = self
             .string_list(t, "hubs")
             .into_iter()
@@ -402,6 +422,13 @@ impl Cx<'_> {
             limit: self.integer(t, "limit", 1, 1000).unwrap_or(50) as usize,
             max_age: self.duration(t, "max_age").unwrap_or(Duration::from_secs(300)),
             hubs,
+            lang: self
+                .parsed(t, "lang", "a language of the pages: \"vi\" or \"en\"", |l| match l {
+                    "vi" => Some(Lang::Vi),
+                    "en" => Some(Lang::En),
+                    _ => None,
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -968,6 +995,19 @@ mod tests {
         assert_eq!(c.server.base_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(c.sources[0].kind, SourceKind::Feed);
         assert_eq!(c.sources[0].interval, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn the_pages_speak_vietnamese_unless_told_english() {
+        let c = Config::parse("", "loa.toml").unwrap();
+        assert_eq!(c.publish.lang, Lang::Vi);
+        let c = Config::parse("[publish]\nlang = \"en\"\n", "loa.toml").unwrap();
+        assert_eq!(c.publish.lang, Lang::En);
+        let errors = Config::parse("[publish]\nlang = \"fr\"\n", "loa.toml").unwrap_err();
+        assert_eq!(
+            errors.to_string().lines().next().unwrap(),
+            "loa.toml:2:8: \"lang\" = \"fr\" is not a language of the pages: \"vi\" or \"en\""
+        );
     }
 
     #[test]

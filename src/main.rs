@@ -77,11 +77,12 @@ enum Command {
         #[arg(required = true, value_name = "FILE|URL")]
         inputs: Vec<PathBuf>,
     },
-    /// Write every published feed, page, the index and the OPML files as static files.
+    /// Write every published feed and page for people (with each listed story's page)
+    /// and the OPML files as static files.
     Export {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Pages written per feed (the first page and older ones).
+        /// Pages written per feed and per stream of pages (the first page and older ones).
         #[arg(long, default_value_t = 1000)]
         max_pages: usize,
     },
