@@ -1,5 +1,7 @@
-//! Wiring: the engine that runs one poll through every stage, the per-source
-//! loops, the server, and a clean stop.
+//! Wiring: the engine that runs one poll through the stages (fetch, `read`,
+//! dedupe, store, publish, the source's health), the per-source loops, the
+//! server, the control socket (`control`), and a clean stop. It reads no
+//! document itself: `read` does, with the store as its lookup of known items.
 //!
 //! A failing source never stops the loop: every error ends in that source's
 //! health record. Parsing and store work run on blocking threads, so the async

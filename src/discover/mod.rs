@@ -4,8 +4,8 @@
 //! portal software of public bodies serves feeds at; every feed that answers with
 //! items is listed. Otherwise the page's news listing (`listing`), and the first
 //! entry's article (`article`, checked on the second). The source proposed is
-//! then read through `loa inspect`'s path, the daemon's own reading code against
-//! a throwaway store, so the preview is what `loa fetch` will read.
+//! then read through `loa inspect`'s path, the `read` stage a poll uses (with no
+//! store), so the preview is what `loa fetch` will read.
 //!
 //! Reads only the page's own host, one request at a time and `host_spacing`
 //! apart, under the fetcher's limits (timeout, body cap), and at most
