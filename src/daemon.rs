@@ -27,9 +27,8 @@ use crate::config::{Config, Source};
 use crate::fetch::{FetchError, Fetched, Fetcher, Response};
 use crate::metrics::Metrics;
 use crate::model::SourceHealth;
-use crate::parse::ParseError;
 use crate::publish::{Publisher, Settings};
-use crate::read::{ReadError, Reader, PARSE_LIMIT};
+use crate::read::{ReadError, Reader};
 use crate::schedule::{self, Cadence, Limits};
 use crate::store::{Batch, Store, StoreError};
 use crate::{dedupe, normalize, serve};
@@ -302,7 +301,7 @@ impl Engine {
                 report.http_status = e.status();
                 asked = e.retry_after();
                 health.gone = matches!(e, FetchError::Gone);
-                Err(PollError::Fetch(e))
+                Err(PollError::Read(ReadError::Fetch(e)))
             }
         };
         health.http_status = report.http_status;
@@ -461,35 +460,19 @@ const INGEST_CHUNK: usize = 500;
 /// Why one poll failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
+    /// The document could not be fetched or read (its kind is the read's).
     #[error(transparent)]
-    Fetch(#[from] FetchError),
-    #[error(transparent)]
-    Parse(#[from] ParseError),
-    #[error("parsing took longer than {PARSE_LIMIT:?}; the document was abandoned")]
-    ParseTimeout,
+    Read(#[from] ReadError),
     #[error("the store failed: {0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
     Internal(String),
 }
 
-impl From<ReadError> for PollError {
-    fn from(e: ReadError) -> PollError {
-        match e {
-            ReadError::Fetch(e) => PollError::Fetch(e),
-            ReadError::Parse(e) => PollError::Parse(e),
-            ReadError::Timeout => PollError::ParseTimeout,
-            ReadError::Internal(e) => PollError::Internal(e),
-        }
-    }
-}
-
 impl PollError {
     pub fn kind(&self) -> &'static str {
         match self {
-            PollError::Fetch(e) => e.kind(),
-            PollError::Parse(e) => e.kind(),
-            PollError::ParseTimeout => "parse_timeout",
+            PollError::Read(e) => e.kind(),
             PollError::Store(_) => "store",
             PollError::Internal(_) => "internal",
         }

@@ -41,6 +41,18 @@ pub enum ReadError {
     Internal(String),
 }
 
+impl ReadError {
+    /// The error kind a source's health and the metrics record.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReadError::Fetch(e) => e.kind(),
+            ReadError::Parse(e) => e.kind(),
+            ReadError::Timeout => "parse_timeout",
+            ReadError::Internal(_) => "internal",
+        }
+    }
+}
+
 /// What reading needs: the config in force, the HTTP client for articles, and the
 /// per-host limits article fetches share with polls (none for a one-off read).
 pub struct Reader<'a> {
