@@ -521,21 +521,10 @@ fn web_link(link: &str) -> Option<&str> {
     (lower.starts_with("http://") || lower.starts_with("https://")).then_some(link)
 }
 
-/// Text for HTML content and attribute values: escaped, and without the
-/// characters HTML calls parse errors (controls, noncharacters).
+/// Text for a page: the one escaper, after the characters HTML calls parse errors
+/// (C1 controls, noncharacters) that XML would let through.
 fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if forbidden(c) => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::util::xml::esc(&strip_forbidden(text))
 }
 
 /// Sanitized HTML without the characters HTML calls parse errors.
@@ -571,7 +560,7 @@ mod tests {
 
     #[test]
     fn text_is_escaped_and_characters_html_refuses_go() {
-        assert_eq!(esc("a<b>&\"c'\u{1}\u{85}\u{FFFE}đ"), "a&lt;b&gt;&amp;&quot;c'đ");
+        assert_eq!(esc("a<b>&\"c'\u{1}\u{85}\u{FFFE}đ"), "a&lt;b&gt;&amp;&quot;c&apos;đ");
         assert_eq!(strip_forbidden("<p>a\u{7}b</p>"), "<p>ab</p>");
     }
 
