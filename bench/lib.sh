@@ -7,9 +7,15 @@ LOA="$ROOT/target/release/loa"
 
 need() { # need CMD PACKAGE
     command -v "$1" >/dev/null 2>&1 && return 0
-    echo "installing $2 (Debian package) ..." >&2
-    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
-    else sudo apt-get update -qq && sudo apt-get install -y -qq "$2" >/dev/null; fi
+    need_package "$2"
+}
+
+# need_package PACKAGE: installs a Debian package, one apt at a time on this machine.
+need_package() {
+    echo "installing $1 (Debian package) ..." >&2
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    local lock=""; command -v flock >/dev/null 2>&1 && lock="flock /tmp/apt.lock"
+    $sudo $lock apt-get update -qq && $sudo $lock apt-get install -y -qq "$1" >/dev/null
 }
 
 build_loa() {
@@ -37,7 +43,7 @@ pid $NGINX_PREFIX/nginx.pid;
 events { worker_connections 4096; }
 http {
     access_log off;
-    types { application/rss+xml xml rss; application/atom+xml atom; application/feed+json json; }
+    types { application/rss+xml xml rss; application/atom+xml atom; application/feed+json json; text/html html; text/css css; }
     keepalive_requests 100000;
     client_body_temp_path $NGINX_PREFIX/body;
     proxy_temp_path $NGINX_PREFIX/proxy;

@@ -18,8 +18,11 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
+
+use crate::model::{Evidence, Item, SourceHealth, MAX_NEW_AGENCIES};
+use crate::util::slug::slug;
 
 /// A publishing body.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -34,55 +37,6 @@ pub struct Agency {
     /// The last month the body existed under this name (`2025-03`), if it ended.
     #[serde(default)]
     pub until: Option<String>,
-}
-
-/// Why an item was credited to its agency, for `loa inspect` and the logs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Evidence {
-    /// An author or `dc:creator` of the form `Tên (Cơ quan)`.
-    AuthorByline(String),
-    /// An author or `dc:creator` that is itself a body.
-    AuthorOrganisation(String),
-    /// A byline `Tên (Cơ quan)` closing the content.
-    ContentByline(String),
-    /// A title that starts with a body's name.
-    TitlePrefix(String),
-    /// Nothing named another body: the source's own agency.
-    SourceDefault,
-    /// One of the rules above, where the name matched otherwise than as the registry
-    /// writes it: `how` says how (`abbreviation of "Ban Tuyên giáo Tỉnh ủy"`). After the
-    /// variants above, so that stored records of them read as before (new variants go last).
-    Read { rule: Box<Evidence>, how: String },
-    /// A body the registry does not know, named past the number of such bodies one
-    /// source may add as agencies: the source's own agency (the first evidence kept).
-    PastCap { named: String, cap: usize },
-}
-
-impl Evidence {
-    /// `rule`, with how the name was read when that was not as written.
-    pub fn read(rule: Evidence, how: Option<String>) -> Evidence {
-        match how {
-            Some(how) => Evidence::Read { rule: Box::new(rule), how },
-            None => rule,
-        }
-    }
-}
-
-impl std::fmt::Display for Evidence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Evidence::AuthorByline(s) => write!(f, "author byline \"{s}\""),
-            Evidence::AuthorOrganisation(s) => write!(f, "author is the body \"{s}\""),
-            Evidence::ContentByline(s) => write!(f, "byline closing the content \"{s}\""),
-            Evidence::TitlePrefix(s) => write!(f, "title starts with \"{s}\""),
-            Evidence::SourceDefault => f.write_str("the source's default agency"),
-            Evidence::PastCap { named, cap } => write!(
-                f,
-                "the source's default agency: {named} names a body the registry does not know, and this source already added {cap} such agencies (add it with [[agency]] to credit it)"
-            ),
-            Evidence::Read { rule, how } => write!(f, "{rule} → {how}"),
-        }
-    }
 }
 
 /// The first words of names that denote a body, with their tones: a name in a byline
@@ -317,6 +271,25 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// Credits to `source_agency` the items that name a body the registry does not
+    /// know once this source has added `MAX_NEW_AGENCIES` of them, saying so in
+    /// their evidence.
+    pub fn cap_new_agencies(&self, health: &mut SourceHealth, items: &mut [Item], source_agency: &str) {
+        for item in items {
+            if item.agency == source_agency || self.contains(&item.agency) || health.new_agencies.contains(&item.agency)
+            {
+                continue;
+            }
+            if health.new_agencies.len() < MAX_NEW_AGENCIES {
+                health.new_agencies.push(item.agency.clone());
+                continue;
+            }
+            item.evidence = Evidence::PastCap { named: item.evidence.to_string(), cap: MAX_NEW_AGENCIES };
+            item.agency = source_agency.to_string();
+            item.agency_name = self.name_of(source_agency).to_string();
+        }
+    }
+
     /// The registry compiled into the binary.
     pub fn builtin() -> Registry {
         Registry::new(Vec::new(), &[])
@@ -556,7 +529,7 @@ impl Registry {
             Some(n) if n >= 2 && ws[n - 1].fold == "tinh" => &name[..ws[n - 1].end],
             _ => name,
         };
-        Some(Resolved { slug: slug(name), name: crate::normalize::text::clean(name), known: false, how: None })
+        Some(Resolved { slug: slug(name), name: crate::util::text::clean(name), known: false, how: None })
     }
 
     /// The agency whose name or abbreviation opens a title, longest match first; an
@@ -1004,7 +977,7 @@ impl Word<'_> {
 
     /// Capitalised as a person's names are: `Hậu`, never `ĐBQH` or `niên`.
     fn capitalised(&self) -> bool {
-        let mut cs = self.text.chars().filter(|c| !crate::normalize::text::is_combining_mark(*c));
+        let mut cs = self.text.chars().filter(|c| !crate::util::text::is_combining_mark(*c));
         cs.next().is_some_and(char::is_uppercase) && cs.all(char::is_lowercase)
     }
 
@@ -1052,7 +1025,7 @@ fn marks(word: &str) -> String {
     let mut tone = None;
     for c in word.nfd() {
         match c {
-            c if crate::normalize::text::TONES.contains(&c) => tone = Some(c),
+            c if crate::util::text::TONES.contains(&c) => tone = Some(c),
             'đ' | 'Đ' => out.push('d'),
             c => out.extend(c.to_lowercase()),
         }
@@ -1067,7 +1040,7 @@ fn fold_char(c: char, out: &mut String) -> bool {
         'đ' | 'Đ' => out.push('d'),
         c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_lowercase()),
         c if c.is_ascii() => return false,
-        c if crate::normalize::text::is_combining_mark(c) => {}
+        c if crate::util::text::is_combining_mark(c) => {}
         c => {
             let before = out.len();
             out.extend(std::iter::once(c).nfd().filter(char::is_ascii_alphanumeric).map(|d| d.to_ascii_lowercase()));
@@ -1146,37 +1119,6 @@ fn runs(chosen: u32) -> Option<()> {
     (runs <= 2).then_some(())
 }
 
-/// An ASCII slug: NFC-insensitive, tones stripped, `đ→d`, words joined by `-`.
-///
-/// ```
-/// use loa::agency::slug;
-/// assert_eq!(slug("Ban Dân vận Tỉnh uỷ"), "ban-dan-van-tinh-uy");
-/// assert_eq!(slug("BAN DÂN VẬN TỈNH ỦY"), "ban-dan-van-tinh-uy");
-/// assert_eq!(slug("Sở NN&PTNT"), "so-nn-ptnt");
-/// ```
-pub fn slug(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut pending_dash = false;
-    for c in text.nfd() {
-        let c = match c {
-            'đ' | 'Đ' => 'd',
-            c if crate::normalize::text::is_combining_mark(c) => continue,
-            c => c,
-        };
-        if c.is_ascii_alphanumeric() {
-            if pending_dash && !out.is_empty() {
-                out.push('-');
-            }
-            pending_dash = false;
-            out.push(c.to_ascii_lowercase());
-        } else {
-            // Punctuation, spaces and letters outside ASCII all separate words.
-            pending_dash = true;
-        }
-    }
-    out
-}
-
 /// `2025-03` (or `2025-3`) → (2025, 3); `None` for anything else.
 pub fn parse_month(s: &str) -> Option<(i32, u32)> {
     let (y, m) = s.split_once('-')?;
@@ -1200,18 +1142,6 @@ mod tests {
             agency: Agency { slug: slug.into(), name: name.into(), aliases: vec![], successors: vec![], until: None },
             replace: false,
         }
-    }
-
-    #[test]
-    fn slug_vectors_hold() {
-        let tsv = include_str!("../tests/fixtures/slug-vectors.tsv");
-        let mut n = 0;
-        for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
-            let (input, expected) = line.split_once('\t').expect("tab-separated row");
-            assert_eq!(slug(input), expected, "slug of {input:?}");
-            n += 1;
-        }
-        assert!(n >= 15, "read {n} vectors");
     }
 
     #[test]

@@ -83,6 +83,26 @@ pub struct PublishConfig {
     pub max_age: Duration,
     /// WebSub hubs told of every change.
     pub hubs: Vec<Url>,
+    /// The language of every word loa writes on its pages for people.
+    pub lang: Lang,
+}
+
+/// The language of the reading view's own words (headings, buttons, dates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
 }
 
 /// One configured URL that loa polls.
@@ -253,7 +273,7 @@ impl Config {
                     s.id
                 ));
             }
-            if let Some(Err(e)) = s.auth.as_ref().map(crate::fetch::reach::authorization) {
+            if let Some(Err(e)) = s.auth.as_ref().map(authorization) {
                 warnings.push(format!("source \"{}\": {e}; its polls will fail until it can be read", s.id));
             }
         }
@@ -385,7 +405,7 @@ impl Cx<'_> {
     }
 
     fn publish(&mut self, t: Tab<'_>) -> PublishConfig {
-        self.unknown_keys(t, &["title", "limit", "max_age", "hubs"], "publish.");
+        self.unknown_keys(t, &["title", "limit", "max_age", "hubs", "lang"], "publish.");
         let hubs = self
             .string_list(t, "hubs")
             .into_iter()
@@ -402,6 +422,13 @@ impl Cx<'_> {
             limit: self.integer(t, "limit", 1, 1000).unwrap_or(50) as usize,
             max_age: self.duration(t, "max_age").unwrap_or(Duration::from_secs(300)),
             hubs,
+            lang: self
+                .parsed(t, "lang", "a language of the pages: \"vi\" or \"en\"", |l| match l {
+                    "vi" => Some(Lang::Vi),
+                    "en" => Some(Lang::En),
+                    _ => None,
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -409,25 +436,28 @@ impl Cx<'_> {
     fn province(&mut self, t: Tab<'_>) -> Vec<String> {
         self.unknown_keys(t, &["name", "former"], "province.");
         let name = self.required_string(t, "name", "[province]");
-        name.into_iter().chain(self.string_list(t, "former")).filter(|n| !agency::slug(n).is_empty()).collect()
+        name.into_iter()
+            .chain(self.string_list(t, "former"))
+            .filter(|n| !crate::util::slug::slug(n).is_empty())
+            .collect()
     }
 
     fn agency(&mut self, t: Tab<'_>) -> Option<Declared> {
         self.unknown_keys(t, &["slug", "name", "aliases", "successor", "until", "replace"], "agency.");
         let name = self.required_string(t, "name", "[[agency]]");
         let slug = match self.string(t, "slug") {
-            Some(s) if s != agency::slug(&s) => {
+            Some(s) if s != crate::util::slug::slug(&s) => {
                 self.error(
                     value_span(t, "slug"),
                     format!(
                         "agency slug \"{s}\" is not a slug: use lower-case ASCII words joined by '-', such as \"{}\"",
-                        agency::slug(&s)
+                        crate::util::slug::slug(&s)
                     ),
                 );
                 None
             }
             Some(s) => Some(s),
-            None => name.as_deref().map(agency::slug),
+            None => name.as_deref().map(crate::util::slug::slug),
         };
         let aliases = self.string_list(t, "aliases");
         let successors = match t.get("successor") {
@@ -464,7 +494,7 @@ impl Cx<'_> {
             None
         };
         // Credentials in the URL are used, and kept out of the URL that is shown.
-        let in_url = url.as_mut().and_then(crate::fetch::reach::take_credentials);
+        let in_url = url.as_mut().and_then(take_credentials);
         let auth = match self.table(t, "auth") {
             Some(a) => {
                 if in_url.is_some() {
@@ -628,7 +658,8 @@ impl Cx<'_> {
     /// A CSS selector, checked here so that a typo is a config error with its line.
     fn selector(&mut self, t: Tab<'_>, key: &str) -> Option<String> {
         let css = self.string(t, key)?;
-        match crate::parse::html::check_selector(&css) {
+        let checked = scraper::Selector::parse(&css).map(|_| ()).map_err(|e| e.to_string());
+        match checked {
             Ok(()) => Some(css),
             Err(e) => {
                 self.error(value_span(t, key), format!("\"{key}\" = \"{css}\" is not a CSS selector: {e}"));
@@ -835,9 +866,90 @@ pub fn parse_size(s: &str) -> Option<u64> {
     n.checked_mul(mult)
 }
 
+/// A URL without `user:pass@`: credentials never travel in URLs that are kept or shown.
+pub fn without_userinfo(mut url: Url) -> Url {
+    // Cannot fail on an http(s) URL with a host.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
+}
+
+/// Why a source's credentials cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error("cannot read the secret file {path} named in [source.auth]: {error}")]
+    File { path: String, error: std::io::Error },
+    #[error("the environment variable {0} named in [source.auth] is not set")]
+    Env(String),
+    #[error("the secret in [source.auth] is empty or not usable in a header")]
+    Unusable,
+}
+
+/// The `Authorization` header of a source's requests, marked sensitive (never
+/// logged by the HTTP stack); the secret is read now.
+pub fn authorization(auth: &Auth) -> Result<reqwest::header::HeaderValue, CredentialError> {
+    use base64::Engine as _;
+    let value = match auth {
+        Auth::Basic { user, password } => {
+            let pair = format!("{user}:{}", secret(password)?);
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+        }
+        Auth::Bearer { token } => {
+            let token = secret(token)?;
+            if token.is_empty() {
+                return Err(CredentialError::Unusable);
+            }
+            format!("Bearer {token}")
+        }
+    };
+    let mut header = reqwest::header::HeaderValue::from_str(&value).map_err(|_| CredentialError::Unusable)?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// Removes `user:pass@` from a URL, returning it as basic credentials.
+pub fn take_credentials(url: &mut Url) -> Option<Auth> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let auth = Auth::Basic {
+        user: decode(url.username()),
+        password: Secret::InUrl(url.password().map(decode).unwrap_or_default()),
+    };
+    *url = without_userinfo(url.clone());
+    Some(auth)
+}
+
+fn secret(s: &Secret) -> Result<String, CredentialError> {
+    let value = match s {
+        Secret::InUrl(p) => return Ok(p.clone()),
+        Secret::File(path) => std::fs::read_to_string(path)
+            .map_err(|error| CredentialError::File { path: path.display().to_string(), error })?,
+        Secret::Env(var) => std::env::var(var).map_err(|_| CredentialError::Env(var.clone()))?,
+    };
+    // A file written by an editor or `echo` ends with a newline that is no part of it.
+    Ok(value.trim_end_matches(['\n', '\r']).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_come_from_files_without_their_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal");
+        std::fs::write(&path, "s3cret\n").unwrap();
+        let auth = Auth::Basic { user: "loa".into(), password: Secret::File(path) };
+        // base64("loa:s3cret")
+        assert_eq!(authorization(&auth).unwrap(), "Basic bG9hOnMzY3JldA==");
+        let missing = Auth::Bearer { token: Secret::File(dir.path().join("none")) };
+        assert!(authorization(&missing).unwrap_err().to_string().contains("none"));
+        let unset = Auth::Bearer { token: Secret::Env("LOA_TEST_NO_SUCH_VARIABLE".into()) };
+        assert!(authorization(&unset).unwrap_err().to_string().contains("LOA_TEST_NO_SUCH_VARIABLE"));
+        assert!(!format!("{auth:?}").contains("s3cret"));
+    }
 
     #[test]
     fn durations_and_sizes() {
@@ -883,6 +995,19 @@ mod tests {
         assert_eq!(c.server.base_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(c.sources[0].kind, SourceKind::Feed);
         assert_eq!(c.sources[0].interval, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn the_pages_speak_vietnamese_unless_told_english() {
+        let c = Config::parse("", "loa.toml").unwrap();
+        assert_eq!(c.publish.lang, Lang::Vi);
+        let c = Config::parse("[publish]\nlang = \"en\"\n", "loa.toml").unwrap();
+        assert_eq!(c.publish.lang, Lang::En);
+        let errors = Config::parse("[publish]\nlang = \"fr\"\n", "loa.toml").unwrap_err();
+        assert_eq!(
+            errors.to_string().lines().next().unwrap(),
+            "loa.toml:2:8: \"lang\" = \"fr\" is not a language of the pages: \"vi\" or \"en\""
+        );
     }
 
     #[test]

@@ -1,10 +1,14 @@
-//! Wiring: the engine that runs one poll through every stage, the per-source
-//! loops, the server, and a clean stop.
+//! Wiring: the engine that runs one poll through the stages (fetch, `read`,
+//! dedupe, store, publish, the source's health), the per-source loops, the
+//! server, the control socket (`control`), and a clean stop. It reads no
+//! document itself: `read` does, with the store as its lookup of known items.
 //!
 //! A failing source never stops the loop: every error ends in that source's
 //! health record. Parsing and store work run on blocking threads, so the async
 //! workers stay free for fetching and serving. On shutdown no new fetch starts,
 //! in-flight polls get a few seconds, and the store is flushed before exit.
+
+pub mod control;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -19,16 +23,15 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 use url::Url;
 
-use crate::config::{ArticleSelectors, Config, HtmlSelectors, Source, SourceKind};
-use crate::fetch::{FetchError, Fetched, Fetcher, Reach, Response};
+use crate::config::{Config, Source};
+use crate::fetch::{FetchError, Fetched, Fetcher, Response};
 use crate::metrics::Metrics;
-use crate::model::{Identity, Item, SourceHealth};
-use crate::parse::ParseError;
+use crate::model::SourceHealth;
 use crate::publish::{Publisher, Settings};
+use crate::read::{ReadError, Reader};
 use crate::schedule::{self, Cadence, Limits};
 use crate::store::{Batch, Store, StoreError};
-use crate::{dedupe, fetch, normalize, parse, serve};
-use sha2::{Digest, Sha256};
+use crate::{dedupe, normalize, serve};
 
 /// How long in-flight polls may run on after a stop is asked.
 pub const STOP_GRACE: Duration = Duration::from_secs(4);
@@ -121,13 +124,13 @@ impl Engine {
 
     /// Runs `f` on the store while no poll commits: what it reads is consistent.
     pub fn quiesced<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
-        let _one_at_a_time = crate::sync::lock(&self.ingest_lock);
+        let _one_at_a_time = crate::util::sync::lock(&self.ingest_lock);
         f(&self.store)
     }
 
     /// The config in force.
     pub fn config(&self) -> Arc<Config> {
-        crate::sync::read(&self.config).clone()
+        crate::util::sync::read(&self.config).clone()
     }
 
     /// The lock the server reads the config through, so it sees reloads too.
@@ -177,7 +180,7 @@ impl Engine {
         // The hubs the feeds name, as rendered: a reload does not change them.
         let hubs = &self.publisher.settings().hubs;
         if !changed.is_empty() && !hubs.is_empty() {
-            let mut pings = crate::sync::lock(&self.pings);
+            let mut pings = crate::util::sync::lock(&self.pings);
             // Finished pings are let go of here, so the set holds only those in flight.
             while pings.try_join_next().is_some() {}
             pings.spawn(notify_hubs(self.fetcher.clone(), hubs.clone(), changed));
@@ -186,7 +189,7 @@ impl Engine {
 
     /// Waits up to `limit` for the WebSub pings still being sent.
     pub async fn settle_pings(&self, limit: Duration) {
-        let mut pings = std::mem::take(&mut *crate::sync::lock(&self.pings));
+        let mut pings = std::mem::take(&mut *crate::util::sync::lock(&self.pings));
         if tokio::time::timeout(limit, async { while pings.join_next().await.is_some() {} }).await.is_err() {
             warn!("{} WebSub pings were still being sent after {limit:?} and were given up", pings.len());
         }
@@ -220,7 +223,7 @@ impl Engine {
             return Ok(0);
         }
         let n = {
-            let _one_at_a_time = crate::sync::lock(&self.ingest_lock);
+            let _one_at_a_time = crate::util::sync::lock(&self.ingest_lock);
             self.store.prune(before, max)?
         };
         // Polls go on while the feeds are re-rendered (which flushes first).
@@ -284,8 +287,7 @@ impl Engine {
         }
         let cadence = Cadence { interval: source.interval, max_interval: self.config().poll.max_interval };
         // Jitter differs per source and per poll, and is the same for the same pair.
-        let seed =
-            source.id.bytes().fold(now.timestamp() as u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let seed = crate::util::hash::fnv1a_from(now.timestamp() as u64, source.id.as_bytes());
         report.next_in = cadence.next_delay(&health, asked, now, seed);
         health.next_due = report.next_in.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| now + d);
         // When ingest succeeded, its commit already carried the items' health; this
@@ -296,7 +298,7 @@ impl Engine {
             warn!(source = %source.id, "cannot record the source's health: {e}");
         }
         report.elapsed = started.elapsed();
-        self.metrics.record_poll(&report);
+        self.metrics.record_poll(report.error_kind.as_deref(), report.not_modified, report.bytes, report.elapsed);
         log(&report);
         report
     }
@@ -344,7 +346,7 @@ impl Engine {
                 report.http_status = e.status();
                 asked = e.retry_after();
                 health.gone = matches!(e, FetchError::Gone);
-                Err(PollError::Fetch(e))
+                Err(PollError::Read(ReadError::Fetch(e)))
             }
         };
         (result, asked)
@@ -361,9 +363,12 @@ impl Engine {
         report: &mut PollReport,
     ) -> Result<Option<Duration>, PollError> {
         let validators = resp.validators.clone();
+        let reader = Reader { config: self.config(), fetcher: &self.fetcher, limits: Some(&self.limits) };
+        let store = &self.store;
+        let known = |key: &str| store.item(key).ok().flatten().map(|stored| stored.item);
         let normalize::Document { items: mut doc_items, ttl, truncated, .. } =
-            self.read(source, resp.text, resp.url, now).await?;
-        health.cap_new_agencies(&mut doc_items, &source.agency, &self.config().agencies);
+            reader.read(source, resp.text, resp.url, now, &known).await?;
+        self.config().agencies.cap_new_agencies(health, &mut doc_items, &source.agency);
         report.seen = doc_items.len();
         report.truncated = truncated;
 
@@ -382,7 +387,7 @@ impl Engine {
                 let step = (|| {
                     // Everything that needs no lock first, on this source's own thread.
                     let prepared = dedupe::prepare(&engine.store, chunk)?;
-                    let _one_at_a_time = crate::sync::lock(&engine.ingest_lock);
+                    let _one_at_a_time = crate::util::sync::lock(&engine.ingest_lock);
                     let mut batch = Batch::default();
                     outcome.absorb(dedupe::ingest_prepared(&engine.store, prepared, now, &mut batch)?);
                     if rest.is_empty() {
@@ -419,165 +424,6 @@ impl Engine {
         self.metrics.record_ingest(&outcome);
         Ok(ttl)
     }
-
-    /// Reads a fetched document of a source into items, as a poll does, without
-    /// storing them: feeds through feed-rs, HTML listings through their selectors
-    /// (fetching articles).
-    pub async fn read(
-        self: &Arc<Self>,
-        source: &Source,
-        text: String,
-        url: Url,
-        now: DateTime<Utc>,
-    ) -> Result<normalize::Document, PollError> {
-        match &source.kind {
-            SourceKind::Feed => {
-                let engine = self.clone();
-                let src = source.clone();
-                Ok(off_workers(move || {
-                    let c = engine.config();
-                    normalize::read_document(&text, &url, &src, &c.agencies, &c.poll, now)
-                })
-                .await??)
-            }
-            SourceKind::Html(sel) => self.read_listing(source, sel, text, url, now).await,
-        }
-    }
-
-    /// Reads an HTML source: the listing's entries, each completed from its
-    /// article page when article selectors are set. An article is fetched once per
-    /// new entry, again only when its entry changes, and never from another host.
-    async fn read_listing(
-        self: &Arc<Self>,
-        source: &Source,
-        sel: &HtmlSelectors,
-        text: String,
-        url: Url,
-        now: DateTime<Utc>,
-    ) -> Result<normalize::Document, PollError> {
-        // Articles are fetched within the source's reach, and on the listing's host
-        // however they redirect.
-        let reach = self.fetcher.reach(&source.url, source.auth.as_ref()).await?.on_host_of(&url);
-        let css = sel.clone();
-        let listing = off_workers(move || parse::html::listing(&text, &css)).await??;
-        let title = listing.title;
-        // A listing has no dates to rank by before its articles are read: its first
-        // entries are taken, as portals list the newest first.
-        let max = self.config().poll.max_items;
-        let truncated = listing.entries.len().saturating_sub(max);
-        let base = normalize::link::document_base(listing.base.as_deref(), &url);
-        let entries = listing.entries.into_iter().take(max).map(|mut e| {
-            if let Some(link) = normalize::link::absolute(&e.link, &base) {
-                e.link = link.to_string();
-            }
-            e
-        });
-        let page = ListingPage { url: &url, title: title.as_deref(), reach: &reach };
-        let reads = entries.map(|e| self.read_entry(source, sel, &page, e, now));
-        let mut items: Vec<Item> = futures_util::future::join_all(reads).await.into_iter().flatten().collect();
-        let undated = normalize::bound_undated(&mut items, None);
-        Ok(normalize::Document { title, ttl: None, items, undated, truncated })
-    }
-
-    async fn read_entry(
-        self: &Arc<Self>,
-        source: &Source,
-        sel: &HtmlSelectors,
-        page: &ListingPage<'_>,
-        entry: parse::html::ListingEntry,
-        now: DateTime<Utc>,
-    ) -> Option<Item> {
-        let (listing_url, listing_title, reach) = (page.url, page.title, page.reach);
-        let link = normalize::link::absolute(&entry.link, listing_url)?;
-        let digest = entry_digest(&entry, &link);
-        let key = Item::key_for(&source.id, &Identity::Link(normalize::link::canonical(&link)));
-        if let Ok(Some(stored)) = self.store.item(&key) {
-            if stored.item.listing.as_deref() == Some(digest.as_str()) {
-                // Unchanged since its article was read: nothing to fetch.
-                return Some(stored.item);
-            }
-        }
-        let same_host = link.host_str().zip(listing_url.host_str()).is_some_and(|(a, b)| fetch::same_site(a, b));
-        let article = match (&sel.article, same_host) {
-            (Some(a), true) => self.read_article(source, a, reach, &link).await,
-            _ => None,
-        };
-        let complete = sel.article.is_none() || !same_host || article.is_some();
-        let engine = self.clone();
-        let (src, listing_url, title) = (source.clone(), listing_url.clone(), listing_title.map(str::to_string));
-        off_workers(move || {
-            let config = engine.config();
-            let tz = config.poll.timezone;
-            let (article, page_url) = article.unwrap_or_else(|| (Default::default(), link.clone()));
-            let date = article.date.as_deref().or(entry.date.as_deref()).and_then(|d| normalize::date::parse(d, tz));
-            let raw = parse::RawItem {
-                canonical: article.canonical,
-                title: Some(entry.title),
-                link: Some(link.to_string()),
-                summary: entry.summary,
-                content: article.content,
-                published: date,
-                authors: article.byline.into_iter().collect(),
-                ..Default::default()
-            };
-            let cx = normalize::Context {
-                source: &src,
-                document_url: &page_url,
-                document_title: title.as_deref(),
-                home: None,
-                authors: &[],
-                now,
-                registry: &config.agencies,
-            };
-            let mut item = normalize::item(raw, &cx)?;
-            item.source_url = listing_url.to_string();
-            item.listing = complete.then_some(digest);
-            Some(item)
-        })
-        .await
-        .ok()
-        .flatten()
-    }
-
-    /// Fetches and reads one article page; `None` (logged) when it cannot be had.
-    async fn read_article(
-        &self,
-        source: &Source,
-        sel: &ArticleSelectors,
-        reach: &Reach,
-        url: &Url,
-    ) -> Option<(parse::html::Article, Url)> {
-        // The poll already holds an overall place; an article takes only its
-        // host's, so the listing and its articles share the host's limits.
-        let permit = self.limits.acquire_host(url).await;
-        let fetched = self.fetcher.get(url, None, reach).await;
-        drop(permit);
-        let page = match fetched {
-            Ok(Fetched::Body(page)) => page,
-            Ok(Fetched::NotModified { .. }) => return None,
-            Err(e) => {
-                warn!(source = %source.id, url = %url, "article not read: {e}");
-                return None;
-            }
-        };
-        let css = sel.clone();
-        let page_url = page.url.clone();
-        match off_workers(move || parse::html::article(&page.text, &css)).await.and_then(|r| Ok(r?)) {
-            Ok(article) => Some((article, page_url)),
-            Err(e) => {
-                warn!(source = %source.id, url = %url, "article not read: {e}");
-                None
-            }
-        }
-    }
-}
-
-/// The listing page an HTML source's entries come from.
-struct ListingPage<'a> {
-    url: &'a Url,
-    title: Option<&'a str>,
-    /// Where its articles may be fetched from.
-    reach: &'a Reach,
 }
 
 /// Pings every hub for every changed feed URL, retrying each failed ping with a
@@ -625,43 +471,12 @@ pub const RENDER_DELAY: Duration = Duration::from_millis(200);
 /// Items of one document committed in one store batch.
 const INGEST_CHUNK: usize = 500;
 
-/// How long parsing one document may take before the poll gives up on it.
-pub const PARSE_LIMIT: Duration = Duration::from_secs(20);
-
-/// Runs CPU work (parsing, normalizing) on a blocking thread under `PARSE_LIMIT`.
-/// A blocking task cannot be stopped, but the poll stops waiting for it.
-async fn off_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, PollError> {
-    tokio::time::timeout(PARSE_LIMIT, tokio::task::spawn_blocking(work))
-        .await
-        .map_err(|_| PollError::ParseTimeout)?
-        .map_err(|e| PollError::Internal(format!("a parse task failed: {e}")))
-}
-
-/// A digest of a listing entry and where it points: its article is read again
-/// when this changes.
-fn entry_digest(entry: &parse::html::ListingEntry, link: &Url) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        entry.title.as_str(),
-        link.as_str(),
-        entry.date.as_deref().unwrap_or(""),
-        entry.summary.as_deref().unwrap_or(""),
-    ] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    crate::model::hex(&h.finalize()[..12])
-}
-
 /// Why one poll failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
+    /// The document could not be fetched or read (its kind is the read's).
     #[error(transparent)]
-    Fetch(#[from] FetchError),
-    #[error(transparent)]
-    Parse(#[from] ParseError),
-    #[error("parsing took longer than {PARSE_LIMIT:?}; the document was abandoned")]
-    ParseTimeout,
+    Read(#[from] ReadError),
     #[error("the store failed: {0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -671,9 +486,7 @@ pub enum PollError {
 impl PollError {
     pub fn kind(&self) -> &'static str {
         match self {
-            PollError::Fetch(e) => e.kind(),
-            PollError::Parse(e) => e.kind(),
-            PollError::ParseTimeout => "parse_timeout",
+            PollError::Read(e) => e.kind(),
             PollError::Store(_) => "store",
             PollError::Internal(_) => "internal",
         }
@@ -759,7 +572,7 @@ pub async fn run(
         engine.publisher.settings().base_url
     );
 
-    let control = tokio::spawn(crate::control::serve(engine.clone(), stop.clone()));
+    let control = tokio::spawn(control::serve(engine.clone(), stop.clone()));
     let renderer = tokio::spawn(engine.clone().renderer(stop.clone()));
     let pruner = tokio::spawn(engine.clone().pruner(stop.clone()));
     let mut loops = Loops::default();
@@ -896,7 +709,7 @@ fn reload(engine: &Arc<Engine>, path: &std::path::Path, loops: &mut Loops, stop:
             added += 1;
         }
     }
-    *crate::sync::write(&engine.config) = Arc::new(new);
+    *crate::util::sync::write(&engine.config) = Arc::new(new);
     info!(added, removed, changed, "config reloaded from {}", path.display());
     systemd::ready(engine);
 }

@@ -19,8 +19,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{Item, Member, Story, StoryId};
-use crate::normalize::text::{is_combining_mark, TONES};
 use crate::store::{lookup_key, Batch, Scope, Store, StoreError, StoredItem};
+use crate::util::hash::{fnv1a, splitmix64};
+use crate::util::text::{is_combining_mark, TONES};
 
 /// Copies of one story are looked for within this distance in time.
 pub const WINDOW_DAYS: i64 = 4;
@@ -316,12 +317,12 @@ impl Note {
         let key = title_key(&item.title);
         let body = item.content.as_deref().or(item.summary.as_deref()).unwrap_or("");
         let words = folded_words(&strip_tags(body));
-        let word_hashes: Vec<u64> = words.iter().map(|w| hash64(w.as_bytes())).collect();
+        let word_hashes: Vec<u64> = words.iter().map(|w| fnv1a(w.as_bytes())).collect();
         let pair_hashes: Vec<u64> = word_hashes.windows(2).map(|w| w[0] ^ w[1].rotate_left(29)).collect();
         let mut minhash = [u32::MAX; MINHASH];
         for h in &pair_hashes {
             for (i, slot) in minhash.iter_mut().enumerate() {
-                let v = (splitmix(h ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 32) as u32;
+                let v = (splitmix64(h ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 32) as u32;
                 *slot = (*slot).min(v);
             }
         }
@@ -329,7 +330,7 @@ impl Note {
             item_key: item.store_key(),
             source: item.source.clone(),
             date_ms: item.date().timestamp_millis(),
-            title: if key.is_empty() { 0 } else { hash64(key.as_bytes()) },
+            title: if key.is_empty() { 0 } else { fnv1a(key.as_bytes()) },
             title_words: key.split(' ').filter(|w| !w.is_empty()).count().min(u16::MAX as usize) as u16,
             words: words.len().min(u32::MAX as usize) as u32,
             unigrams: short_set(word_hashes.into_iter()),
@@ -372,7 +373,7 @@ impl Note {
                     bytes.extend_from_slice(&r.to_be_bytes());
                 }
                 let mut p = vec![b'B', band as u8];
-                p.extend_from_slice(&hash64(&bytes).to_be_bytes());
+                p.extend_from_slice(&fnv1a(&bytes).to_be_bytes());
                 out.push((2 << band, p));
             }
         }
@@ -467,26 +468,14 @@ impl Reader<'_> {
 }
 
 /// The text of some HTML for comparison: tags out, entities decoded. Unlike
-/// `normalize::text::html_to_text` it skips NFC and spacing, which folding redoes.
+/// `util::text::html_to_text` it skips NFC and spacing, which folding redoes.
 fn strip_tags(html: &str) -> String {
-    let out = crate::normalize::text::strip_tags(html);
+    let out = crate::util::text::strip_tags(html);
     if out.contains('&') {
         html_escape::decode_html_entities(&out).into_owned()
     } else {
         out
     }
-}
-
-/// FNV-1a: fast, and stable across builds, as keys kept in the store must be.
-fn hash64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
-}
-
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Jaccard similarity of two sorted sets.
@@ -551,12 +540,8 @@ fn member_items(store: &Store, story: &Story) -> Result<Vec<Item>, StoreError> {
 /// The first words of an item's text, plain, for search and summaries.
 fn excerpt(item: &Item) -> String {
     const CHARS: usize = 280;
-    let text = item
-        .summary
-        .as_deref()
-        .or(item.content.as_deref())
-        .map(crate::normalize::text::html_to_text)
-        .unwrap_or_default();
+    let text =
+        item.summary.as_deref().or(item.content.as_deref()).map(crate::util::text::html_to_text).unwrap_or_default();
     match text.char_indices().nth(CHARS) {
         Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
         None => text,
@@ -724,7 +709,7 @@ mod tests {
         let note = Note::of(&body);
         // The first format, as stored before compact notes: 64-bit word hashes.
         let words = folded_words(&strip_tags(BODY));
-        let hashes: Vec<u64> = words.iter().map(|w| hash64(w.as_bytes())).collect();
+        let hashes: Vec<u64> = words.iter().map(|w| fnv1a(w.as_bytes())).collect();
         let pairs: Vec<u64> = hashes.windows(2).map(|w| w[0] ^ w[1].rotate_left(29)).collect();
         let mut old = Vec::new();
         for s in [&note.item_key, &note.source] {

@@ -124,7 +124,8 @@ pub async fn run(listen: SocketAddr, stop: CancellationToken) -> anyhow::Result<
         Config::parse(&text, "<demo config>").map_err(|e| anyhow::anyhow!("the demo config is invalid: {e}"))?;
     let engine = Arc::new(tokio::task::spawn_blocking(move || Engine::new(config)).await??);
     println!("loa demo: {} sample sources on http://{sources}/", SAMPLES.len());
-    println!("  index         http://{listen}/");
+    println!("  read the news http://{listen}/   (in a browser: the reading view)");
+    println!("  agency page   http://{listen}/agency/ban-dan-van-tinh-uy/");
     println!("  merged feed   http://{listen}/feed.atom  (also .rss, .json)");
     println!("  agency feed   http://{listen}/agency/ban-dan-van-tinh-uy.atom");
     println!("  status        http://{listen}/status");

@@ -2,13 +2,12 @@
 //!
 //! Owns choosing each new source's id and agency and editing the config's text with its formatting and comments
 //! kept; the result is validated as `loa check` would, so a config that was valid stays valid. It never writes
-//! the file (the command does, through `atomic`) and never touches the network.
+//! the file (the command does, through `util::atomic`) and never touches the network.
 
 use std::collections::HashSet;
 
-use crate::agency;
 use crate::config::{parse_http_url, Config, ConfigError, Diagnostic};
-use crate::publish::opml::Outline;
+use crate::model::Outline;
 
 /// What `loa import-opml` did to a config.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -65,10 +64,10 @@ pub fn import_opml(
             continue;
         };
         let base = {
-            let s = agency::slug(&o.title);
+            let s = crate::util::slug::slug(&o.title);
             let s: String = s.chars().take(40).collect::<String>().trim_end_matches('-').to_string();
             if s.is_empty() {
-                url.host_str().map(agency::slug).unwrap_or_else(|| "source".into())
+                url.host_str().map(crate::util::slug::slug).unwrap_or_else(|| "source".into())
             } else {
                 s
             }

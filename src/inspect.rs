@@ -6,16 +6,17 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use url::Url;
 
 use crate::config::{Config, Source, SourceKind};
-use crate::daemon::Engine;
 use crate::fetch::{charset, Fetched, Fetcher};
 use crate::model::Item;
 use crate::normalize::{self, UndatedBound};
+use crate::read::Reader;
 
 /// The result for one input, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -124,7 +125,7 @@ impl ItemInfo {
 pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> Report {
     // A URL's credentials are used for the request, and shown nowhere.
     let shown = match Url::parse(input) {
-        Ok(u) if u.has_host() => crate::fetch::without_userinfo(u).to_string(),
+        Ok(u) if u.has_host() => crate::config::without_userinfo(u).to_string(),
         _ => input.to_string(),
     };
     let mut report =
@@ -169,20 +170,17 @@ pub async fn inspect(input: &str, config: &Config, source: Option<&Source>) -> R
     report
 }
 
-/// Reads a document with the daemon's own code, against a throwaway store, so
-/// that nothing of the real store is read or written.
+/// Reads a document with the reading stage a poll uses, knowing nothing stored:
+/// no store is opened, so nothing of it is read or written.
 async fn read_as_source(
     config: &Config,
     source: &Source,
     text: String,
     url: Url,
 ) -> Result<normalize::Document, String> {
-    let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary store: {e}"))?;
-    let mut config = config.clone();
-    config.store.path = dir.path().join("store");
-    config.store.cache_capacity = 1 << 20;
-    let engine = std::sync::Arc::new(Engine::new(config).map_err(|e| format!("{e:#}"))?);
-    engine.read(source, text, url, Utc::now()).await.map_err(|e| e.to_string())
+    let fetcher = Fetcher::new(&config.poll).map_err(|e| e.to_string())?;
+    let reader = Reader { config: Arc::new(config.clone()), fetcher: &fetcher, limits: None };
+    reader.read(source, text, url, Utc::now(), &|_| None).await.map_err(|e| e.to_string())
 }
 
 /// The document's text and the URL it is read at: a file read for a configured
@@ -191,7 +189,7 @@ async fn load(input: &str, config: &Config, source: Option<&Source>) -> Result<(
     if input.starts_with("http://") || input.starts_with("https://") {
         let mut url = Url::parse(input).map_err(|e| format!("not a URL: {e}"))?;
         // Credentials written into the URL, else the source's own for a URL on its origin.
-        let auth = crate::fetch::reach::take_credentials(&mut url)
+        let auth = crate::config::take_credentials(&mut url)
             .or_else(|| source.filter(|s| s.url.origin() == url.origin()).and_then(|s| s.auth.clone()));
         let fetcher = Fetcher::new(&config.poll).map_err(|e| e.to_string())?;
         let reach = fetcher.reach(&url, auth.as_ref()).await.map_err(|e| e.to_string())?;

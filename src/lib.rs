@@ -1,12 +1,12 @@
 //! loa gathers the news of a Vietnamese province and publishes it as clean feeds.
 //!
 //! The modules follow the data: `config → schedule → fetch → parse → normalize →
-//! dedupe → store → publish → serve`, wired together by `daemon`.
+//! read → store/dedupe → publish → serve`, over the leaves `util` and `model`, wired
+//! together by `daemon`. Each uses only those ARCHITECTURE.md draws before it
+//! (checked by `tests/architecture.rs`).
 
 pub mod agency;
-pub mod atomic;
 pub mod config;
-pub mod control;
 pub mod daemon;
 pub mod dedupe;
 pub mod demo;
@@ -20,8 +20,9 @@ pub mod model;
 pub mod normalize;
 pub mod parse;
 pub mod publish;
+pub mod read;
 pub mod schedule;
 pub mod serve;
 pub mod store;
-pub mod sync;
 pub mod upkeep;
+pub mod util;

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio_util::sync::CancellationToken;
 
 use loa::config::{self, Config};
-use loa::control::Request;
+use loa::daemon::control::Request;
 use loa::daemon::{self, Engine};
 use loa::store::Store;
 
@@ -77,11 +77,12 @@ enum Command {
         #[arg(required = true, value_name = "FILE|URL")]
         inputs: Vec<PathBuf>,
     },
-    /// Write every published feed, page, the index and the OPML files as static files.
+    /// Write every published feed and page for people (with each listed story's page)
+    /// and the OPML files as static files.
     Export {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Pages written per feed (the first page and older ones).
+        /// Pages written per feed and per stream of pages (the first page and older ones).
         #[arg(long, default_value_t = 1000)]
         max_pages: usize,
     },
@@ -259,7 +260,8 @@ fn sources(config_file: Option<&Path>) -> Result<ExitCode, Failure> {
         return relay(answer);
     }
     let store = open_existing(&config)?;
-    let table = loa::control::sources_table(&loa::serve::source_statuses(&config, &store), config.poll.timezone);
+    let table =
+        loa::daemon::control::sources_table(&loa::serve::source_statuses(&config, &store), config.poll.timezone);
     say!("{}", table.trim_end());
     Ok(ExitCode::SUCCESS)
 }
@@ -311,7 +313,7 @@ fn export(config_file: Option<&Path>, out: PathBuf, max_pages: usize) -> Result<
             let dir = tempfile::Builder::new().prefix("loa-export-").tempdir().context("a temporary store")?;
             let store =
                 Store::open(&dir.path().join("store"), config.store.cache_capacity).map_err(anyhow::Error::from)?;
-            let socket = loa::control::socket_path(&config.store.path);
+            let socket = loa::daemon::control::socket_path(&config.store.path);
             loa::upkeep::load_backup(&store, answer, &socket).map_err(anyhow::Error::from)?;
             copy = Some(dir);
             store
@@ -337,7 +339,7 @@ fn import_opml(config_file: Option<&Path>, opml: PathBuf, agency: Option<String>
     }
     let imported = loa::import::import_opml(&text, &path.display().to_string(), &outlines, agency.as_deref())
         .map_err(|e| Failure::Usage(e.to_string()))?;
-    loa::atomic::write_bytes(&path, imported.text.as_bytes(), |_, e| {
+    loa::util::atomic::write_bytes(&path, imported.text.as_bytes(), |_, e| {
         anyhow::anyhow!("cannot write {}: {e}", path.display())
     })?;
     for (id, url) in &imported.added {
@@ -487,12 +489,12 @@ fn demo(listen: SocketAddr) -> Result<ExitCode, Failure> {
 }
 
 /// Asks a running loa that holds the store, if one does.
-fn ask(store: &std::path::Path, request: Request) -> Result<Option<loa::control::Answer>, Failure> {
-    Ok(loa::control::ask(store, request).map_err(anyhow::Error::from)?)
+fn ask(store: &std::path::Path, request: Request) -> Result<Option<loa::daemon::control::Answer>, Failure> {
+    Ok(loa::daemon::control::ask(store, request).map_err(anyhow::Error::from)?)
 }
 
 /// Prints a running loa's answer, and ends as it says.
-fn relay(mut answer: loa::control::Answer) -> Result<ExitCode, Failure> {
+fn relay(mut answer: loa::daemon::control::Answer) -> Result<ExitCode, Failure> {
     while let Some(line) = answer.next_line().map_err(anyhow::Error::from)? {
         say!("{line}");
     }
@@ -501,9 +503,9 @@ fn relay(mut answer: loa::control::Answer) -> Result<ExitCode, Failure> {
 
 /// Writes a running loa's backup to `file`: beside it first, renamed into place
 /// only once the answer is complete. Returns the records written.
-fn write_answer(mut answer: loa::control::Answer, file: &std::path::Path) -> Result<u64, Failure> {
+fn write_answer(mut answer: loa::daemon::control::Answer, file: &std::path::Path) -> Result<u64, Failure> {
     use std::io::Write as _;
-    let written = loa::atomic::write_then_rename(
+    let written = loa::util::atomic::write_then_rename(
         file,
         |out| {
             let mut lines = 0u64;

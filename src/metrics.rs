@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::time::Duration;
 
-use crate::daemon::PollReport;
 use crate::dedupe::Outcome;
 
 /// Upper bounds, in seconds, of the fetch duration histogram's buckets.
@@ -43,16 +43,18 @@ pub struct StoreFigures {
 }
 
 impl Metrics {
-    pub fn record_poll(&self, r: &PollReport) {
-        let mut m = crate::sync::lock(&self.inner);
-        let result = match (&r.error_kind, r.not_modified) {
-            (Some(kind), _) => kind.clone(),
+    /// One poll: its error kind if it failed, whether the server answered 304, the
+    /// bytes of its body and how long it took.
+    pub fn record_poll(&self, error_kind: Option<&str>, not_modified: bool, bytes: usize, elapsed: Duration) {
+        let mut m = crate::util::sync::lock(&self.inner);
+        let result = match (error_kind, not_modified) {
+            (Some(kind), _) => kind.to_string(),
             (None, true) => "not_modified".into(),
             (None, false) => "ok".into(),
         };
         *m.polls.entry(result).or_default() += 1;
-        m.bytes += r.bytes as u64;
-        let secs = r.elapsed.as_secs_f64();
+        m.bytes += bytes as u64;
+        let secs = elapsed.as_secs_f64();
         for (i, le) in BUCKETS.iter().enumerate() {
             if secs <= *le {
                 m.duration_buckets[i] += 1;
@@ -63,7 +65,7 @@ impl Metrics {
     }
 
     pub fn record_ingest(&self, o: &Outcome) {
-        let mut m = crate::sync::lock(&self.inner);
+        let mut m = crate::util::sync::lock(&self.inner);
         m.items_new += o.new_items as u64;
         m.items_updated += o.updated_items as u64;
         m.items_merged += o.merged_items as u64;
@@ -71,7 +73,7 @@ impl Metrics {
 
     /// The Prometheus text exposition.
     pub fn render(&self, store: &StoreFigures) -> String {
-        let m = crate::sync::lock(&self.inner);
+        let m = crate::util::sync::lock(&self.inner);
         let mut out = String::new();
         header(
             &mut out,

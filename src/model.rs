@@ -8,7 +8,61 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use crate::agency::Evidence;
+/// Why an item was credited to its agency, for `loa inspect` and the logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Evidence {
+    /// An author or `dc:creator` of the form `Tên (Cơ quan)`.
+    AuthorByline(String),
+    /// An author or `dc:creator` that is itself a body.
+    AuthorOrganisation(String),
+    /// A byline `Tên (Cơ quan)` closing the content.
+    ContentByline(String),
+    /// A title that starts with a body's name.
+    TitlePrefix(String),
+    /// Nothing named another body: the source's own agency.
+    SourceDefault,
+    /// One of the rules above, where the name matched otherwise than as the registry
+    /// writes it: `how` says how (`abbreviation of "Ban Tuyên giáo Tỉnh ủy"`). After the
+    /// variants above, so that stored records of them read as before (new variants go last).
+    Read { rule: Box<Evidence>, how: String },
+    /// A body the registry does not know, named past the number of such bodies one
+    /// source may add as agencies: the source's own agency (the first evidence kept).
+    PastCap { named: String, cap: usize },
+}
+
+impl Evidence {
+    /// `rule`, with how the name was read when that was not as written.
+    pub fn read(rule: Evidence, how: Option<String>) -> Evidence {
+        match how {
+            Some(how) => Evidence::Read { rule: Box::new(rule), how },
+            None => rule,
+        }
+    }
+}
+
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Evidence::AuthorByline(s) => write!(f, "author byline \"{s}\""),
+            Evidence::AuthorOrganisation(s) => write!(f, "author is the body \"{s}\""),
+            Evidence::ContentByline(s) => write!(f, "byline closing the content \"{s}\""),
+            Evidence::TitlePrefix(s) => write!(f, "title starts with \"{s}\""),
+            Evidence::SourceDefault => f.write_str("the source's default agency"),
+            Evidence::PastCap { named, cap } => write!(
+                f,
+                "the source's default agency: {named} names a body the registry does not know, and this source already added {cap} such agencies (add it with [[agency]] to credit it)"
+            ),
+            Evidence::Read { rule, how } => write!(f, "{rule} → {how}"),
+        }
+    }
+}
+
+/// A feed listed in an OPML file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outline {
+    pub title: String,
+    pub xml_url: String,
+}
 
 /// The output formats loa publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -285,29 +339,6 @@ pub struct SourceHealth {
 /// How many bodies the registry does not know one source may add as agencies
 /// (each gets a feed); items naming more are credited to the source's own agency.
 pub const MAX_NEW_AGENCIES: usize = 64;
-
-impl SourceHealth {
-    /// Credits to `source_agency` the items that name a body the registry does not
-    /// know once this source has added `MAX_NEW_AGENCIES` of them, saying so in
-    /// their evidence.
-    pub fn cap_new_agencies(&mut self, items: &mut [Item], source_agency: &str, registry: &crate::agency::Registry) {
-        for item in items {
-            if item.agency == source_agency
-                || registry.contains(&item.agency)
-                || self.new_agencies.contains(&item.agency)
-            {
-                continue;
-            }
-            if self.new_agencies.len() < MAX_NEW_AGENCIES {
-                self.new_agencies.push(item.agency.clone());
-                continue;
-            }
-            item.evidence = Evidence::PastCap { named: item.evidence.to_string(), cap: MAX_NEW_AGENCIES };
-            item.agency = source_agency.to_string();
-            item.agency_name = registry.name_of(source_agency).to_string();
-        }
-    }
-}
 
 /// A field added at the end of a postcard record: the records written before it
 /// end where it would start, and read it as its default.

@@ -80,11 +80,7 @@ pub fn is_due(health: Option<&SourceHealth>, now: DateTime<Utc>) -> bool {
 
 /// ±10 %, derived from a seed so that tests can pin it.
 fn jitter(d: Duration, seed: u64) -> Duration {
-    // splitmix64: a well-spread value from any seed.
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
+    let z = crate::util::hash::splitmix64(seed);
     let frac = (z % 2001) as f64 / 1000.0 - 1.0; // -1.0 ..= 1.0
     d.mul_f64(1.0 + 0.1 * frac)
 }
@@ -140,7 +136,7 @@ impl Limits {
     pub async fn acquire_host(&self, url: &Url) -> OwnedSemaphorePermit {
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
         let slots = {
-            let mut hosts = crate::sync::lock(&self.hosts);
+            let mut hosts = crate::util::sync::lock(&self.hosts);
             let h = hosts
                 .entry(host.clone())
                 .or_insert_with(|| Host { slots: Arc::new(Semaphore::new(self.per_host)), next_start: Instant::now() });
@@ -149,7 +145,7 @@ impl Limits {
         let host_permit = slots.acquire_owned().await.expect("host semaphores are never closed");
         // Claim the next start time of this host, then wait for it.
         let start = {
-            let mut hosts = crate::sync::lock(&self.hosts);
+            let mut hosts = crate::util::sync::lock(&self.hosts);
             let h = hosts.get_mut(&host).expect("inserted above");
             let start = h.next_start.max(Instant::now());
             h.next_start = start + self.spacing;

@@ -1,16 +1,17 @@
 //! HTTP: routes, conditional responses, status and health.
 //!
-//! Feeds are served from the publisher's pre-rendered bytes — in the coding the
-//! client accepts, each with its own strong ETag — and answered 304 when the
-//! client's validators hold; a request for a first page never renders and never
-//! waits on ingest. `/status` reads the small per-source health records.
+//! Feeds and the reading view's pages are served from the publisher's
+//! pre-rendered bytes — in the coding the client accepts, each with its own strong
+//! ETag — and answered 304 when the client's validators hold; a request for a
+//! first page never renders and never waits on ingest. `/status` reads the small
+//! per-source health records.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -23,8 +24,8 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, SourceKind};
-use crate::model::{FeedKind, SourceHealth};
-use crate::publish::{Coding, Document, Publisher, Query, Representation, Settings};
+use crate::model::{FeedKind, SourceHealth, StoryId};
+use crate::publish::{Coding, Document, Format, Publisher, Query, Representation, Settings};
 use crate::store::{Cursor, Scope, Store};
 
 /// What the handlers share.
@@ -37,7 +38,7 @@ pub struct AppState {
 
 impl AppState {
     fn config(&self) -> Arc<Config> {
-        crate::sync::read(&self.config).clone()
+        crate::util::sync::read(&self.config).clone()
     }
 }
 
@@ -64,7 +65,26 @@ fn admin_routes() -> Router<Arc<AppState>> {
 
 fn feed_routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/", get(index))
+        .route("/", get(|s: State<Arc<AppState>>, h: HeaderMap| page(s, h, Scope::All, None)))
+        .route("/page/{cursor}", get(merged_older))
+        .route("/page/{cursor}/", get(merged_older))
+        .route("/agency/", get(agencies))
+        .route(
+            "/agency/{slug}/",
+            get(|s: State<Arc<AppState>>, Path(slug): Path<String>, h: HeaderMap| {
+                page(s, h, Scope::Agency(slug), None)
+            }),
+        )
+        .route("/agency/{slug}/page/{cursor}/", get(agency_older))
+        .route("/story/{id}", get(story))
+        .route("/story/{id}/", get(story))
+        .route("/search", get(search))
+        .route(
+            "/style.css",
+            get(|s: State<Arc<AppState>>, h: HeaderMap| async move {
+                conditional(&s.publisher.style(), &h, s.publisher.settings())
+            }),
+        )
         .route(
             "/feed.atom",
             get(|s: State<Arc<AppState>>, h: HeaderMap, q: RawQuery| feed(s, h, q, Scope::All, FeedKind::Atom, None)),
@@ -87,6 +107,7 @@ fn feed_routes() -> Router<Arc<AppState>> {
         .route("/feeds.opml", get(feeds_opml))
         .route("/sources.opml", get(sources_opml))
         .route("/healthz", get(|| async { "ok\n" }))
+        .fallback(|s: State<Arc<AppState>>| async move { page_not_found(&s) })
 }
 
 /// `NAME.EXT` → (NAME, kind).
@@ -107,6 +128,9 @@ async fn agency_feed(
     headers: HeaderMap,
     q: RawQuery,
 ) -> Response {
+    if !file.contains('.') {
+        return page(state, headers, Scope::Agency(file), None).await;
+    }
     match split_file(&file) {
         Some((slug, kind)) => feed(state, headers, q, Scope::Agency(slug.to_string()), kind, None).await,
         None => not_found(),
@@ -131,10 +155,102 @@ async fn agency_page(
     headers: HeaderMap,
     q: RawQuery,
 ) -> Response {
+    if !file.contains('.') {
+        return agency_older(state, Path((slug, file)), headers).await;
+    }
     match split_page(&file) {
         Some((cursor, kind)) => feed(state, headers, q, Scope::Agency(slug), kind, Some(cursor)).await,
         None => not_found(),
     }
+}
+
+async fn merged_older(state: State<Arc<AppState>>, Path(cursor): Path<String>, headers: HeaderMap) -> Response {
+    match Cursor::from_hex(&cursor) {
+        Some(c) => page(state, headers, Scope::All, Some(c)).await,
+        None => page_not_found(&state),
+    }
+}
+
+async fn agency_older(
+    state: State<Arc<AppState>>,
+    Path((slug, cursor)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    match Cursor::from_hex(&cursor) {
+        Some(c) => page(state, headers, Scope::Agency(slug), Some(c)).await,
+        None => page_not_found(&state),
+    }
+}
+
+/// A stream page for people: the first as rendered, an older one rendered once.
+async fn page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    scope: Scope,
+    before: Option<Cursor>,
+) -> Response {
+    let doc = match before {
+        None => state.publisher.first_page(&scope),
+        Some(c) => {
+            let st = state.clone();
+            match tokio::task::spawn_blocking(move || st.publisher.older_page(&st.store, &scope, &c)).await {
+                Ok(Ok(doc)) => doc,
+                _ => return unavailable(),
+            }
+        }
+    };
+    match doc {
+        Some(doc) => conditional(&doc, &headers, state.publisher.settings()),
+        None => page_not_found(&state),
+    }
+}
+
+async fn agencies(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    match state.publisher.agencies_page() {
+        Some(doc) => conditional(&doc, &headers, state.publisher.settings()),
+        None => page_not_found(&state),
+    }
+}
+
+async fn story(State(state): State<Arc<AppState>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    // Ids are `StoryId::LEN` hex digits: anything else is looked up nowhere.
+    if id.len() != StoryId::LEN || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return page_not_found(&state);
+    }
+    let st = state.clone();
+    match tokio::task::spawn_blocking(move || st.publisher.story_page(&st.store, &StoryId(id))).await {
+        Ok(Ok(Some(doc))) => conditional(&doc, &headers, state.publisher.settings()),
+        Ok(Ok(None)) => page_not_found(&state),
+        _ => unavailable(),
+    }
+}
+
+async fn search(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let mut q = String::new();
+    for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "q" if v.chars().count() > MAX_QUERY_CHARS => return bad_request("q is too long"),
+            "q" => q = v.into_owned(),
+            _ => {}
+        }
+    }
+    let st = state.clone();
+    match tokio::task::spawn_blocking(move || st.publisher.search_page(&st.store, &q)).await {
+        Ok(Ok(Some(doc))) => conditional(&doc, &headers, state.publisher.settings()),
+        Ok(Ok(None)) => page_not_found(&state),
+        _ => unavailable(),
+    }
+}
+
+/// 404 with the page for paths that name nothing.
+fn page_not_found(state: &AppState) -> Response {
+    let doc = state.publisher.not_found_page();
+    let ctype = HeaderValue::from_static(Format::Html.content_type());
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, ctype)], doc.body(Coding::Identity).clone()).into_response()
+}
+
+fn unavailable() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "the feed cannot be read right now\n").into_response()
 }
 
 /// The longest `?q=` accepted.
@@ -170,7 +286,7 @@ async fn feed(
         let sc = scope.clone();
         match tokio::task::spawn_blocking(move || st.publisher.query(&st.store, &sc, kind, &query)).await {
             Ok(Ok(doc)) => doc,
-            _ => return (StatusCode::SERVICE_UNAVAILABLE, "the feed cannot be read right now\n").into_response(),
+            _ => return unavailable(),
         }
     };
     match doc {
@@ -212,11 +328,11 @@ pub fn negotiate(req: &HeaderMap) -> Coding {
     }
 }
 
-/// Whether the request is a browser navigation (it prefers HTML to XML). A browser
-/// then gets Atom and RSS as `application/xml`, the type under which browsers apply
-/// the feed's XSL stylesheet; feed readers get the feed types.
-fn wants_page(req: &HeaderMap, kind: FeedKind) -> bool {
-    if kind == FeedKind::Json {
+/// Whether the request is a browser navigation (it prefers HTML to XML) to an Atom
+/// or RSS feed. A browser then gets it as `application/xml`, the type under which
+/// browsers apply the feed's XSL stylesheet; feed readers get the feed types.
+fn wants_page(req: &HeaderMap, format: Format) -> bool {
+    if !matches!(format, Format::Feed(FeedKind::Atom | FeedKind::Rss)) {
         return false;
     }
     let accept = req.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -228,7 +344,7 @@ fn wants_page(req: &HeaderMap, kind: FeedKind) -> bool {
 /// client's validators still hold.
 pub fn conditional(doc: &Document, req: &HeaderMap, settings: &Settings) -> Response {
     let coding = negotiate(req);
-    let browser = wants_page(req, doc.kind);
+    let browser = wants_page(req, doc.format);
     let etag = doc.etag_header(Representation { coding, browser });
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, etag.clone());
@@ -236,14 +352,16 @@ pub fn conditional(doc: &Document, req: &HeaderMap, settings: &Settings) -> Resp
         headers.insert(header::LAST_MODIFIED, lm.clone());
     }
     headers.insert(header::CACHE_CONTROL, settings.cache_control.clone());
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding, Accept"));
+    // Only feeds have another representation for browsers.
+    let vary = if matches!(doc.format, Format::Feed(_)) { "Accept-Encoding, Accept" } else { "Accept-Encoding" };
+    headers.insert(header::VARY, HeaderValue::from_static(vary));
     if let Some(link) = &doc.headers.link {
         headers.insert(header::LINK, link.clone());
     }
     if not_modified(etag.to_str().unwrap_or(""), doc.last_modified, req) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    let ctype = if browser { "application/xml; charset=utf-8" } else { doc.kind.content_type() };
+    let ctype = if browser { "application/xml; charset=utf-8" } else { doc.format.content_type() };
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     if let Some(enc) = coding.header() {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
@@ -369,65 +487,6 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     };
     let body = state.metrics.render(&figures);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
-}
-
-async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
-    Html(index_page(&state.publisher, &source_statuses(&state.config(), &state.store)))
-}
-
-/// The index page: every published feed with subscribe links and autodiscovery,
-/// and the sources' health. Also written by `loa export`.
-pub fn index_page(p: &Publisher, statuses: &[SourceStatus]) -> String {
-    let settings = p.settings();
-    let mut feeds = String::new();
-    let mut discovery = String::new();
-    for (scope, entries, updated) in p.scopes() {
-        let title = esc(&p.title(&scope));
-        let links: Vec<String> = FeedKind::ALL
-            .iter()
-            .map(|k| format!("<a href=\"{}\">{}</a>", esc(&settings.url(&scope, *k)), k.extension()))
-            .collect();
-        feeds.push_str(&format!(
-            "<tr><td>{title}</td><td>{entries}</td><td>{}</td><td>{}</td></tr>\n",
-            updated.map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
-            links.join(" · ")
-        ));
-        if scope == Scope::All {
-            discovery.push_str(&format!(
-                "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{title}\" href=\"{}\">\n\
-                 <link rel=\"alternate\" type=\"application/rss+xml\" title=\"{title}\" href=\"{}\">\n\
-                 <link rel=\"alternate\" type=\"application/feed+json\" title=\"{title}\" href=\"{}\">\n",
-                esc(&settings.url(&scope, FeedKind::Atom)),
-                esc(&settings.url(&scope, FeedKind::Rss)),
-                esc(&settings.url(&scope, FeedKind::Json)),
-            ));
-        }
-    }
-    let mut sources = String::new();
-    for s in statuses {
-        sources.push_str(&format!(
-            "<tr><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            esc(&s.id),
-            esc(&s.url),
-            esc(&s.url),
-            s.last_success.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".into()),
-            s.items,
-            esc(s.error.as_deref().unwrap_or("ok")),
-        ));
-    }
-    format!(
-        "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\n{discovery}\
-         <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}}</style>\
-         </head><body><h1>{title}</h1>\n<p>Tin tức của các cơ quan trong tỉnh, gộp một tin một lần. Đăng ký bằng ứng dụng đọc tin: <a href=\"feeds.opml\">OPML</a>.</p>\n\
-         <h2>Feeds</h2><table><tr><th>Feed</th><th>Entries</th><th>Updated</th><th>Subscribe</th></tr>\n{feeds}</table>\n\
-         <h2>Sources</h2><table><tr><th>Source</th><th>URL</th><th>Last success</th><th>Items</th><th>State</th></tr>\n{sources}</table></body></html>\n",
-        title = esc(&settings.title),
-    )
-}
-
-/// Escapes text for HTML.
-fn esc(s: &str) -> String {
-    html_escape::encode_double_quoted_attribute(s).into_owned()
 }
 
 /// What the listener allows each client, so that slow or flooding clients cannot

@@ -496,7 +496,7 @@ impl Store {
         if self.failed.load(Ordering::Acquire) {
             self.reopen()?;
         }
-        match &*crate::sync::read(&self.handle) {
+        match &*crate::util::sync::read(&self.handle) {
             Some(h) => Ok(h.clone()),
             None => Err(StoreError::Io(sled::Error::Io(std::io::Error::other("the store is being reopened")))),
         }
@@ -514,7 +514,7 @@ impl Store {
     /// a disk that was full. What was not durable is read again from the log as
     /// it was at the last flush, with the counts.
     fn reopen(&self) -> Result<(), StoreError> {
-        let mut slot = crate::sync::write(&self.handle);
+        let mut slot = crate::util::sync::write(&self.handle);
         if !self.failed.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -522,7 +522,7 @@ impl Store {
         drop(slot.take());
         let handle = open_handle(&self.path, self.cache_capacity)?;
         let counts = read_counts(&self.path.join("db"), &handle.data)?;
-        *crate::sync::lock(&self.counts) = counts;
+        *crate::util::sync::lock(&self.counts) = counts;
         *slot = Some(handle);
         self.failed.store(false, Ordering::Release);
         tracing::info!("the store at {} was reopened after a failed write", self.path.display());
@@ -551,18 +551,18 @@ impl Store {
 
     /// A source's health: the one last committed, or a newer one that could not be.
     pub fn health(&self, source: &str) -> Result<Option<SourceHealth>, StoreError> {
-        if let Some(h) = crate::sync::lock(&self.unsaved_health).get(source) {
+        if let Some(h) = crate::util::sync::lock(&self.unsaved_health).get(source) {
             return Ok(Some(h.clone()));
         }
         self.get(&prefixed(HEALTH, source.as_bytes()))
     }
 
     pub fn story_count(&self) -> usize {
-        crate::sync::lock(&self.counts).stories as usize
+        crate::util::sync::lock(&self.counts).stories as usize
     }
 
     pub fn item_count(&self) -> usize {
-        crate::sync::lock(&self.counts).items as usize
+        crate::util::sync::lock(&self.counts).items as usize
     }
 
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
@@ -694,7 +694,7 @@ impl Store {
     pub fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
         let r = self.commit_batch(batch);
         if let Some((id, h)) = &batch.health {
-            let mut unsaved = crate::sync::lock(&self.unsaved_health);
+            let mut unsaved = crate::util::sync::lock(&self.unsaved_health);
             match &r {
                 Ok(()) => unsaved.remove(id),
                 Err(_) => unsaved.insert(id.clone(), h.clone()),
@@ -704,7 +704,7 @@ impl Store {
     }
 
     fn commit_batch(&self, batch: &Batch) -> Result<(), StoreError> {
-        let mut counts = crate::sync::lock(&self.counts);
+        let mut counts = crate::util::sync::lock(&self.counts);
         let mut next = *counts;
         let mut b = sled::Batch::default();
         // An item a batch writes twice (a feed that repeats an entry) is one item.
@@ -768,7 +768,7 @@ impl Store {
     }
 
     fn counts(&self) -> Counts {
-        *crate::sync::lock(&self.counts)
+        *crate::util::sync::lock(&self.counts)
     }
 
     /// Keeps the counts taken before a flush, all of which it made durable,
@@ -828,7 +828,7 @@ impl Store {
                     b.remove(k);
                 }
             }
-            let mut counts = crate::sync::lock(&self.counts);
+            let mut counts = crate::util::sync::lock(&self.counts);
             let next = Counts {
                 stories: counts.stories.saturating_sub(doomed.len() as u64),
                 items: counts.items.saturating_sub(items_gone),
@@ -900,7 +900,7 @@ impl Store {
                         .push(format!("dedupe note {:?} points at a missing story", String::from_utf8_lossy(&k[1..])));
                 }
             }
-            let counts = *crate::sync::lock(&self.counts);
+            let counts = *crate::util::sync::lock(&self.counts);
             if counts != (Counts { stories, items }) {
                 problems.push(format!(
                     "counts say {} stories and {} items; the store holds {stories} and {items}",
@@ -1075,7 +1075,7 @@ impl Store {
             data.insert(COUNTS_KEY, &counts.to_bytes())?;
             Ok(counts)
         })?;
-        *crate::sync::lock(&self.counts) = counts;
+        *crate::util::sync::lock(&self.counts) = counts;
         Ok(())
     }
 

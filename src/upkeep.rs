@@ -307,7 +307,7 @@ pub fn write_backup(store: &Store, out: &mut impl Write) -> Result<u64, UpkeepEr
 
 /// Writes a backup of the store to `file`, beside it first and renamed into place.
 pub fn export(store: &Store, file: &Path) -> Result<u64, UpkeepError> {
-    crate::atomic::write_then_rename(
+    crate::util::atomic::write_then_rename(
         file,
         |out| match write_backup(store, out) {
             Err(UpkeepError::Io { source, .. }) => Err(io(file)(source)),

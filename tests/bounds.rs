@@ -95,13 +95,33 @@ async fn credentials_in_a_url_are_sent_and_shown_nowhere() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let stop = common::serve_engine(&engine, listener);
-    for path in ["/", "/sources.opml", "/feeds.opml", "/feed.atom", "/feed.rss", "/feed.json", "/status", "/metrics"] {
+    // The reading view (`/`, `/agency/`) shows the news, not the sources' addresses.
+    for path in [
+        "/",
+        "/agency/",
+        "/search?q=dan+van",
+        "/sources.opml",
+        "/feeds.opml",
+        "/feed.atom",
+        "/feed.rss",
+        "/feed.json",
+        "/status",
+        "/metrics",
+    ] {
         let body = reqwest::get(format!("{base}{path}")).await.unwrap().text().await.unwrap();
-        if ["/", "/sources.opml", "/status"].contains(&path) {
+        if ["/sources.opml", "/status"].contains(&path) {
             assert!(body.contains(&server.addr.to_string()), "{path} names the source: {body}");
         }
         assert!(!body.contains(PASSWORD) && !body.contains("loa:"), "{path} shows the credentials: {body}");
     }
+    // Nor a story's page, which lists every copy and where it came from.
+    let index = reqwest::get(format!("{base}/")).await.unwrap().text().await.unwrap();
+    let story = index.split("href=\"").map(|h| h.split('"').next().unwrap()).find(|h| h.contains("/story/")).unwrap();
+    // The config's base_url is http://loa.test: the page is asked of this listener.
+    let path = &story[story.find("/story/").unwrap()..];
+    let body = reqwest::get(format!("{base}{path}")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("<section class=\"copies\""), "{body}");
+    assert!(!body.contains(PASSWORD) && !body.contains("loa:"), "{story} shows the credentials: {body}");
     stop.cancel();
 }
 

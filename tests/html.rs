@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::{read_fixture, Behavior, SourceServer};
 use loa::config::Config;
 use loa::daemon::Engine;
@@ -130,4 +132,76 @@ async fn inspect_previews_what_a_source_extracts() {
     assert_eq!(r.items[0].published.as_deref(), Some("2022-08-05T03:15:00Z"));
     assert!(r.items[1].evidence.contains("Ngọc Trâm (Ban Dân vận Tỉnh ủy)"), "{}", r.items[1].evidence);
     assert!(!dir.path().join("db").exists(), "inspect never writes the configured store");
+}
+
+/// `loa inspect` reads as a poll does, articles and all, yet opens no store: not the
+/// configured one, and no throwaway one either (with the temporary directory a
+/// plain file, nothing could be created there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_creates_no_store_for_a_feed_or_an_html_source() {
+    let server = portal().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("loa.toml");
+    std::fs::write(&config_path, config(&server, dir.path())).unwrap();
+    let no_tmp = dir.path().join("not-a-directory");
+    std::fs::write(&no_tmp, "").unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let runs = [
+        vec!["inspect".to_string(), fixtures.join("tinhuy-rss.xml").display().to_string()],
+        vec![
+            "inspect".to_string(),
+            "--source".to_string(),
+            "danvan".to_string(),
+            fixtures.join("html/listing.html").display().to_string(),
+        ],
+    ];
+    for args in runs {
+        let (config_path, no_tmp) = (config_path.clone(), no_tmp.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_loa"))
+                .args(&args)
+                .arg("-c")
+                .arg(&config_path)
+                .env("TMPDIR", &no_tmp)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{shown}");
+        assert!(!shown.contains("cannot create"), "{shown}");
+        assert!(!dir.path().join("db").exists(), "no store at the configured path");
+    }
+    // The HTML source was read with its articles, as a poll reads it.
+    assert_eq!(server.seen(ARTICLES[0].0).len(), 1);
+    let mut left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    left.sort();
+    assert_eq!(left, ["loa.toml", "not-a-directory"], "nothing else was written beside the config");
+}
+
+/// The reading stage alone, without a store or an engine: what the caller already
+/// holds comes in as a lookup, and an entry it holds unchanged has no article fetched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_stage_reads_without_a_store_and_skips_known_entries() {
+    let server = portal().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::parse(&config(&server, dir.path()), "t.toml").unwrap();
+    let source = config.source("danvan").unwrap().clone();
+    let fetcher = loa::fetch::Fetcher::new(&config.poll).unwrap();
+    let reader = loa::read::Reader { config: Arc::new(config.clone()), fetcher: &fetcher, limits: None };
+    let listing = String::from_utf8(read_fixture("html/listing.html")).unwrap();
+    let url = source.url.clone();
+    let first = reader.read(&source, listing.clone(), url.clone(), chrono::Utc::now(), &|_| None).await.unwrap();
+    assert_eq!(first.items.len(), 5);
+    for (path, _) in ARTICLES {
+        assert_eq!(server.seen(path).len(), 1, "{path}");
+    }
+    let held = |key: &str| first.items.iter().find(|i| i.store_key() == key).cloned();
+    let again = reader.read(&source, listing, url, chrono::Utc::now(), &held).await.unwrap();
+    assert_eq!(again.items.len(), 5);
+    for (path, _) in ARTICLES {
+        assert_eq!(server.seen(path).len(), 1, "{path}: held unchanged, not fetched again");
+    }
+    assert!(!dir.path().join("db").exists());
 }

@@ -104,10 +104,23 @@ async fn published_links_carry_no_tracking_parameters_unless_the_source_keeps_th
             }
         }
     }
-    // The reading view shows no tracking parameters either.
-    let index = body(&format!("{base}/")).await;
-    for t in TRACKERS {
-        assert!(!index.contains(t), "/ shows {t}");
+    // The reading view shows no tracking parameters either: not on the pages of the
+    // clean sources' agencies, nor on their stories' pages.
+    for slug in clean {
+        let page = body(&format!("{base}/agency/{slug}/")).await;
+        let stories: Vec<&str> =
+            page.split("href=\"").map(|h| h.split('"').next().unwrap()).filter(|h| h.contains("/story/")).collect();
+        assert!(!stories.is_empty(), "{page}");
+        for t in TRACKERS {
+            assert!(!page.contains(t), "/agency/{slug}/ shows {t}");
+        }
+        for story in stories {
+            let path = &story[story.find("/story/").unwrap()..];
+            let story_page = body(&format!("{base}{path}")).await;
+            for t in TRACKERS {
+                assert!(!story_page.contains(t), "{path} shows {t}");
+            }
+        }
     }
     // A source that keeps them publishes its links as given.
     let kept = body(&format!("{base}/agency/ubnd-tinh.atom")).await;

@@ -63,7 +63,7 @@ pub fn find(doc: &Html, title: &str, tz: FixedOffset) -> Result<Found, String> {
     };
     let selectors = ArticleSelectors { content, date, byline };
     let read = article_of(doc, &selectors).map_err(|e| e.to_string())?;
-    let read_chars = read.content.as_deref().map(|h| crate::normalize::text::html_to_text(h).chars().count());
+    let read_chars = read.content.as_deref().map(|h| crate::util::text::html_to_text(h).chars().count());
     match read_chars {
         Some(n) if n * 2 >= chars => Ok(Found { selectors, content_chars: n, notes }),
         _ => Err(format!("the content selector \"{}\" does not read the article's text", selectors.content)),
@@ -75,11 +75,9 @@ pub fn find(doc: &Html, title: &str, tz: FixedOffset) -> Result<Found, String> {
 /// The date read too, when a date selector is set and reads one.
 pub fn holds_on(doc: &Html, sel: &ArticleSelectors, tz: FixedOffset) -> (bool, bool, Option<DateTime<Utc>>) {
     let Ok(a) = article_of(doc, sel) else { return (false, false, None) };
-    let content = a
-        .content
-        .as_deref()
-        .is_some_and(|h| crate::normalize::text::html_to_text(h).chars().count() >= MIN_CONTENT_CHARS);
-    let read = a.date.as_deref().and_then(|d| crate::normalize::date::parse(d, tz));
+    let content =
+        a.content.as_deref().is_some_and(|h| crate::util::text::html_to_text(h).chars().count() >= MIN_CONTENT_CHARS);
+    let read = a.date.as_deref().and_then(|d| crate::util::date::parse(d, tz));
     (content, sel.date.is_none() || read.is_some(), read)
 }
 
@@ -140,7 +138,7 @@ fn text_chars(el: ElementRef<'_>) -> usize {
 /// else the first before the content outside the page's furniture, else one in
 /// the content.
 fn date<'a>(doc: &'a Html, title: &str, content: ElementRef<'a>, tz: FixedOffset) -> Option<ElementRef<'a>> {
-    let want = crate::agency::slug(title);
+    let want = crate::util::slug::slug(title);
     let mut after_title = want.is_empty();
     let mut first_anywhere = None;
     let mut inside_content = None;
@@ -156,7 +154,7 @@ fn date<'a>(doc: &'a Html, title: &str, content: ElementRef<'a>, tz: FixedOffset
         seen_content |= el.id() == content.id();
         if !after_title
             && el.value().name() != "title"
-            && short_text(el, 400).is_some_and(|t| crate::agency::slug(&t) == want)
+            && short_text(el, 400).is_some_and(|t| crate::util::slug::slug(&t) == want)
         {
             after_title = true;
             continue;

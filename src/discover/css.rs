@@ -277,7 +277,7 @@ pub fn is_furniture_heading(text: &str) -> bool {
     if text.chars().count() > 60 {
         return false;
     }
-    let s = crate::agency::slug(text);
+    let s = crate::util::slug::slug(text);
     FURNITURE_HEADINGS.iter().any(|h| s == *h || s.starts_with(&format!("{h}-")) || s.ends_with(&format!("-{h}")))
 }
 

@@ -275,7 +275,7 @@ fn date_in<'a>(
 /// "Ngày đăng: 05 Tháng 8 2022", "Gửi lúc Thứ Sáu, 05/08/2022 - 10:15 bởi
 /// bientap", not a sentence that mentions one.
 pub fn reads_as_date(text: &str, tz: FixedOffset) -> bool {
-    text.split_whitespace().count() <= 10 && crate::normalize::date::parse(text, tz).is_some()
+    text.split_whitespace().count() <= 10 && crate::util::date::parse(text, tz).is_some()
 }
 
 /// The entry's longest text apart from its title and date: its summary.
@@ -499,7 +499,7 @@ fn read_with(doc: &Html, g: &Group<'_>, leads: &[Entry<'_>], page: &Url, tz: Fix
             .iter()
             .filter_map(|e| {
                 let url = crate::normalize::link::absolute(&e.link, page)?;
-                let date = e.date.as_deref().and_then(|d| crate::normalize::date::parse(d, tz));
+                let date = e.date.as_deref().and_then(|d| crate::util::date::parse(d, tz));
                 Some((url, e.title.clone(), date))
             })
             .collect();

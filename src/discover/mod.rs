@@ -4,8 +4,8 @@
 //! portal software of public bodies serves feeds at; every feed that answers with
 //! items is listed. Otherwise the page's news listing (`listing`), and the first
 //! entry's article (`article`, checked on the second). The source proposed is
-//! then read through `loa inspect`'s path, the daemon's own reading code against
-//! a throwaway store, so the preview is what `loa fetch` will read.
+//! then read through `loa inspect`'s path, the `read` stage a poll uses (with no
+//! store), so the preview is what `loa fetch` will read.
 //!
 //! Reads only the page's own host, one request at a time and `host_spacing`
 //! apart, under the fetcher's limits (timeout, body cap), and at most
@@ -519,7 +519,7 @@ fn without_site_kind(name: &str) -> &str {
     let words: Vec<&str> = name.split_whitespace().collect();
     for kind in SITE_KINDS {
         let n = kind.split('-').count();
-        if words.len() >= n && crate::agency::slug(&words[..n].join(" ")) == *kind {
+        if words.len() >= n && crate::util::slug::slug(&words[..n].join(" ")) == *kind {
             if words.len() == n {
                 return "";
             }
@@ -581,10 +581,10 @@ fn source_id(url: &Url, taken: &HashSet<String>) -> String {
     if labels.len() > 1 && labels[0] == "www" {
         labels.remove(0);
     }
-    let base = crate::agency::slug(&labels.join("-"));
+    let base = crate::util::slug::slug(&labels.join("-"));
     let base = if base.is_empty() { "source".to_string() } else { base };
     let last = url.path_segments().and_then(|mut s| s.rfind(|p| !p.is_empty())).unwrap_or_default();
-    let last = crate::agency::slug(last.rsplit_once('.').map(|(stem, _)| stem).unwrap_or(last));
+    let last = crate::util::slug::slug(last.rsplit_once('.').map(|(stem, _)| stem).unwrap_or(last));
     let with_path: String =
         format!("{base}-{last}").chars().take(48).collect::<String>().trim_end_matches('-').to_string();
     let mut candidates = vec![base.clone()];
@@ -708,7 +708,10 @@ pub fn append(path: &Path, blocks: &[&str]) -> Result<(), ConfigError> {
         new.push_str(b);
     }
     Config::parse(&new, &path.display().to_string())?;
-    crate::atomic::write_bytes(path, new.as_bytes(), |_, source| ConfigError::Read { path: path.to_path_buf(), source })
+    crate::util::atomic::write_bytes(path, new.as_bytes(), |_, source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// The same-host reader: one request at a time, `host_spacing` apart, at most
@@ -771,7 +774,7 @@ impl Reader {
 /// Runs parsing work on a blocking thread, under the daemon's parse limit;
 /// `None` when it fails or takes too long.
 async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    tokio::time::timeout(crate::daemon::PARSE_LIMIT, tokio::task::spawn_blocking(work)).await.ok()?.ok()
+    tokio::time::timeout(crate::read::PARSE_LIMIT, tokio::task::spawn_blocking(work)).await.ok()?.ok()
 }
 
 fn utc(d: DateTime<Utc>) -> String {

@@ -81,7 +81,7 @@ pub enum FetchError {
     #[error("refused: {url} is not on {host}, the host the article's listing is on")]
     OffHost { url: String, host: String },
     #[error("{0}")]
-    Credentials(#[from] reach::CredentialError),
+    Credentials(#[from] crate::config::CredentialError),
     #[error("{0}")]
     Charset(#[from] charset::CharsetError),
     #[error("{0}")]
@@ -240,7 +240,7 @@ impl Fetcher {
     /// What fetches for the configured URL `home` may reach: the public internet,
     /// and the non-public addresses `home` itself is on. `auth`'s secret is read now.
     pub async fn reach(&self, home: &Url, auth: Option<&Auth>) -> Result<Reach, FetchError> {
-        let authorization = auth.map(reach::authorization).transpose()?;
+        let authorization = auth.map(crate::config::authorization).transpose()?;
         let allowed: BTreeSet<IpAddr> = match reach::literal(home) {
             Some(ip) => [ip].into_iter().filter(|ip| !reach::is_public(*ip)).collect(),
             None => {
@@ -256,7 +256,7 @@ impl Fetcher {
         let client = if allowed.is_empty() {
             self.public.clone()
         } else {
-            let mut clients = crate::sync::lock(&self.private);
+            let mut clients = crate::util::sync::lock(&self.private);
             if clients.len() >= PRIVATE_CLIENTS && !clients.contains_key(&allowed) {
                 clients.clear();
             }
@@ -362,7 +362,7 @@ impl Fetcher {
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| current.join(l).ok())
                 .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .map(without_userinfo)
+                .map(crate::config::without_userinfo)
                 .ok_or(FetchError::BadRedirect)?;
             permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
             if seen.contains(&next) {
@@ -431,14 +431,6 @@ fn client(user_agent: &str, timeout: Duration, allowed: reach::Allowed) -> Resul
         .dns_resolver(Arc::new(reach::Guard { allowed }))
         .build()
         .map_err(|e| FetchError::Other(format!("cannot build the HTTP client: {}", error_chain(&e))))
-}
-
-/// A URL without `user:pass@`: credentials never travel in URLs that are kept or shown.
-pub fn without_userinfo(mut url: Url) -> Url {
-    // Cannot fail on an http(s) URL with a host.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {

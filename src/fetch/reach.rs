@@ -7,18 +7,15 @@
 //! URL is on that same address. The check is made on the address actually
 //! connected to: IP literals before each hop, names in the DNS resolver that reqwest
 //! calls for the connection, so a name that resolves elsewhere the second time
-//! cannot smuggle a request in. This module also turns `[source.auth]` into the
-//! `Authorization` header, reading its secret when it is needed; it never logs one.
+//! cannot smuggle a request in. The `Authorization` header it sends comes from
+//! `config::authorization`, which reads the secret when it is needed.
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest::header::HeaderValue;
 use url::{Host, Url};
-
-use crate::config::{Auth, Secret};
 
 /// Whether an address is on the public internet.
 pub fn is_public(ip: IpAddr) -> bool {
@@ -113,64 +110,6 @@ impl Resolve for Guard {
     }
 }
 
-/// Why a source's credentials cannot be had.
-#[derive(Debug, thiserror::Error)]
-pub enum CredentialError {
-    #[error("cannot read the secret file {path} named in [source.auth]: {error}")]
-    File { path: String, error: std::io::Error },
-    #[error("the environment variable {0} named in [source.auth] is not set")]
-    Env(String),
-    #[error("the secret in [source.auth] is empty or not usable in a header")]
-    Unusable,
-}
-
-/// The `Authorization` header of a source's requests, marked sensitive (never
-/// logged by the HTTP stack); the secret is read now.
-pub fn authorization(auth: &Auth) -> Result<HeaderValue, CredentialError> {
-    use base64::Engine as _;
-    let value = match auth {
-        Auth::Basic { user, password } => {
-            let pair = format!("{user}:{}", secret(password)?);
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
-        }
-        Auth::Bearer { token } => {
-            let token = secret(token)?;
-            if token.is_empty() {
-                return Err(CredentialError::Unusable);
-            }
-            format!("Bearer {token}")
-        }
-    };
-    let mut header = HeaderValue::from_str(&value).map_err(|_| CredentialError::Unusable)?;
-    header.set_sensitive(true);
-    Ok(header)
-}
-
-/// Removes `user:pass@` from a URL, returning it as basic credentials.
-pub fn take_credentials(url: &mut Url) -> Option<Auth> {
-    if url.username().is_empty() && url.password().is_none() {
-        return None;
-    }
-    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
-    let auth = Auth::Basic {
-        user: decode(url.username()),
-        password: Secret::InUrl(url.password().map(decode).unwrap_or_default()),
-    };
-    *url = super::without_userinfo(url.clone());
-    Some(auth)
-}
-
-fn secret(s: &Secret) -> Result<String, CredentialError> {
-    let value = match s {
-        Secret::InUrl(p) => return Ok(p.clone()),
-        Secret::File(path) => std::fs::read_to_string(path)
-            .map_err(|error| CredentialError::File { path: path.display().to_string(), error })?,
-        Secret::Env(var) => std::env::var(var).map_err(|_| CredentialError::Env(var.clone()))?,
-    };
-    // A file written by an editor or `echo` ends with a newline that is no part of it.
-    Ok(value.trim_end_matches(['\n', '\r']).to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,20 +147,5 @@ mod tests {
         assert_eq!(err.ip.to_string(), "127.0.0.2");
         assert!(check_literal(&Url::parse("http://[::1]/").unwrap(), &allowed).is_err());
         assert!(check_literal(&Url::parse("http://2130706434/").unwrap(), &allowed).is_err(), "127.0.0.2 as a number");
-    }
-
-    #[test]
-    fn secrets_come_from_files_without_their_newline() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("portal");
-        std::fs::write(&path, "s3cret\n").unwrap();
-        let auth = Auth::Basic { user: "loa".into(), password: Secret::File(path) };
-        // base64("loa:s3cret")
-        assert_eq!(authorization(&auth).unwrap(), "Basic bG9hOnMzY3JldA==");
-        let missing = Auth::Bearer { token: Secret::File(dir.path().join("none")) };
-        assert!(authorization(&missing).unwrap_err().to_string().contains("none"));
-        let unset = Auth::Bearer { token: Secret::Env("LOA_TEST_NO_SUCH_VARIABLE".into()) };
-        assert!(authorization(&unset).unwrap_err().to_string().contains("LOA_TEST_NO_SUCH_VARIABLE"));
-        assert!(!format!("{auth:?}").contains("s3cret"));
     }
 }

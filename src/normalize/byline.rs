@@ -2,7 +2,7 @@
 //! field, read into a writer's name and an organisation; author fields as readers
 //! should see them.
 
-use super::text;
+use crate::util::text;
 
 /// An author field as readers should see it: cleaned, without e-mail addresses
 /// (RSS's `email (Name)` gives `Name`), `None` when nothing else is left. An

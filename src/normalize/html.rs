@@ -11,6 +11,9 @@ use std::collections::HashSet;
 
 use url::Url;
 
+use crate::util::text;
+use crate::util::xml::esc;
+
 /// Hosts whose embedded players may stay.
 const IFRAME_HOSTS: &[&str] = &["www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "youtube-nocookie.com"];
 
@@ -27,58 +30,20 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
     // html5ever reads `&#146;` as Windows-1252 but keeps a raw U+0092 (what the XML
     // parser makes of the same reference): both must read alike.
-    let html = super::text::plain_chars(html);
-    if nesting_depth(&html) > MAX_DEPTH {
-        let text = super::text::html_to_text(&html);
-        return super::text::xml_safe(&format!("<p>{}</p>", html_escape::encode_text(&text))).into_owned();
+    let html = text::plain_chars(html);
+    if text::nesting_depth(&html) > MAX_DEPTH {
+        let text = text::html_to_text(&html);
+        return format!("<p>{}</p>", esc(&text));
     }
     let html = split_long_text(&html);
     let cleaned = POLICY.with(|p| p.clean(&html).to_string());
-    super::text::xml_safe(cleaned.trim()).into_owned()
+    text::xml_safe(cleaned.trim()).into_owned()
 }
 
 /// Elements nested deeper than any article nests them (`<ul><li>` twenty thousand
 /// times) are read as plain text: html5ever's tree builder looks through every
 /// open element for each tag, so such nesting costs its depth squared.
 const MAX_DEPTH: usize = 256;
-
-/// Elements that never nest: void ones, and those a next sibling closes (`<p>` and
-/// `<li>` are often never closed in old pages, and do not nest when they are not).
-const FLAT: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "p",
-    "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "rb", "rt", "rp",
-];
-
-/// How deep the elements of some HTML nest, at most, counting start and end tags
-/// as written (one linear pass; a closing tag of nothing open counts nothing).
-pub(crate) fn nesting_depth(html: &str) -> usize {
-    let (mut depth, mut deepest, mut pos) = (0usize, 0usize, 0);
-    while let Some(lt) = html[pos..].find('<') {
-        let at = pos + lt + 1;
-        let rest = &html[at..];
-        let Some(gt) = super::text::tag_end(rest) else { break };
-        let tag = &rest[..gt];
-        pos = at + gt + 1;
-        let (closing, tag) = match tag.strip_prefix('/') {
-            Some(name) => (true, name),
-            None => (false, tag),
-        };
-        let name = super::text::tag_name(tag);
-        if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            continue;
-        }
-        if FLAT.iter().any(|f| f.eq_ignore_ascii_case(name)) {
-            continue;
-        }
-        if closing {
-            depth = depth.saturating_sub(1);
-        } else if !tag.ends_with('/') {
-            depth += 1;
-            deepest = deepest.max(depth);
-        }
-    }
-    deepest
-}
 
 /// Elements whose content html5ever reads as text up to their end tag (RCDATA,
 /// RAWTEXT, script data; plaintext to the end): a span inside would be shown, or
@@ -266,7 +231,7 @@ mod tests {
         let longest = split.split(['<', '>']).map(str::len).max().unwrap_or(0);
         assert!(longest <= (16 << 10) + 8, "a tagless run of {longest} bytes");
         let out = sanitize(&html, &base);
-        let text = crate::normalize::text::html_to_text(&out);
+        let text = text::html_to_text(&out);
         assert_eq!(text, "x &".repeat(50_000));
         assert_eq!(sanitize("<p>Sở NN&amp;PTNT&nbsp;</p>", &base), "<p>Sở NN&amp;PTNT&nbsp;</p>");
     }
@@ -302,12 +267,12 @@ mod tests {
     #[test]
     fn nesting_deeper_than_any_article_is_read_as_text() {
         let base = Url::parse("https://bentre.dcs.vn/").unwrap();
-        assert_eq!(nesting_depth("<div><span>a<br>b<img src=x></span><p>c</p></div><hr/>"), 2);
+        assert_eq!(text::nesting_depth("<div><span>a<br>b<img src=x></span><p>c</p></div><hr/>"), 2);
         // Old pages leave <p> and <li> open by the hundred: they do not nest.
-        assert_eq!(nesting_depth(&format!("<div>{}</div>", "<p>đoạn<li>mục".repeat(500))), 1);
+        assert_eq!(text::nesting_depth(&format!("<div>{}</div>", "<p>đoạn<li>mục".repeat(500))), 1);
         // 20 000 levels: seconds to minutes through html5ever's tree builder.
         let deep = "<ul><li></p>".repeat(20_000) + "chữ & nghĩa";
-        assert!(nesting_depth(&deep) > MAX_DEPTH);
+        assert!(text::nesting_depth(&deep) > MAX_DEPTH);
         assert_eq!(sanitize(&deep, &base), "<p>chữ &amp; nghĩa</p>");
         // An ordinary article keeps its markup.
         assert_eq!(sanitize("<ul><li><p>a</p></li></ul>", &base), "<ul><li><p>a</p></li></ul>");

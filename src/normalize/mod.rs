@@ -6,19 +6,18 @@
 //! items.
 
 pub mod byline;
-pub mod date;
 pub mod html;
 pub mod link;
-pub mod text;
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::agency::{Evidence, Registry};
+use crate::agency::Registry;
 use crate::config::Source;
-use crate::model::{hex, Identity, Item};
+use crate::model::{hex, Evidence, Identity, Item};
 use crate::parse::RawItem;
+use crate::util::text;
 
 /// What normalization needs to know besides the raw item.
 pub struct Context<'a> {

@@ -16,7 +16,7 @@ use std::ops::Range;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::scan::{self, Kind};
-use crate::normalize::date;
+use crate::util::date;
 
 /// A document with at most the cap's number of entries.
 pub struct Capped {

@@ -149,17 +149,13 @@ const MAX_PAGE_DEPTH: usize = 1024;
 
 /// A page parsed, or refused unparsed when nested deeper than any real page.
 pub fn parse_page(html: &str) -> Result<Html, ParseError> {
-    let depth = crate::normalize::html::nesting_depth(html);
+    let depth = crate::util::text::nesting_depth(html);
     if depth > MAX_PAGE_DEPTH {
         return Err(ParseError::Malformed(format!(
             "the page nests its elements {depth} deep, deeper than any real page: not parsed"
         )));
     }
     Ok(Html::parse_document(html))
-}
-
-pub fn check_selector(css: &str) -> Result<(), String> {
-    Selector::parse(css).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn selector(css: &str) -> Result<Selector, ParseError> {
@@ -254,7 +250,7 @@ mod tests {
             include_str!("../../tests/fixtures/html/listing.html"),
             include_str!("../../tests/fixtures/html/article-prefix-and-caption-credit.html"),
         ] {
-            assert!(crate::normalize::html::nesting_depth(fixture) < 64);
+            assert!(crate::util::text::nesting_depth(fixture) < 64);
         }
     }
 

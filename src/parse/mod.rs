@@ -16,7 +16,7 @@ pub mod html;
 pub mod repair;
 pub mod scan;
 
-use crate::normalize::date;
+use crate::util::date;
 
 /// A parsed document, before normalization.
 #[derive(Debug, Clone, Default)]

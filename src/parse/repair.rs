@@ -511,7 +511,7 @@ fn decode_base64(text: &str, span: Range<usize>, edits: &mut Edits) {
     const BASE64: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, general_purpose::PAD_INDIFFERENT);
     let encoded: Vec<u8> = text[span.clone()].bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if let Some(decoded) = BASE64.decode(encoded).ok().and_then(|d| String::from_utf8(d).ok()) {
-        edits.replace(span, crate::publish::xml::esc(&decoded));
+        edits.replace(span, crate::util::xml::esc(&decoded));
     }
 }
 

@@ -4,13 +4,15 @@
 
 use std::fmt::Write;
 
-use super::xml::{element, empty, esc};
+use super::xml::{element, empty};
 use super::{rfc3339, Page, Settings};
+use crate::util::xml::esc;
 
 pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     let mut out = String::with_capacity(2048 + page.entries.len() * 2048);
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     let _ = writeln!(out, "<?xml-stylesheet href=\"{}\" type=\"text/xsl\"?>", esc(&s.stylesheet_url()));
+    let _ = writeln!(out, "{}", page.comment);
     out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"vi\">");
     element(&mut out, "id", &[], &page.feed_url);
     element(&mut out, "title", &[("type", "text")], page.title);
@@ -20,7 +22,7 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     element(&mut out, "uri", &[], &format!("{}/", s.base_url));
     out.push_str("</author>");
     empty(&mut out, "link", &[("rel", "self"), ("type", "application/atom+xml"), ("href", &page.self_url)]);
-    empty(&mut out, "link", &[("rel", "alternate"), ("type", "text/html"), ("href", &format!("{}/", s.base_url))]);
+    empty(&mut out, "link", &[("rel", "alternate"), ("type", "text/html"), ("href", &page.html_url)]);
     // RFC 5005 paged feed: the first page, and the next older one.
     empty(&mut out, "link", &[("rel", "first"), ("href", &page.feed_url)]);
     if let Some(next) = &page.next_url {

@@ -1,4 +1,5 @@
-//! The query cache: documents rendered on request (older pages, `?limit=`, `?q=`)
+//! The query cache: documents rendered on request (older pages, `?limit=`, `?q=`,
+//! the reading view's story pages, older pages and searches)
 //! and kept until the next change, within a budget of bytes.
 //!
 //! Anonymous clients choose the queries, so the cache is bounded by what it holds,
@@ -94,9 +95,10 @@ fn weight(doc: &Document) -> usize {
 mod tests {
     use super::*;
     use crate::model::FeedKind;
+    use crate::publish::Format;
 
     fn doc(len: usize) -> Arc<Document> {
-        Arc::new(Document::new(FeedKind::Atom, vec![b'x'; len], None, 0, None, ""))
+        Arc::new(Document::new(Format::Feed(FeedKind::Atom), vec![b'x'; len], None, 0, None, ""))
     }
 
     #[test]

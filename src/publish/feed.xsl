@@ -25,7 +25,8 @@
       <body>
         <h1><xsl:value-of select="$title"/></h1>
         <p class="note">Đây là một nguồn tin (feed). Sao chép địa chỉ của trang này vào ứng dụng đọc tin để theo dõi.
-          This is a news feed: copy this page's address into a feed reader to subscribe.</p>
+          This is a news feed: copy this page's address into a feed reader to subscribe.
+          <a href="{atom:feed/atom:link[@rel='alternate']/@href | rss/channel/link}">Đọc tin trên trang web / Read the news as a web page</a></p>
         <xsl:apply-templates select="atom:feed/atom:entry | rss/channel/item"/>
         <xsl:for-each select="atom:feed/atom:link[@rel='next'] | rss/channel/atom:link[@rel='next']">
           <p><a href="{@href}">Tin cũ hơn / Older news →</a></p>

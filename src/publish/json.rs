@@ -9,7 +9,7 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     let feed = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: page.title.to_string(),
-        home_page_url: format!("{}/", s.base_url),
+        home_page_url: page.html_url.clone(),
         feed_url: page.self_url.clone(),
         next_url: page.next_url.clone(),
         language: "vi",

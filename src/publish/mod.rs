@@ -1,12 +1,14 @@
 //! Feed documents rendered to bytes once per change: Atom, RSS 2.0 and JSON Feed,
-//! for the merged feed and for each agency, each also compressed with gzip and br.
+//! for the merged feed and for each agency, and the reading view's HTML pages of
+//! the same stories (`page`), each also compressed with gzip and br.
 //!
 //! The publisher owns the rendered documents and their validators (a strong ETag
 //! per representation, Last-Modified from the newest entry). Rendering is
 //! deterministic — no clock is read — so a restart serves the same bytes with the
 //! same ETags. First pages are rendered after a change, off the async workers;
-//! older pages (RFC 5005 `next` links), `?limit` and `?q=` are rendered on first
-//! request and cached until the next change. The server itself never renders.
+//! older pages (RFC 5005 `next` links), `?limit` and `?q=`, and the pages of
+//! stories and searches are rendered on first request and cached until the next
+//! change. The server itself never renders.
 //! A change is published only once the store has it on disk: rendering what polls
 //! marked dirty starts with a flush.
 
@@ -14,6 +16,7 @@ mod atom;
 mod cache;
 mod json;
 pub mod opml;
+pub mod page;
 mod rss;
 mod search;
 pub(crate) mod xml;
@@ -25,13 +28,13 @@ use std::time::Duration;
 
 use axum::http::HeaderValue;
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::agency::{self, Registry};
-use crate::config::Config;
-use crate::model::{hex, FeedKind, Story};
+use crate::agency::Registry;
+use crate::config::{Config, Lang};
+use crate::model::{hex, FeedKind, Story, StoryId};
 use crate::store::{Cursor, Scope, Store, StoreError};
 
 /// The XSL stylesheet that makes a feed opened in a browser a readable page.
@@ -62,10 +65,30 @@ impl Coding {
     }
 }
 
-/// One rendered feed document with its validators.
+/// What a document is: a feed for readers, or something for browsers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Feed(FeedKind),
+    /// A page of the reading view.
+    Html,
+    /// The reading view's stylesheet.
+    Css,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Feed(kind) => kind.content_type(),
+            Format::Html => "text/html; charset=utf-8",
+            Format::Css => "text/css; charset=utf-8",
+        }
+    }
+}
+
+/// One rendered document (a feed, a page) with its validators.
 #[derive(Debug)]
 pub struct Document {
-    pub kind: FeedKind,
+    pub format: Format,
     pub bytes: Bytes,
     pub gzip: Bytes,
     pub brotli: Bytes,
@@ -87,7 +110,8 @@ pub struct DocHeaders {
     /// The ETag of each representation, by [`Representation::index`].
     etags: [HeaderValue; 6],
     pub last_modified: Option<HeaderValue>,
-    /// `rel="self"` (this document's own URL) and the WebSub hubs.
+    /// Feeds: `rel="self"` (this document's own URL) and the WebSub hubs; stream
+    /// pages: their Atom feed.
     pub link: Option<HeaderValue>,
 }
 
@@ -126,7 +150,7 @@ impl Representation {
 
 impl Document {
     fn new(
-        kind: FeedKind,
+        format: Format,
         bytes: Vec<u8>,
         last_modified: Option<DateTime<Utc>>,
         entries: usize,
@@ -149,7 +173,7 @@ impl Document {
             last_modified: last_modified.map(|lm| {
                 HeaderValue::from_str(&httpdate::fmt_http_date(lm.into())).expect("an HTTP date is a valid header")
             }),
-            link: HeaderValue::from_str(link).ok(),
+            link: Some(link).filter(|l| !l.is_empty()).and_then(|l| HeaderValue::from_str(l).ok()),
         };
         // Documents stay resident until the next change: without the growth slack
         // of the buffers they were written into, they take a third less.
@@ -158,7 +182,7 @@ impl Document {
             Bytes::from(v)
         };
         Document {
-            kind,
+            format,
             bytes: keep(bytes),
             gzip: keep(gzip),
             brotli: keep(brotli),
@@ -203,6 +227,10 @@ pub struct Settings {
     pub hubs: Vec<Url>,
     /// The authority of `tag:` entry ids.
     tag_host: String,
+    /// The language of the pages' own words.
+    pub lang: Lang,
+    /// The province's time zone, for the dates on pages.
+    pub timezone: FixedOffset,
 }
 
 impl Settings {
@@ -216,6 +244,8 @@ impl Settings {
                 .expect("digits are a valid header"),
             hubs: config.publish.hubs.clone(),
             tag_host: config.server.base_url.host_str().unwrap_or("localhost").to_string(),
+            lang: config.publish.lang,
+            timezone: config.poll.timezone,
         }
     }
 
@@ -238,6 +268,11 @@ impl Settings {
             Scope::All => format!("/feed/page/{}.{}", cursor.to_hex(), kind.extension()),
             Scope::Agency(slug) => format!("/agency/{slug}/page/{}.{}", cursor.to_hex(), kind.extension()),
         }
+    }
+
+    /// The public URL of a scope's first page for people.
+    pub fn html_url(&self, scope: &Scope) -> String {
+        format!("{}{}", self.base_url, page::stream_path(scope, None))
     }
 
     pub fn stylesheet_url(&self) -> String {
@@ -282,6 +317,10 @@ pub struct Page<'a> {
     /// The next older page, if there is one.
     pub next_url: Option<String>,
     pub updated: Option<DateTime<Utc>>,
+    /// The same stories as a page for people.
+    pub html_url: String,
+    /// The comment pointing a browser without XSLT to that page.
+    pub comment: String,
 }
 
 /// RFC 3339 in UTC with `Z`; the epoch for a feed with no entries.
@@ -300,7 +339,7 @@ pub struct Query {
 
 impl Query {
     pub fn new(before: Option<Cursor>, limit: Option<usize>, q: Option<&str>) -> Query {
-        let q = q.map(agency::slug).filter(|q| !q.is_empty());
+        let q = q.map(crate::util::slug::slug).filter(|q| !q.is_empty());
         Query { before, limit: limit.map(|l| l.clamp(1, MAX_LIMIT)), q }
     }
 
@@ -309,13 +348,32 @@ impl Query {
     }
 }
 
+/// A document rendered on first request and kept until the next change.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    /// An older page or a query of a feed.
+    Feed(Scope, FeedKind, Query),
+    /// An older page of a stream for people.
+    Page(Scope, Cursor),
+    Story(StoryId),
+    /// The search page of a query, as typed (trimmed).
+    Search(String),
+}
+
 /// The rendered documents, replaced whole when a scope changes.
 pub struct Publisher {
     settings: Settings,
     registry: Registry,
     docs: RwLock<HashMap<(Scope, FeedKind), Arc<Document>>>,
+    /// The first page for people of each published scope, rendered with its feeds.
+    pages: RwLock<HashMap<Scope, Arc<Document>>>,
+    /// The page listing every published scope, rendered after each change.
+    agencies_page: RwLock<Option<Arc<Document>>>,
+    /// The pages' stylesheet and the page of unknown paths: they never change.
+    style: Arc<Document>,
+    not_found: Arc<Document>,
     /// Older pages and queries, rendered on first request; emptied by a change.
-    queries: Mutex<cache::QueryCache<(Scope, FeedKind, Query)>>,
+    queries: Mutex<cache::QueryCache<Key>>,
     /// What `?q=` looks through, built again on the first search after a change.
     search: Mutex<search::SearchIndex>,
     /// Held from reading the store to installing the documents, so a render that
@@ -329,10 +387,16 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn new(settings: Settings, registry: Registry) -> Publisher {
+        let style = Arc::new(Document::new(Format::Css, page::STYLE.as_bytes().to_vec(), None, 0, None, ""));
+        let not_found = Arc::new(Document::new(Format::Html, page::not_found(&settings), None, 0, None, ""));
         Publisher {
-            settings,
             registry,
             docs: RwLock::new(HashMap::new()),
+            pages: RwLock::new(HashMap::new()),
+            agencies_page: RwLock::new(None),
+            style,
+            not_found,
+            settings,
             queries: Mutex::new(cache::QueryCache::new(QUERY_CACHE_BYTES)),
             search: Mutex::default(),
             render_lock: Mutex::new(()),
@@ -351,8 +415,8 @@ impl Publisher {
         scopes.insert(Scope::All);
         // Feeds already published are rendered too: one whose stories all went
         // (retention) must disappear, not stay as it was.
-        scopes.extend(crate::sync::read(&self.docs).keys().map(|(s, _)| s.clone()));
-        let _serial = crate::sync::lock(&self.render_lock);
+        scopes.extend(crate::util::sync::read(&self.docs).keys().map(|(s, _)| s.clone()));
+        let _serial = crate::util::sync::lock(&self.render_lock);
         self.render_scopes(store, &scopes).map(|_| ())
     }
 
@@ -360,7 +424,7 @@ impl Publisher {
     /// them. Many sources finishing close together cost one render of each
     /// document, not one per source.
     pub fn mark_dirty(&self, scopes: BTreeSet<Scope>) {
-        crate::sync::lock(&self.dirty).extend(scopes);
+        crate::util::sync::lock(&self.dirty).extend(scopes);
     }
 
     /// Renders every scope marked dirty, and returns the URLs of the documents
@@ -373,7 +437,7 @@ impl Publisher {
                 // The renderer re-checks the dirty set after it finishes.
                 return Ok(changed);
             };
-            let pending = std::mem::take(&mut *crate::sync::lock(&self.dirty));
+            let pending = std::mem::take(&mut *crate::util::sync::lock(&self.dirty));
             if !pending.is_empty() {
                 match self.render_scopes(store, &pending) {
                     Ok(c) => changed.extend(c),
@@ -385,7 +449,7 @@ impl Publisher {
                 }
             }
             drop(serial);
-            if crate::sync::lock(&self.dirty).is_empty() {
+            if crate::util::sync::lock(&self.dirty).is_empty() {
                 return Ok(changed);
             }
         }
@@ -396,6 +460,7 @@ impl Publisher {
         // it, however many polls made them.
         store.flush_blocking()?;
         let mut fresh = Vec::new();
+        let mut pages = Vec::new();
         for scope in scopes {
             let (stories, next) = store.page(scope, None, self.settings.limit)?;
             self.learn_names(&stories);
@@ -404,9 +469,11 @@ impl Publisher {
                 let doc = self.render(scope, kind, &entries, None, next.as_ref(), None);
                 fresh.push(((scope.clone(), kind), Arc::new(doc)));
             }
+            let stories: Vec<&Story> = entries.iter().map(|e| &e.story).collect();
+            pages.push((scope.clone(), Arc::new(self.render_stream(scope, &stories, None, next.as_ref()))));
         }
         let mut changed = Vec::new();
-        let mut docs = crate::sync::write(&self.docs);
+        let mut docs = crate::util::sync::write(&self.docs);
         for (k, d) in fresh {
             let old = docs.get(&k).map(|o| o.digest.clone());
             if old.as_deref() != Some(d.digest.as_str()) {
@@ -419,7 +486,18 @@ impl Publisher {
             }
         }
         drop(docs);
-        crate::sync::lock(&self.queries).invalidate();
+        let mut installed = crate::util::sync::write(&self.pages);
+        for (scope, page) in pages {
+            if page.entries == 0 && scope != Scope::All {
+                installed.remove(&scope);
+            } else {
+                installed.insert(scope, page);
+            }
+        }
+        drop(installed);
+        let agencies = self.render_agencies();
+        *crate::util::sync::write(&self.agencies_page) = Some(Arc::new(agencies));
+        crate::util::sync::lock(&self.queries).invalidate();
         Ok(changed)
     }
 
@@ -428,7 +506,7 @@ impl Publisher {
         if unknown.is_empty() {
             return;
         }
-        let mut learned = crate::sync::write(&self.learned);
+        let mut learned = crate::util::sync::write(&self.learned);
         for s in unknown {
             learned.entry(s.agency.clone()).or_insert_with(|| s.agency_name.clone());
         }
@@ -436,7 +514,7 @@ impl Publisher {
 
     /// A feed's first page, as rendered after the last change.
     pub fn get(&self, scope: &Scope, kind: FeedKind) -> Option<Arc<Document>> {
-        crate::sync::read(&self.docs).get(&(scope.clone(), kind)).cloned()
+        crate::util::sync::read(&self.docs).get(&(scope.clone(), kind)).cloned()
     }
 
     /// A page or query of a feed: the first page as rendered, anything else
@@ -455,36 +533,163 @@ impl Publisher {
         if self.get(scope, kind).is_none() {
             return Ok(None);
         }
-        let key = (scope.clone(), kind, query.clone());
+        self.cached(Key::Feed(scope.clone(), kind, query.clone()), |generation| {
+            let limit = query.limit.unwrap_or(self.settings.limit);
+            let (stories, next) = match &query.q {
+                Some(q) => {
+                    let mut index = crate::util::sync::lock(&self.search);
+                    (index.find(store, generation, scope, q, limit)?, None)
+                }
+                None => store.page(scope, query.before.as_ref(), limit)?,
+            };
+            let entries = entries(store, stories)?;
+            Ok(Some(self.render(scope, kind, &entries, query.before.as_ref(), next.as_ref(), Some(query))))
+        })
+    }
+
+    /// The document under `key` as kept since the last change, else `render`ed now
+    /// (given the generation of the stories it reads, for the search index) and
+    /// kept (`None`: nothing to render, nothing kept). Blocking when `render` reads
+    /// the store.
+    fn cached(
+        &self,
+        key: Key,
+        render: impl FnOnce(u64) -> Result<Option<Document>, StoreError>,
+    ) -> Result<Option<Arc<Document>>, StoreError> {
         let generation = {
-            let mut cache = crate::sync::lock(&self.queries);
+            let mut cache = crate::util::sync::lock(&self.queries);
             if let Some(doc) = cache.get(&key) {
                 return Ok(Some(doc));
             }
             cache.generation()
         };
-        let limit = query.limit.unwrap_or(self.settings.limit);
-        let (stories, next) = match &query.q {
-            Some(q) => {
-                let mut index = crate::sync::lock(&self.search);
-                (index.find(store, generation, scope, q, limit)?, None)
-            }
-            None => store.page(scope, query.before.as_ref(), limit)?,
-        };
-        let entries = entries(store, stories)?;
-        let doc = Arc::new(self.render(scope, kind, &entries, query.before.as_ref(), next.as_ref(), Some(query)));
-        crate::sync::lock(&self.queries).insert(generation, key, doc.clone());
+        let Some(doc) = render(generation)? else { return Ok(None) };
+        let doc = Arc::new(doc);
+        crate::util::sync::lock(&self.queries).insert(generation, key, doc.clone());
         Ok(Some(doc))
+    }
+
+    /// A scope's first page for people, as rendered after the last change; `None`
+    /// for a scope with no stories.
+    pub fn first_page(&self, scope: &Scope) -> Option<Arc<Document>> {
+        crate::util::sync::read(&self.pages).get(scope).cloned()
+    }
+
+    /// An older page of a scope for people, from `before`: rendered on first
+    /// request and kept until the next change. Blocking.
+    pub fn older_page(
+        &self,
+        store: &Store,
+        scope: &Scope,
+        before: &Cursor,
+    ) -> Result<Option<Arc<Document>>, StoreError> {
+        if self.first_page(scope).is_none() {
+            return Ok(None);
+        }
+        self.cached(Key::Page(scope.clone(), before.clone()), |_| {
+            let (stories, next) = store.page(scope, Some(before), self.settings.limit)?;
+            let stories: Vec<&Story> = stories.iter().collect();
+            Ok(Some(self.render_stream(scope, &stories, Some(before), next.as_ref())))
+        })
+    }
+
+    /// A story's page, rendered on first request and kept until the next change;
+    /// `None` for a story the store does not hold. Blocking.
+    pub fn story_page(&self, store: &Store, id: &StoryId) -> Result<Option<Arc<Document>>, StoreError> {
+        self.cached(Key::Story(id.clone()), |_| {
+            let Some(story) = store.story(id)? else { return Ok(None) };
+            let items = story
+                .members
+                .iter()
+                .map(|m| Ok(store.item(&m.item_key)?.map(|s| s.item)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let bytes = page::story(&self.settings, &story, &items, &|slug| self.agency_name(slug));
+            Ok(Some(Document::new(Format::Html, bytes, Some(story.updated), 1, None, "")))
+        })
+    }
+
+    /// The search page for `q` (tone-insensitive, among the [`SEARCH_SCAN`]
+    /// newest stories, at most a page of them), kept until the next change. An
+    /// empty `q` gives the bare form. Blocking.
+    pub fn search_page(&self, store: &Store, q: &str) -> Result<Option<Arc<Document>>, StoreError> {
+        let q = q.trim();
+        self.cached(Key::Search(q.to_string()), |generation| {
+            let folded = crate::util::slug::slug(q);
+            let stories = if folded.is_empty() {
+                Vec::new()
+            } else {
+                let mut index = crate::util::sync::lock(&self.search);
+                index.find(store, generation, &Scope::All, &folded, self.settings.limit)?
+            };
+            let found: Vec<&Story> = stories.iter().collect();
+            let bytes = page::search(&self.settings, q, &found);
+            let updated = stories.iter().map(|s| s.updated).max();
+            Ok(Some(Document::new(Format::Html, bytes, updated, stories.len(), None, "")))
+        })
+    }
+
+    /// The page listing every published scope, once the first render is done.
+    pub fn agencies_page(&self) -> Option<Arc<Document>> {
+        crate::util::sync::read(&self.agencies_page).clone()
+    }
+
+    /// The pages' stylesheet.
+    pub fn style(&self) -> Arc<Document> {
+        self.style.clone()
+    }
+
+    /// The page of a path that names nothing.
+    pub fn not_found_page(&self) -> Arc<Document> {
+        self.not_found.clone()
+    }
+
+    /// Renders a stream page. Pure, like `render`.
+    fn render_stream(
+        &self,
+        scope: &Scope,
+        stories: &[&Story],
+        this: Option<&Cursor>,
+        next: Option<&Cursor>,
+    ) -> Document {
+        let name = match scope {
+            Scope::All => self.settings.title.clone(),
+            Scope::Agency(slug) => self.agency_name(slug),
+        };
+        let bytes = page::stream(&self.settings, &page::Stream { scope, name: &name, stories, this, next });
+        let link =
+            format!("<{}>; rel=\"alternate\"; type=\"application/atom+xml\"", self.settings.url(scope, FeedKind::Atom));
+        let updated = stories.iter().map(|s| s.updated).max();
+        Document::new(Format::Html, bytes, updated, stories.len(), next.cloned(), &link)
+    }
+
+    /// Renders the page of every published scope.
+    fn render_agencies(&self) -> Document {
+        let scopes = self.scopes();
+        let names: Vec<String> = scopes
+            .iter()
+            .map(|(scope, _, _)| match scope {
+                Scope::All => self.settings.title.clone(),
+                Scope::Agency(slug) => self.agency_name(slug),
+            })
+            .collect();
+        let listed: Vec<page::Listed<'_>> = scopes
+            .iter()
+            .zip(&names)
+            .map(|((scope, _, updated), name)| page::Listed { scope, name, updated: *updated })
+            .collect();
+        let bytes = page::agencies(&self.settings, &listed);
+        let updated = scopes.iter().filter_map(|s| s.2).max();
+        Document::new(Format::Html, bytes, updated, listed.len(), None, "")
     }
 
     /// The bytes the query cache holds (at most [`QUERY_CACHE_BYTES`]).
     pub fn query_cache_bytes(&self) -> usize {
-        crate::sync::lock(&self.queries).bytes()
+        crate::util::sync::lock(&self.queries).bytes()
     }
 
     /// Every published scope with its entry count and last update, merged first.
     pub fn scopes(&self) -> Vec<(Scope, usize, Option<DateTime<Utc>>)> {
-        let docs = crate::sync::read(&self.docs);
+        let docs = crate::util::sync::read(&self.docs);
         let mut out: Vec<_> = docs
             .iter()
             .filter(|((_, k), _)| *k == FeedKind::Atom)
@@ -498,13 +703,17 @@ impl Publisher {
     pub fn title(&self, scope: &Scope) -> String {
         match scope {
             Scope::All => self.settings.title.clone(),
-            Scope::Agency(slug) => {
-                let learned = crate::sync::read(&self.learned);
-                let name = match self.registry.get(slug) {
-                    Some(a) => a.name.as_str(),
-                    None => learned.get(slug).map(String::as_str).unwrap_or(slug),
-                };
-                format!("{name} — {}", self.settings.title)
+            Scope::Agency(slug) => format!("{} — {}", self.agency_name(slug), self.settings.title),
+        }
+    }
+
+    /// An agency's display name: the registry's, else as bylines wrote it.
+    pub fn agency_name(&self, slug: &str) -> String {
+        match self.registry.get(slug) {
+            Some(a) => a.name.clone(),
+            None => {
+                let learned = crate::util::sync::read(&self.learned);
+                learned.get(slug).cloned().unwrap_or_else(|| slug.to_string())
             }
         }
     }
@@ -535,13 +744,15 @@ impl Publisher {
             feed_url: s.url(scope, kind),
             next_url: next.map(|c| s.page_url(scope, kind, c)),
             updated,
+            html_url: format!("{}{}", s.base_url, page::stream_path(scope, this)),
+            comment: page::feed_comment(s, scope),
         };
         let bytes = match kind {
             FeedKind::Atom => atom::render(s, &page),
             FeedKind::Rss => rss::render(s, &page),
             FeedKind::Json => json::render(s, &page),
         };
-        Document::new(kind, bytes, updated, entries.len(), next.cloned(), &link)
+        Document::new(Format::Feed(kind), bytes, updated, entries.len(), next.cloned(), &link)
     }
 }
 

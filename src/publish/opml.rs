@@ -3,10 +3,11 @@
 
 use scraper::{Html, Selector};
 
-use super::xml::{empty, esc};
+use super::xml::empty;
 use super::{Publisher, Settings};
 use crate::config::{Config, SourceKind};
-use crate::model::FeedKind;
+use crate::model::{FeedKind, Outline};
+use crate::util::xml::esc;
 
 /// OPML 2.0 of every published feed, in Atom.
 pub fn feeds(publisher: &Publisher) -> String {
@@ -54,13 +55,6 @@ fn document(title: &str, body: &str) -> String {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n<head><title>{}</title></head>\n<body>\n{body}</body>\n</opml>\n",
         esc(title)
     )
-}
-
-/// A feed listed in an OPML file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outline {
-    pub title: String,
-    pub xml_url: String,
 }
 
 /// Every outline with an `xmlUrl` in an OPML document, however it is nested. Read

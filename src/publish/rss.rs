@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use rss::extension::atom::{AtomExtension, Link};
 
-use super::xml::esc;
 use super::{Page, Settings};
-use crate::normalize::text::xml_safe;
+use crate::util::text::xml_safe;
+use crate::util::xml::esc;
 
 pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     let items = page
@@ -61,7 +61,7 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     atom.set_links(links);
     let channel = rss::Channel {
         title: xml_safe(page.title).into_owned(),
-        link: format!("{}/", s.base_url),
+        link: page.html_url.clone(),
         description: xml_safe(&format!("{} — tin tức tổng hợp từ các cơ quan trong tỉnh", page.title)).into_owned(),
         language: Some("vi".into()),
         last_build_date: Some(page.updated.unwrap_or_default().to_rfc2822()),
@@ -83,8 +83,9 @@ pub fn render(s: &Settings, page: &Page<'_>) -> Vec<u8> {
     // XML declaration.
     let rest = text.strip_prefix("<?xml version=\"1.0\" encoding=\"utf-8\"?>").unwrap_or(&text);
     format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<?xml-stylesheet href=\"{}\" type=\"text/xsl\"?>{rest}",
-        esc(&s.stylesheet_url())
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<?xml-stylesheet href=\"{}\" type=\"text/xsl\"?>\n{}{rest}",
+        esc(&s.stylesheet_url()),
+        page.comment
     )
     .into_bytes()
 }

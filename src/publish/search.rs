@@ -7,7 +7,6 @@
 //! bounded by `SEARCH_SCAN`, never by the size of the store — followed by reading
 //! at most `limit` stories. The index never writes and never renders.
 
-use crate::agency;
 use crate::model::{Story, StoryId};
 use crate::store::{Scope, Store, StoreError};
 
@@ -18,7 +17,7 @@ pub const SEARCH_SCAN: usize = 20_000;
 struct Indexed {
     id: StoryId,
     agencies: Vec<String>,
-    /// Title and excerpt folded (`agency::slug`), one line each.
+    /// Title and excerpt folded (`util::slug`), one line each.
     text: String,
 }
 
@@ -32,7 +31,7 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     /// The newest stories of `scope` whose title or excerpt contains `folded_query`
-    /// (folded with `agency::slug`), at most `limit`. The index is rebuilt first
+    /// (folded with `util::slug`), at most `limit`. The index is rebuilt first
     /// when it is older than `generation`.
     pub fn find(
         &mut self,
@@ -76,7 +75,7 @@ impl SearchIndex {
             stories.push(Indexed {
                 id: story.id.clone(),
                 agencies: story.agencies().into_iter().map(str::to_string).collect(),
-                text: format!("{}\n{}", agency::slug(&story.title), agency::slug(&story.excerpt)),
+                text: format!("{}\n{}", crate::util::slug::slug(&story.title), crate::util::slug::slug(&story.excerpt)),
             });
             false
         })?;

@@ -355,6 +355,44 @@ pub(crate) fn tag_name(tag: &str) -> &str {
     &tag[..tag.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tag.len())]
 }
 
+/// Elements that never nest: void ones, and those a next sibling closes (`<p>` and
+/// `<li>` are often never closed in old pages, and do not nest when they are not).
+const FLAT: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "p",
+    "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "rb", "rt", "rp",
+];
+
+/// How deep the elements of some HTML nest, at most, counting start and end tags
+/// as written (one linear pass; a closing tag of nothing open counts nothing).
+pub fn nesting_depth(html: &str) -> usize {
+    let (mut depth, mut deepest, mut pos) = (0usize, 0usize, 0);
+    while let Some(lt) = html[pos..].find('<') {
+        let at = pos + lt + 1;
+        let rest = &html[at..];
+        let Some(gt) = tag_end(rest) else { break };
+        let tag = &rest[..gt];
+        pos = at + gt + 1;
+        let (closing, tag) = match tag.strip_prefix('/') {
+            Some(name) => (true, name),
+            None => (false, tag),
+        };
+        let name = tag_name(tag);
+        if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        if FLAT.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !tag.ends_with('/') {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -245,7 +245,7 @@ fn tokenize(text: &str) -> Vec<Tok> {
         } else if c.is_alphabetic() {
             let mut end = start + c.len_utf8();
             while let Some(&(j, d)) = chars.peek() {
-                if !d.is_alphabetic() && !super::text::is_combining_mark(d) {
+                if !d.is_alphabetic() && !crate::util::text::is_combining_mark(d) {
                     break;
                 }
                 end = j + d.len_utf8();
