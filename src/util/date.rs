@@ -38,191 +38,214 @@ pub fn parse(text: &str, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
         return Some(d.with_timezone(&Utc));
     }
     let toks = tokenize(text);
-    // year, first number, second number, and whether the order is ambiguous (all numeric)
-    let mut date: Option<(i32, u32, u32, bool)> = None;
-    let mut time: Option<(u32, u32, u32, u32)> = None; // h, m, s, nanos
-    let mut meridiem: Option<(bool, bool)> = None; // (pm, english)
-    let mut offset: Option<i32> = None;
-    // Where a zone name may follow: just after the time (and its AM/PM).
-    let mut zone_at: Option<usize> = None;
-    // asctime's month and day, whose year comes after the time (and zone).
-    let mut year_after_time: Option<(u32, u32)> = None;
+    let mut found = Found::default();
     let mut i = 0;
     while i < toks.len() {
-        let rest = &toks[i..];
-        // yyyy-mm-dd or yyyy/mm/dd
-        if date.is_none() {
-            if let [Tok::Num(y, 4), Tok::Sym(s1), Tok::Num(m, _), Tok::Sym(s2), Tok::Num(d, _), ..] = rest {
-                if s1 == s2 && matches!(s1, '-' | '/' | '.') {
-                    date = Some((*y as i32, *d, *m, false));
-                    i += 5;
-                    continue;
-                }
-            }
-            // d/m/y, d-m-y, d.m.y
-            if let [Tok::Num(a, _), Tok::Sym(s1), Tok::Num(b, _), Tok::Sym(s2), Tok::Num(y, yl), ..] = rest {
-                if s1 == s2 && matches!(s1, '-' | '/' | '.') && (*yl == 4 || *yl == 2) {
-                    date = Some((full_year(*y, *yl), *a, *b, true));
-                    i += 5;
-                    continue;
-                }
-            }
-            // 20250106T100000Z, ISO 8601's basic format (its 'T' is dropped), or
-            // 20250106 alone: a lone number of eight digits elsewhere is no date.
-            if let [Tok::Num(ymd, 8), more @ ..] = rest {
-                let clock = basic_time(more);
-                if clock.is_some() || toks.len() == 1 {
-                    date = Some(((ymd / 10_000) as i32, ymd % 100, ymd / 100 % 100, false));
-                    i += 1;
-                    if let Some((hms, used)) = clock {
-                        time = Some(hms);
-                        i += used;
-                        zone_at = Some(i);
-                    }
-                    continue;
-                }
-            }
-            // 5 Aug 2022
-            if let [Tok::Num(d, _), Tok::Word(mon, _), Tok::Num(y, yl), ..] = rest {
-                if let Some(m) = month_name(mon) {
-                    if *yl == 4 || *yl == 2 {
-                        date = Some((full_year(*y, *yl), *d, m, false));
-                        i += 3;
-                        continue;
-                    }
-                }
-            }
-            // Aug 5, 2022 and Aug 5 2022
-            if let [Tok::Word(mon, _), Tok::Num(d, 1 | 2), more @ ..] = rest {
-                let year = match more {
-                    [Tok::Sym(','), Tok::Num(y, 4), ..] => Some((*y, 4)),
-                    [Tok::Num(y, 4), ..] => Some((*y, 3)),
-                    _ => None,
-                };
-                if let (Some(m), Some((y, used))) = (month_name(mon), year) {
-                    date = Some((y as i32, *d, m, false));
-                    i += used;
-                    continue;
-                }
-                // asctime: Jan  6 10:00:00 (ICT) 2025
-                if let (Some(m), [Tok::Num(_, 1 | 2), Tok::Sym(':'), ..]) = (month_name(mon), more) {
-                    year_after_time = Some((*d, m));
-                    i += 2;
-                    continue;
-                }
-            }
-            // (ngày) 5 tháng 8 năm 2022, 5 tháng 8, 2022
-            if let [Tok::Num(d, _), Tok::Word(th, _), Tok::Num(m, _), sep, Tok::Num(y, 4), ..] = rest {
-                if th == "tháng" && (matches!(sep, Tok::Sym(',')) || matches!(sep, Tok::Word(w, _) if w == "năm")) {
-                    date = Some((*y as i32, *d, *m, false));
-                    i += 5;
-                    continue;
-                }
-            }
-        }
-        // hh:mm(:ss(.fff))
-        if time.is_none() {
-            if let [Tok::Num(h, _), Tok::Sym(':'), Tok::Num(m, 2), ..] = rest {
-                let mut s = 0;
-                let mut nanos = 0;
-                let mut used = 3;
-                if let [Tok::Sym(':'), Tok::Num(sec, 2), ..] = &rest[3..] {
-                    s = *sec;
-                    used += 2;
-                    if let [Tok::Sym('.' | ','), Tok::Num(frac, fl), ..] = &rest[used..] {
-                        nanos = fraction_nanos(*frac, *fl);
-                        used += 2;
-                    }
-                }
-                time = Some((*h, *m, s, nanos));
+        if found.date.is_none() {
+            if let Some(used) = found.date_at(&toks, i) {
                 i += used;
-                zone_at = Some(i);
                 continue;
             }
         }
-        match &rest[0] {
-            Tok::Word(w, _)
-                if time.is_some() && meridiem.is_none() && matches!(w.as_str(), "am" | "pm" | "a" | "p") =>
-            {
-                meridiem = Some((w.starts_with('p'), true));
-                zone_at = Some(i + 1);
+        if found.time.is_none() {
+            if let Some(used) = found.clock_at(&toks, i) {
+                i += used;
+                continue;
             }
-            // .NET's vi-VN culture: SA (sáng) and CH (chiều).
-            Tok::Word(w, _) if time.is_some() && meridiem.is_none() && matches!(w.as_str(), "sa" | "ch") => {
-                meridiem = Some((w == "ch", false));
-                zone_at = Some(i + 1);
+        }
+        i += found.zone_at_token(&toks, i);
+    }
+    found.assemble(default_offset)
+}
+
+/// What the tokens of a text say, gathered in one pass from left to right: each part
+/// is taken where it is first found, and the zone only where it may stand.
+#[derive(Default)]
+struct Found {
+    /// Year, first number, second number, and whether their order is ambiguous (all numeric).
+    date: Option<(i32, u32, u32, bool)>,
+    /// Hours, minutes, seconds, nanoseconds.
+    time: Option<(u32, u32, u32, u32)>,
+    /// (pm, written in English).
+    meridiem: Option<(bool, bool)>,
+    /// Seconds east of UTC.
+    offset: Option<i32>,
+    /// Where a zone name may follow: just after the time (and its AM/PM).
+    zone_at: Option<usize>,
+    /// asctime's month and day, whose year comes after the time (and zone).
+    year_after_time: Option<(u32, u32)>,
+}
+
+impl Found {
+    /// A date part starting at token `i`: how many tokens it took.
+    fn date_at(&mut self, toks: &[Tok], i: usize) -> Option<usize> {
+        let rest = &toks[i..];
+        // yyyy-mm-dd or yyyy/mm/dd
+        if let [Tok::Num(y, 4), Tok::Sym(s1), Tok::Num(m, _), Tok::Sym(s2), Tok::Num(d, _), ..] = rest {
+            if s1 == s2 && matches!(s1, '-' | '/' | '.') {
+                self.date = Some((*y as i32, *d, *m, false));
+                return Some(5);
             }
-            Tok::Word(w, _) if offset.is_none() && matches!(w.as_str(), "gmt" | "utc" | "ut" | "z") => {
-                // GMT alone, or GMT+7 / UTC+07:00
-                if let Some((o, used)) = signed_offset(&toks[i + 1..]) {
-                    offset = Some(o);
-                    i += used;
-                } else {
-                    offset = Some(0);
+        }
+        // d/m/y, d-m-y, d.m.y
+        if let [Tok::Num(a, _), Tok::Sym(s1), Tok::Num(b, _), Tok::Sym(s2), Tok::Num(y, yl), ..] = rest {
+            if s1 == s2 && matches!(s1, '-' | '/' | '.') && (*yl == 4 || *yl == 2) {
+                self.date = Some((full_year(*y, *yl), *a, *b, true));
+                return Some(5);
+            }
+        }
+        // 20250106T100000Z, ISO 8601's basic format (its 'T' is dropped), or
+        // 20250106 alone: a lone number of eight digits elsewhere is no date.
+        if let [Tok::Num(ymd, 8), more @ ..] = rest {
+            let clock = basic_time(more);
+            if clock.is_some() || toks.len() == 1 {
+                self.date = Some(((ymd / 10_000) as i32, ymd % 100, ymd / 100 % 100, false));
+                let Some((hms, used)) = clock else { return Some(1) };
+                self.time = Some(hms);
+                self.zone_at = Some(i + 1 + used);
+                return Some(1 + used);
+            }
+        }
+        // 5 Aug 2022
+        if let [Tok::Num(d, _), Tok::Word(mon, _), Tok::Num(y, yl), ..] = rest {
+            if let Some(m) = month_name(mon) {
+                if *yl == 4 || *yl == 2 {
+                    self.date = Some((full_year(*y, *yl), *d, m, false));
+                    return Some(3);
                 }
             }
-            Tok::Word(w, _) if offset.is_none() && named_zone(w).is_some() => offset = named_zone(w),
+        }
+        // Aug 5, 2022 and Aug 5 2022
+        if let [Tok::Word(mon, _), Tok::Num(d, 1 | 2), more @ ..] = rest {
+            let year = match more {
+                [Tok::Sym(','), Tok::Num(y, 4), ..] => Some((*y, 4)),
+                [Tok::Num(y, 4), ..] => Some((*y, 3)),
+                _ => None,
+            };
+            if let (Some(m), Some((y, used))) = (month_name(mon), year) {
+                self.date = Some((y as i32, *d, m, false));
+                return Some(used);
+            }
+            // asctime: Jan  6 10:00:00 (ICT) 2025
+            if let (Some(m), [Tok::Num(_, 1 | 2), Tok::Sym(':'), ..]) = (month_name(mon), more) {
+                self.year_after_time = Some((*d, m));
+                return Some(2);
+            }
+        }
+        // (ngày) 5 tháng 8 năm 2022, 5 tháng 8, 2022
+        if let [Tok::Num(d, _), Tok::Word(th, _), Tok::Num(m, _), sep, Tok::Num(y, 4), ..] = rest {
+            if th == "tháng" && (matches!(sep, Tok::Sym(',')) || matches!(sep, Tok::Word(w, _) if w == "năm")) {
+                self.date = Some((*y as i32, *d, *m, false));
+                return Some(5);
+            }
+        }
+        None
+    }
+
+    /// A time of day, hh:mm(:ss(.fff)), starting at token `i`: how many tokens it took.
+    fn clock_at(&mut self, toks: &[Tok], i: usize) -> Option<usize> {
+        let rest = &toks[i..];
+        let [Tok::Num(h, _), Tok::Sym(':'), Tok::Num(m, 2), ..] = rest else { return None };
+        let (mut s, mut nanos, mut used) = (0, 0, 3);
+        if let [Tok::Sym(':'), Tok::Num(sec, 2), ..] = &rest[3..] {
+            s = *sec;
+            used += 2;
+            if let [Tok::Sym('.' | ','), Tok::Num(frac, fl), ..] = &rest[used..] {
+                nanos = fraction_nanos(*frac, *fl);
+                used += 2;
+            }
+        }
+        self.time = Some((*h, *m, s, nanos));
+        self.zone_at = Some(i + used);
+        Some(used)
+    }
+
+    /// Token `i` as AM/PM, a zone, or asctime's year; how many tokens to move on
+    /// (at least one: a token that says none of these is skipped).
+    fn zone_at_token(&mut self, toks: &[Tok], i: usize) -> usize {
+        match &toks[i] {
+            Tok::Word(w, _)
+                if self.time.is_some() && self.meridiem.is_none() && matches!(w.as_str(), "am" | "pm" | "a" | "p") =>
+            {
+                self.meridiem = Some((w.starts_with('p'), true));
+                self.zone_at = Some(i + 1);
+            }
+            // .NET's vi-VN culture: SA (sáng) and CH (chiều).
+            Tok::Word(w, _) if self.time.is_some() && self.meridiem.is_none() && matches!(w.as_str(), "sa" | "ch") => {
+                self.meridiem = Some((w == "ch", false));
+                self.zone_at = Some(i + 1);
+            }
+            Tok::Word(w, _) if self.offset.is_none() && matches!(w.as_str(), "gmt" | "utc" | "ut" | "z") => {
+                // GMT alone, or GMT+7 / UTC+07:00
+                let (offset, used) = signed_offset(&toks[i + 1..]).unwrap_or((0, 0));
+                self.offset = Some(offset);
+                return used + 1;
+            }
+            Tok::Word(w, _) if self.offset.is_none() && named_zone(w).is_some() => self.offset = named_zone(w),
             // An unknown zone name where RFC 822 puts the zone, after the date and
             // time: UTC (see the module's doc).
             Tok::Word(w, true)
-                if offset.is_none()
-                    && (date.is_some() || year_after_time.is_some())
-                    && zone_at == Some(i)
+                if self.offset.is_none()
+                    && (self.date.is_some() || self.year_after_time.is_some())
+                    && self.zone_at == Some(i)
                     && looks_like_zone(w) =>
             {
-                offset = Some(0)
+                self.offset = Some(0)
             }
             // asctime's year: right after the time, or after a word (its zone) there.
             Tok::Num(y, 4)
-                if date.is_none()
-                    && year_after_time.is_some()
-                    && zone_at.is_some_and(|z| i == z || (i == z + 1 && matches!(toks[z], Tok::Word(..)))) =>
+                if self.date.is_none()
+                    && self.year_after_time.is_some()
+                    && self.zone_at.is_some_and(|z| i == z || (i == z + 1 && matches!(toks[z], Tok::Word(..)))) =>
             {
-                date = year_after_time.map(|(d, m)| (*y as i32, d, m, false));
+                self.date = self.year_after_time.map(|(d, m)| (*y as i32, d, m, false));
             }
-            Tok::Sym('+' | '-') if time.is_some() && offset.is_none() => {
-                if let Some((o, used)) = signed_offset(rest) {
-                    offset = Some(o);
-                    i += used;
-                    continue;
+            Tok::Sym('+' | '-') if self.time.is_some() && self.offset.is_none() => {
+                if let Some((o, used)) = signed_offset(&toks[i..]) {
+                    self.offset = Some(o);
+                    return used;
                 }
             }
             _ => {}
         }
-        i += 1;
+        1
     }
 
-    let (year, first, second, ambiguous) = date?;
-    let (mut h, m, s, nanos) = time.unwrap_or((0, 0, 0, 0));
-    // ISO 8601's end of the day, 24:00, is the next day's start.
-    let end_of_day = h == 24 && (m, s, nanos) == (0, 0, 0);
-    if end_of_day {
-        h = 0;
-    }
-    if let Some((pm, _)) = meridiem {
-        if h == 0 || h > 12 {
-            return None;
+    /// The instant the parts name: day/month order settled, AM/PM and 24:00 applied,
+    /// the zone (else the configured offset) taken away.
+    fn assemble(self, default_offset: FixedOffset) -> Option<DateTime<Utc>> {
+        let (year, first, second, ambiguous) = self.date?;
+        let (mut h, m, s, nanos) = self.time.unwrap_or((0, 0, 0, 0));
+        // ISO 8601's end of the day, 24:00, is the next day's start.
+        let end_of_day = h == 24 && (m, s, nanos) == (0, 0, 0);
+        if end_of_day {
+            h = 0;
         }
-        h = match (pm, h) {
-            (false, 12) => 0,
-            (true, 12) => 12,
-            (true, h) => h + 12,
-            (false, h) => h,
+        if let Some((pm, _)) = self.meridiem {
+            if h == 0 || h > 12 {
+                return None;
+            }
+            h = match (pm, h) {
+                (false, 12) => 0,
+                (true, 12) => 12,
+                (true, h) => h + 12,
+                (false, h) => h,
+            };
+        }
+        let us_form = matches!(self.meridiem, Some((_, true)));
+        let (day, month) =
+            if ambiguous && ((us_form && first <= 12) || second > 12) { (second, first) } else { (first, second) };
+        let mut ymd = NaiveDate::from_ymd_opt(year, month, day)?;
+        if end_of_day {
+            ymd = ymd.succ_opt()?;
+        }
+        let naive = NaiveDateTime::new(ymd, NaiveTime::from_hms_nano_opt(h, m, s, nanos)?);
+        let off = match self.offset {
+            Some(secs) => FixedOffset::east_opt(secs)?,
+            None => default_offset,
         };
+        off.from_local_datetime(&naive).single().map(|d| d.with_timezone(&Utc))
     }
-    let us_form = matches!(meridiem, Some((_, true)));
-    let (day, month) =
-        if ambiguous && ((us_form && first <= 12) || second > 12) { (second, first) } else { (first, second) };
-    let mut ymd = NaiveDate::from_ymd_opt(year, month, day)?;
-    if end_of_day {
-        ymd = ymd.succ_opt()?;
-    }
-    let naive = NaiveDateTime::new(ymd, NaiveTime::from_hms_nano_opt(h, m, s, nanos)?);
-    let off = match offset {
-        Some(secs) => FixedOffset::east_opt(secs)?,
-        None => default_offset,
-    };
-    off.from_local_datetime(&naive).single().map(|d| d.with_timezone(&Utc))
 }
 
 fn tokenize(text: &str) -> Vec<Tok> {
