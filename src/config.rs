@@ -466,13 +466,7 @@ impl Cx<'_> {
         };
         let until =
             self.parsed(t, "until", "a month such as \"2025-03\"", |s| agency::parse_month(s).map(|_| s.to_string()));
-        let replace = match t.get("replace") {
-            None => false,
-            Some(v) => v.as_bool().unwrap_or_else(|| {
-                self.error(value_span(t, "replace"), "\"replace\" must be true or false");
-                false
-            }),
-        };
+        let replace = self.boolean(t, "replace").unwrap_or(false);
         Some(Declared { agency: Agency { slug: slug?, name: name?, aliases, successors, until }, replace })
     }
 
