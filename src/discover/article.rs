@@ -17,7 +17,7 @@ use super::css;
 use super::css::{contains, short_text};
 use super::listing::reads_as_date;
 use crate::config::ArticleSelectors;
-use crate::parse::html::{article_of, element_text};
+use crate::parse::html::{article_of, element_text, Article};
 
 /// Less text than this is no article.
 const MIN_CONTENT_CHARS: usize = 200;
@@ -61,8 +61,7 @@ pub fn find(doc: &Html, title: &str, tz: FixedOffset) -> Result<Found, String> {
     };
     let selectors = ArticleSelectors { content, date, byline };
     let read = article_of(doc, &selectors).map_err(|e| e.to_string())?;
-    let read_chars = read.content.as_deref().map(|h| crate::util::text::html_to_text(h).chars().count());
-    match read_chars {
+    match content_chars(&read) {
         Some(n) if n * 2 >= chars => Ok(Found { selectors, content_chars: n, notes }),
         _ => Err(format!("the content selector \"{}\" does not read the article's text", selectors.content)),
     }
@@ -73,10 +72,14 @@ pub fn find(doc: &Html, title: &str, tz: FixedOffset) -> Result<Found, String> {
 /// The date read too, when a date selector is set and reads one.
 pub fn holds_on(doc: &Html, sel: &ArticleSelectors, tz: FixedOffset) -> (bool, bool, Option<DateTime<Utc>>) {
     let Ok(a) = article_of(doc, sel) else { return (false, false, None) };
-    let content =
-        a.content.as_deref().is_some_and(|h| crate::util::text::html_to_text(h).chars().count() >= MIN_CONTENT_CHARS);
+    let content = content_chars(&a).is_some_and(|n| n >= MIN_CONTENT_CHARS);
     let read = a.date.as_deref().and_then(|d| crate::util::date::parse(d, tz));
     (content, sel.date.is_none() || read.is_some(), read)
+}
+
+/// Characters of text in the content an article's selectors read.
+fn content_chars(article: &Article) -> Option<usize> {
+    article.content.as_deref().map(|h| crate::util::text::html_to_text(h).chars().count())
 }
 
 /// The element where the page's paragraphs gather, and their characters.
