@@ -231,7 +231,7 @@ pub const PARSE_LIMIT: Duration = Duration::from_secs(20);
 
 /// Runs CPU work (parsing, normalizing) on a blocking thread under `PARSE_LIMIT`.
 /// A blocking task cannot be stopped, but the read stops waiting for it.
-async fn off_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ReadError> {
+pub(crate) async fn off_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ReadError> {
     tokio::time::timeout(PARSE_LIMIT, tokio::task::spawn_blocking(work))
         .await
         .map_err(|_| ReadError::Timeout)?

@@ -17,7 +17,7 @@ use super::css;
 use super::css::{contains, short_text};
 use super::listing::reads_as_date;
 use crate::config::ArticleSelectors;
-use crate::parse::html::{article_of, element_text};
+use crate::parse::html::{article_of, element_text, Article};
 
 /// Less text than this is no article.
 const MIN_CONTENT_CHARS: usize = 200;
@@ -39,13 +39,11 @@ pub fn find(doc: &Html, title: &str, tz: FixedOffset) -> Result<Found, String> {
     let (content_el, chars) = content(doc).ok_or_else(|| {
         format!("no block of text of {MIN_CONTENT_CHARS} characters or more outside menus and comments")
     })?;
-    let root = doc.root_element();
-    let content = page_selector(doc, content_el, root, |el| el.id() == content_el.id(), true)
-        .ok_or("no selector names the article's text block alone")?;
+    let content = page_selector(doc, content_el, true).ok_or("no selector names the article's text block alone")?;
     let mut notes = Vec::new();
     let date_el = date(doc, title, content_el, tz);
     let date = date_el.and_then(|d| {
-        page_selector(doc, d, root, |el| el.id() == d.id(), false).or_else(|| {
+        page_selector(doc, d, false).or_else(|| {
             notes.push(format!("the article's date \"{}\" has no stable selector", element_text(d)));
             None
         })
@@ -58,13 +56,12 @@ pub fn find(doc: &Html, title: &str, tz: FixedOffset) -> Result<Found, String> {
             notes.push(format!("byline \"{}\" closes the content and is read from it", element_text(b)));
             None
         }
-        Some(b) => page_selector(doc, b, root, |el| el.id() == b.id(), false),
+        Some(b) => page_selector(doc, b, false),
         None => None,
     };
     let selectors = ArticleSelectors { content, date, byline };
     let read = article_of(doc, &selectors).map_err(|e| e.to_string())?;
-    let read_chars = read.content.as_deref().map(|h| crate::util::text::html_to_text(h).chars().count());
-    match read_chars {
+    match content_chars(&read) {
         Some(n) if n * 2 >= chars => Ok(Found { selectors, content_chars: n, notes }),
         _ => Err(format!("the content selector \"{}\" does not read the article's text", selectors.content)),
     }
@@ -75,10 +72,14 @@ pub fn find(doc: &Html, title: &str, tz: FixedOffset) -> Result<Found, String> {
 /// The date read too, when a date selector is set and reads one.
 pub fn holds_on(doc: &Html, sel: &ArticleSelectors, tz: FixedOffset) -> (bool, bool, Option<DateTime<Utc>>) {
     let Ok(a) = article_of(doc, sel) else { return (false, false, None) };
-    let content =
-        a.content.as_deref().is_some_and(|h| crate::util::text::html_to_text(h).chars().count() >= MIN_CONTENT_CHARS);
+    let content = content_chars(&a).is_some_and(|n| n >= MIN_CONTENT_CHARS);
     let read = a.date.as_deref().and_then(|d| crate::util::date::parse(d, tz));
     (content, sel.date.is_none() || read.is_some(), read)
+}
+
+/// Characters of text in the content an article's selectors read.
+fn content_chars(article: &Article) -> Option<usize> {
+    article.content.as_deref().map(|h| crate::util::text::html_to_text(h).chars().count())
 }
 
 /// The element where the page's paragraphs gather, and their characters.
@@ -219,19 +220,14 @@ fn byline<'a>(doc: &'a Html, content: ElementRef<'a>) -> Option<ElementRef<'a>> 
 /// named ancestor's (a container the content sits alone in), or the two
 /// together. `climb` lets the content be named by an ancestor holding little
 /// else.
-fn page_selector<'a>(
-    doc: &'a Html,
-    target: ElementRef<'a>,
-    root: ElementRef<'a>,
-    is_target: impl Fn(ElementRef<'_>) -> bool,
-    climb: bool,
-) -> Option<String> {
+fn page_selector<'a>(doc: &'a Html, target: ElementRef<'a>, climb: bool) -> Option<String> {
+    let is_target = |el: ElementRef<'_>| el.id() == target.id();
     let first_is = |css_text: &str, want: &dyn Fn(ElementRef<'_>) -> bool| {
         css::compile(css_text).and_then(|s| doc.select(&s).next()).is_some_and(want)
     };
     let named = |c: &String| c.contains(['.', '#']) || matches!(c.as_str(), "time" | "article" | "main" | "h1");
     let plain = |c: &String| !c.contains(":nth-of-type");
-    let own: Vec<String> = css::relative_candidates(target, root)
+    let own: Vec<String> = css::relative_candidates(target, doc.root_element())
         .into_iter()
         .filter(|c| plain(c) && (named(c) || c.contains(' ')))
         .collect();

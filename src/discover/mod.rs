@@ -771,10 +771,10 @@ impl Reader {
     }
 }
 
-/// Runs parsing work on a blocking thread, under the daemon's parse limit;
-/// `None` when it fails or takes too long.
+/// Runs parsing work as the read stage does, off the workers under its parse
+/// limit; `None` when it fails or takes too long.
 async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    tokio::time::timeout(crate::read::PARSE_LIMIT, tokio::task::spawn_blocking(work)).await.ok()?.ok()
+    crate::read::off_workers(work).await.ok()
 }
 
 fn utc(d: DateTime<Utc>) -> String {
