@@ -386,8 +386,7 @@ fn not_modified(etag: &str, last_modified: Option<DateTime<Utc>>, req: &HeaderMa
 }
 
 async fn feeds_opml(State(state): State<Arc<AppState>>) -> Response {
-    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], crate::publish::opml::feeds(&state.publisher))
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], state.publisher.feeds_opml()).into_response()
 }
 
 async fn sources_opml(State(state): State<Arc<AppState>>) -> Response {
