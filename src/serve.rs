@@ -386,8 +386,7 @@ fn not_modified(etag: &str, last_modified: Option<DateTime<Utc>>, req: &HeaderMa
 }
 
 async fn feeds_opml(State(state): State<Arc<AppState>>) -> Response {
-    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], crate::publish::opml::feeds(&state.publisher))
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], state.publisher.feeds_opml()).into_response()
 }
 
 async fn sources_opml(State(state): State<Arc<AppState>>) -> Response {
@@ -505,12 +504,20 @@ pub const MAX_REQUEST_HEAD: usize = 64 * 1024;
 /// alone lets a head of up to about three times that through when it arrives in
 /// one read, so the head is measured as it was sent.
 async fn cap_head(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let line = req.method().as_str().len() + req.uri().to_string().len() + " HTTP/1.1\r\n".len();
+    let line = req.method().as_str().len() + uri_len(req.uri()) + " HTTP/1.1\r\n".len();
     let head = req.headers().iter().fold(line + 2, |n, (k, v)| n + k.as_str().len() + v.len() + 4);
     if head > MAX_REQUEST_HEAD {
         return (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over 64 KiB\n").into_response();
     }
     next.run(req).await
+}
+
+/// The length of `uri` as written in the request line, measured without writing it.
+fn uri_len(uri: &axum::http::Uri) -> usize {
+    uri.scheme_str().map_or(0, |s| s.len() + "://".len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path().len()
+        + uri.query().map_or(0, |q| q.len() + 1)
 }
 
 /// Serves `app` on `listener` until `stop`, then lets open requests finish for
@@ -557,5 +564,18 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, stop: Can
     drop(listener);
     if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
         tracing::warn!("open connections did not close in time");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_len_is_the_length_of_the_uri_as_written() {
+        for u in ["/", "/feed.atom?q=h%C3%A0&limit=5", "*", "http://example.org:8080/a/b?c", "http://example.org"] {
+            let uri: axum::http::Uri = u.parse().unwrap();
+            assert_eq!(uri_len(&uri), uri.to_string().len(), "{u}");
+        }
     }
 }

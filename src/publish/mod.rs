@@ -369,6 +369,8 @@ pub struct Publisher {
     pages: RwLock<HashMap<Scope, Arc<Document>>>,
     /// The page listing every published scope, rendered after each change.
     agencies_page: RwLock<Option<Arc<Document>>>,
+    /// `/feeds.opml`, rendered with the agencies page: it lists the same scopes.
+    feeds_opml: RwLock<Bytes>,
     /// The pages' stylesheet and the page of unknown paths: they never change.
     style: Arc<Document>,
     not_found: Arc<Document>,
@@ -389,11 +391,12 @@ impl Publisher {
     pub fn new(settings: Settings, registry: Registry) -> Publisher {
         let style = Arc::new(Document::new(Format::Css, page::STYLE.as_bytes().to_vec(), None, 0, None, ""));
         let not_found = Arc::new(Document::new(Format::Html, page::not_found(&settings), None, 0, None, ""));
-        Publisher {
+        let publisher = Publisher {
             registry,
             docs: RwLock::new(HashMap::new()),
             pages: RwLock::new(HashMap::new()),
             agencies_page: RwLock::new(None),
+            feeds_opml: RwLock::default(),
             style,
             not_found,
             settings,
@@ -402,7 +405,10 @@ impl Publisher {
             render_lock: Mutex::new(()),
             dirty: Mutex::new(BTreeSet::new()),
             learned: RwLock::new(HashMap::new()),
-        }
+        };
+        // Before the first render: the list of no feeds.
+        *crate::util::sync::write(&publisher.feeds_opml) = opml::feeds(&publisher).into();
+        publisher
     }
 
     pub fn settings(&self) -> &Settings {
@@ -497,6 +503,7 @@ impl Publisher {
         drop(installed);
         let agencies = self.render_agencies();
         *crate::util::sync::write(&self.agencies_page) = Some(Arc::new(agencies));
+        *crate::util::sync::write(&self.feeds_opml) = opml::feeds(self).into();
         crate::util::sync::lock(&self.queries).invalidate();
         Ok(changed)
     }
@@ -631,6 +638,11 @@ impl Publisher {
     /// The page listing every published scope, once the first render is done.
     pub fn agencies_page(&self) -> Option<Arc<Document>> {
         crate::util::sync::read(&self.agencies_page).clone()
+    }
+
+    /// `/feeds.opml` as rendered after the last change.
+    pub fn feeds_opml(&self) -> Bytes {
+        crate::util::sync::read(&self.feeds_opml).clone()
     }
 
     /// The pages' stylesheet.
