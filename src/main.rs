@@ -260,9 +260,7 @@ fn sources(config_file: Option<&Path>) -> Result<ExitCode, Failure> {
         return relay(answer);
     }
     let store = open_existing(&config)?;
-    let table =
-        loa::daemon::control::sources_table(&loa::serve::source_statuses(&config, &store), config.poll.timezone);
-    say!("{}", table.trim_end());
+    say!("{}", loa::daemon::control::sources_table(&config, &store).trim_end());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -319,6 +319,13 @@ impl Swap {
 /// Where `recover` keeps a damaged store: `NAME.damaged-STAMP`.
 pub const DAMAGED: &str = "damaged";
 
+/// A directory beside `path` named for what happened to it and when: `NAME.WHAT-STAMP`, as `siblings` finds it.
+pub fn beside(path: &Path, what: &str) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
+    path.with_file_name(format!("{name}.{what}-{stamp}"))
+}
+
 /// The siblings of `path` named `NAME.WHAT-STAMP`, oldest first.
 pub fn siblings(path: &Path, what: &str) -> Vec<PathBuf> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

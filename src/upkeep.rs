@@ -46,13 +46,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> UpkeepError + '_ {
     move |source| UpkeepError::Io { path: path.to_path_buf(), source }
 }
 
-/// A directory beside `path` named for what happened to it and when.
-fn beside(path: &Path, what: &str) -> PathBuf {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
-    path.with_file_name(format!("{name}.{what}-{stamp}"))
-}
-
 /// Refuses a store another process holds, naming it.
 fn refuse_in_use(path: &Path) -> Result<(), UpkeepError> {
     match store::holder(path) {
@@ -141,7 +134,7 @@ fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&str) -> bool) -> Result<(), U
 pub fn compact(path: &Path, cache: u64) -> Result<(u64, u64), UpkeepError> {
     refuse_in_use(path)?;
     require_store(path)?;
-    let fresh = beside(path, Swap::Compact.building());
+    let fresh = store::beside(path, Swap::Compact.building());
     let sizes = (|| {
         // The store first: opening it settles what earlier upkeep left beside it,
         // which the new one is not yet.
@@ -160,7 +153,7 @@ pub fn compact(path: &Path, cache: u64) -> Result<(u64, u64), UpkeepError> {
             return Err(e);
         }
     };
-    let aside = beside(path, Swap::Compact.replaced());
+    let aside = store::beside(path, Swap::Compact.replaced());
     swap_in(path, &fresh, &aside)?;
     std::fs::remove_dir_all(&aside).map_err(io(&aside))?;
     Ok((before, after))
@@ -213,7 +206,7 @@ impl Recovered {
 pub fn recover(path: &Path, cache: u64) -> Result<Recovered, UpkeepError> {
     refuse_in_use(path)?;
     require_store(path)?;
-    let work = beside(path, Swap::Recover.building());
+    let work = store::beside(path, Swap::Recover.building());
     let result = recover_into(path, &work, cache);
     let _ = std::fs::remove_dir_all(&work);
     result
@@ -275,9 +268,9 @@ fn recover_into(path: &Path, work: &Path, cache: u64) -> Result<Recovered, Upkee
         let why = stopped.unwrap_or_else(|| "it holds no story".into());
         return Err(UpkeepError::NothingReadable { path: path.to_path_buf(), why });
     }
-    let aside = beside(path, Swap::Recover.replaced());
+    let aside = store::beside(path, Swap::Recover.replaced());
     swap_in(path, &fresh, &aside)?;
-    let kept = beside(path, store::DAMAGED);
+    let kept = store::beside(path, store::DAMAGED);
     std::fs::rename(&aside, &kept).map_err(io(&aside))?;
     let claimed_at_flush = at_flush.is_some() && claimed == at_flush;
     Ok(Recovered { kept, carried, claimed, claimed_at_flush, records, stopped, salvaged })
@@ -327,7 +320,7 @@ pub fn import(path: &Path, cache: u64, file: &Path) -> Result<(u64, usize), Upke
     // A store an interrupted swap left aside is the store to import into.
     store::settle_before_open(path);
     let exists = path.join("db").is_file();
-    let fresh = beside(path, Swap::Import.building());
+    let fresh = store::beside(path, Swap::Import.building());
     let built = (|| {
         // The store first: opening it settles what earlier upkeep left beside it,
         // which the new one is not yet.
@@ -350,7 +343,7 @@ pub fn import(path: &Path, cache: u64, file: &Path) -> Result<(u64, usize), Upke
         }
     };
     if exists {
-        let aside = beside(path, Swap::Import.replaced());
+        let aside = store::beside(path, Swap::Import.replaced());
         swap_in(path, &fresh, &aside)?;
         std::fs::remove_dir_all(&aside).map_err(io(&aside))?;
     } else {

@@ -20,9 +20,9 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::config::Config;
 use crate::daemon::Engine;
-use crate::serve::SourceStatus;
-use crate::store;
+use crate::store::{self, Store};
 
 /// What a command asks of a running loa.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,13 +200,7 @@ fn answer(engine: &Engine, stream: UnixStream) -> std::io::Result<()> {
             2
         }
         Some(Request::Sources) => {
-            out.write_all(
-                sources_table(
-                    &crate::serve::source_statuses(&engine.config(), &engine.store),
-                    engine.config().poll.timezone,
-                )
-                .as_bytes(),
-            )?;
+            out.write_all(sources_table(&engine.config(), &engine.store).as_bytes())?;
             0
         }
         Some(Request::Verify) => match engine.quiesced(|s| s.verify()) {
@@ -232,10 +226,12 @@ fn answer(engine: &Engine, stream: UnixStream) -> std::io::Result<()> {
     out.flush()
 }
 
-/// The table `loa sources` prints, its times in `zone` (the province's time, as
-/// the portals date their news), which its last line names.
-pub fn sources_table(statuses: &[SourceStatus], zone: chrono::FixedOffset) -> String {
+/// The table `loa sources` prints, from the running loa or the command alike: each
+/// source's health in `store`, its times in `[poll].timezone` (the province's time,
+/// as the portals date their news), which its last line names.
+pub fn sources_table(config: &Config, store: &Store) -> String {
     use std::fmt::Write as _;
+    let zone = config.poll.timezone;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -245,7 +241,7 @@ pub fn sources_table(statuses: &[SourceStatus], zone: chrono::FixedOffset) -> St
     let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
         d.map(|d| d.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into())
     };
-    for s in statuses {
+    for s in crate::serve::source_statuses(config, store) {
         let state = match (&s.error, &s.effective_url) {
             (Some(e), _) => e.clone(),
             (None, Some(moved)) => format!("ok, moved to {moved}"),
