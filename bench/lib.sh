@@ -69,13 +69,13 @@ serve_generated_feeds() {
     start_nginx "$1" "$FEEDS_PORT"
 }
 
-# write_cycle_config FILE WORKDIR PORT N: a loa config polling the N feeds
-# gen_feeds.py wrote (f0000.xml …) from 127.0.0.1:PORT, store in WORKDIR/db,
-# with the concurrency the poll-cycle figures use.
+# write_cycle_config FILE WORKDIR PORT N [CONCURRENCY=8]: a loa config polling the
+# N feeds gen_feeds.py wrote (f0000.xml …) from 127.0.0.1:PORT, store in WORKDIR/db,
+# at the concurrency the poll-cycle figures use (8, as issue 18 sets it).
 write_cycle_config() {
-    local file="$1" work="$2" port="$3" n="$4"
+    local file="$1" work="$2" port="$3" n="$4" conc="${5:-8}"
     {
-        printf '[poll]\nconcurrency = 32\nper_host = 32\nhost_spacing = "0s"\ntimeout = "30s"\n\n'
+        printf '[poll]\nconcurrency = %s\nper_host = %s\nhost_spacing = "0s"\ntimeout = "30s"\n\n' "$conc" "$conc"
         printf '[store]\npath = "%s/db"\n\n' "$work"
         for i in $(seq 0 $((n - 1))); do
             printf '[[source]]\nid = "s%04d"\nurl = "http://127.0.0.1:%s/f%04d.xml"\nagency = "ubnd-tinh"\n\n' "$i" "$port" "$i"
@@ -85,12 +85,27 @@ write_cycle_config() {
 
 # measure LABEL CMD...: runs CMD under GNU time; prints "LABEL wall cpu maxrss_mib".
 measure() {
+    measure_quiet "$@"
+    printf '%-28s %8.2f s %8.2f s %8.1f MiB\n' "$1" "$WALL" "$CPU" "$RSS"
+}
+
+# measure_quiet LABEL CMD...: runs CMD under GNU time and sets WALL, CPU (seconds)
+# and RSS (peak, MiB) without printing.
+measure_quiet() {
     need /usr/bin/time time
-    local label="$1"; shift
+    shift
     local out; out="$(mktemp)"
     /usr/bin/time -f '%e %U %S %M' -o "$out" "$@" >/dev/null 2>&1 || true
-    read -r wall user sys rss < <(tail -n 1 "$out")
-    printf '%-28s %8.2f s %8.2f s %8.1f MiB\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+    local user sys rss
+    read -r WALL user sys rss < <(tail -n 1 "$out")
+    rm -f "$out"
+    CPU="$(printf '%.2f' "$(echo "$user + $sys" | bc -l)")"
+    RSS="$(printf '%.1f' "$(echo "$rss / 1024" | bc -l)")"
+}
+
+# median: the median of the numbers on standard input, one per line.
+median() {
+    sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
 }
 
 # start_demo WORK: runs `loa demo` on a free loopback port, sets PORT, waits until
