@@ -31,19 +31,58 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     // html5ever reads `&#146;` as Windows-1252 but keeps a raw U+0092 (what the XML
     // parser makes of the same reference): both must read alike.
     let html = text::plain_chars(html);
-    if text::nesting_depth(&html) > MAX_DEPTH {
-        let text = text::html_to_text(&html);
+    as_text(&html).unwrap_or_else(|| parsed(&html))
+}
+
+/// `sanitize` through html5ever and ammonia, for a body that `as_text` cannot read.
+fn parsed(html: &str) -> String {
+    // Nesting deeper than MAX_DEPTH takes more than MAX_DEPTH tags: most bodies
+    // have fewer, and need no closer look.
+    let tags = html.bytes().filter(|&b| b == b'<').count();
+    if tags > MAX_DEPTH && text::nesting_depth(html) > MAX_DEPTH {
+        let text = text::html_to_text(html);
         return format!("<p>{}</p>", esc(&text));
     }
-    let html = split_long_text(&html);
+    let html = split_long_text(html);
     let cleaned = POLICY.with(|p| p.clean(&html).to_string());
     text::xml_safe(cleaned.trim()).into_owned()
+}
+
+/// A body that holds no markup and no reference (no `<`, no `&`) is text: what
+/// html5ever and ammonia would make of it, without parsing it. Line breaks are
+/// normalized as the tokenizer does them, and `>` and no-break spaces are escaped
+/// as the serializer does. `None` where the parse could do more: a leading BOM
+/// (dropped by the tokenizer) or a text long enough for `split_long_text`.
+fn as_text(html: &str) -> Option<String> {
+    if html.len() > LONG_RUN || html.starts_with('\u{FEFF}') || html.bytes().any(|b| b == b'<' || b == b'&') {
+        return None;
+    }
+    let mut out = String::with_capacity(html.len() + 8);
+    let mut rest = html;
+    while let Some(at) = rest.find(['>', '\r', '\u{A0}']) {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next()?;
+        rest = &rest[at + c.len_utf8()..];
+        match c {
+            '>' => out.push_str("&gt;"),
+            '\u{A0}' => out.push_str("&nbsp;"),
+            _ => {
+                rest = rest.strip_prefix('\n').unwrap_or(rest);
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(rest);
+    Some(text::xml_safe(out.trim()).into_owned())
 }
 
 /// Elements nested deeper than any article nests them (`<ul><li>` twenty thousand
 /// times) are read as plain text: html5ever's tree builder looks through every
 /// open element for each tag, so such nesting costs its depth squared.
 const MAX_DEPTH: usize = 256;
+
+/// The longest run of text `split_long_text` leaves as it is.
+const LONG_RUN: usize = 16 << 10;
 
 /// Elements whose content html5ever reads as text up to their end tag (RCDATA,
 /// RAWTEXT, script data; plaintext to the end): a span inside would be shown, or
@@ -61,7 +100,6 @@ const RAW_TEXT: &[&str] =
 fn split_long_text(html: &str) -> Cow<'_, str> {
     // One state machine over the bytes, kept whole although long: each state's
     // transitions only make sense read beside the others.
-    const RUN: usize = 16 << 10;
     #[derive(Clone, Copy)]
     enum At {
         Text,
@@ -77,6 +115,9 @@ fn split_long_text(html: &str) -> Cow<'_, str> {
         /// `<!…>`, `<?…>`, `</ …>`: up to the first `>`.
         Bogus,
         Raw(&'static str),
+    }
+    if html.len() <= LONG_RUN {
+        return Cow::Borrowed(html);
     }
     let bytes = html.as_bytes();
     let mut out = String::new();
@@ -103,7 +144,7 @@ fn split_long_text(html: &str) -> Cow<'_, str> {
                 At::Text
             }
             // Before `&` or a lead byte C2: never inside an entity or a character.
-            (At::Text, b'&' | 0xC2) if i - run_start >= RUN => {
+            (At::Text, b'&' | 0xC2) if i - run_start >= LONG_RUN => {
                 out.push_str(&html[copied..i]);
                 out.push_str("<span></span>");
                 (run_start, copied) = (i, i);
@@ -203,8 +244,173 @@ fn allowed_iframe(src: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Bodies as sources write them, for checking that a shortcut reads them as the
+    /// long way does: every summary, content and title of the fixture feeds, every
+    /// fixture page whole, each of them as plain text too, inputs known to be tricky,
+    /// and random mixes of what parsers treat specially.
+    pub(crate) fn bodies() -> Vec<String> {
+        let mut out: Vec<String> = TRICKY.iter().map(|s| s.to_string()).collect();
+        out.extend([
+            "x".repeat(LONG_RUN),
+            "x".repeat(LONG_RUN + 1),
+            "a\u{A0}".repeat(9_000),
+            "chữ > ".repeat(3_000),
+            format!("<p>{}</p>", "đoạn văn dài &amp; ".repeat(2_000)),
+            "<ul><li>".repeat(300) + "sâu",
+            "<b>".repeat(300) + "đậm",
+        ]);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut files = vec![dir];
+        let mut fixtures = Vec::new();
+        while let Some(path) = files.pop() {
+            match std::fs::read_dir(&path) {
+                Ok(entries) => files.extend(entries.flatten().map(|e| e.path())),
+                Err(_) => fixtures.extend(std::fs::read(&path).ok().map(|b| String::from_utf8_lossy(&b).into_owned())),
+            }
+        }
+        assert!(fixtures.len() > 40, "the fixtures were not found");
+        for text in fixtures {
+            let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+            if let Ok(feed) = crate::parse::parse_feed(&text, tz, 1000) {
+                for item in feed.items {
+                    out.extend([item.title, item.summary, item.content].into_iter().flatten());
+                }
+            }
+            out.push(text);
+        }
+        let plain: Vec<String> =
+            out.iter().map(|b| text::strip_tags(b).replace('&', " ")).filter(|p| p.len() <= 4 * LONG_RUN).collect();
+        out.extend(plain);
+        let mut seed = 18;
+        for _ in 0..3_000 {
+            seed = crate::util::hash::splitmix64(seed);
+            let len = seed % 40;
+            let mut body = String::new();
+            for _ in 0..len {
+                seed = crate::util::hash::splitmix64(seed);
+                body.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            out.push(body.replace(['<', '&'], ""));
+            out.push(body);
+        }
+        out
+    }
+
+    const TRICKY: &[&str] = &[
+        "",
+        "   ",
+        "Chỉ có chữ",
+        "a > b và c",
+        "x\u{A0}y\u{A0}\u{A0}z",
+        "\u{A0}\u{A0}đầu",
+        "dòng 1\r\ndòng 2\rdòng 3\n",
+        "text\r",
+        "\r\ntext",
+        "\u{FEFF}BOM trước",
+        "giữa\u{FEFF}BOM",
+        "tab\tở đây",
+        "zero\u{200B}width",
+        "sai\u{FFFF}ký tự",
+        "\u{3000}ideo\u{3000}",
+        "Ho\u{300}a bi\u{300}nh",
+        "a\u{301}\u{323} ngược",
+        "x\u{92}y \u{85} z\u{1}w\u{7F}",
+        "Sở NN&amp;PTNT",
+        "&lt;b&gt;không đậm&lt;/b&gt;",
+        "&amp;amp; hai lần",
+        "&#146;ngoặc&#148; &#8217;",
+        "&nbsp;",
+        "&",
+        "&amp",
+        "<",
+        ">",
+        "<<>>",
+        "a ]]> b",
+        "<![CDATA[bên trong <b>x</b>]]> sau",
+        "<p>H<sub>2</sub>O <b>và</b> <i><u>lồng</u></i></p>",
+        "a < b, <3, x<y",
+        "<p>a</p><script>alert('<p>x</p>')</script><p>b</p>",
+        r#"<iframe src="https://www.youtube.com/embed/x">t &amp; <b>u</b></iframe>"#,
+        "<noscript>&lt;b&gt;n</noscript>",
+        "<textarea>&amp;</textarea>t",
+        "<style>p{}</style>s",
+        "<p title='a>b'>t</p>",
+        "<img src=x onerror=alert(1)>",
+        "<a href='/tuong-doi'>liên kết</a>",
+        "<p>a</p>\r\n<p>b</p>",
+        "<br>",
+        "<!-- chú thích -->chữ",
+        "Dòng ký tên\n(Ban Dân vận Tỉnh ủy)",
+        "<p>Nội dung</p><p><strong>Nguyễn Hiếu (Ban Dân vận Tỉnh ủy)</strong></p>",
+        "(DVTU) - Chiều 04/8/2022 nội dung",
+    ];
+
+    const PIECES: &[&str] = &[
+        "<p>",
+        "</p>",
+        "<b>",
+        "</b>",
+        "<i>",
+        "</i>",
+        "<br/>",
+        "<div>",
+        "</div>",
+        "<span>",
+        "</span>",
+        "<script>",
+        "</script>",
+        "<!-- c -->",
+        "<![CDATA[",
+        "]]>",
+        "&amp;",
+        "&nbsp;",
+        "&#146;",
+        "&lt;",
+        "&",
+        "<",
+        ">",
+        "\u{A0}",
+        "\u{92}",
+        "\u{1}",
+        "\u{FEFF}",
+        "\u{200B}",
+        "\r\n",
+        "\r",
+        "\n",
+        "\t",
+        " ",
+        "  ",
+        "x",
+        "chữ",
+        "a\u{301}",
+        "đ",
+        "Tỉnh uỷ",
+        "\u{FFFF}",
+        "\"",
+        "'",
+    ];
+
+    #[test]
+    fn text_without_markup_reads_as_the_parse_reads_it() {
+        let base = Url::parse("https://bentre.dcs.vn/tin/a.html").unwrap();
+        BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
+        let mut fast = 0;
+        for body in bodies() {
+            let body = text::plain_chars(&body);
+            let parsed = parsed(&body);
+            match as_text(&body) {
+                Some(text) => {
+                    assert_eq!(text, parsed, "{body:?}");
+                    fast += 1;
+                }
+                None => assert_eq!(sanitize(&body, &base), parsed, "{body:?}"),
+            }
+        }
+        assert!(fast > 3_000, "only {fast} bodies were read as text");
+    }
 
     #[test]
     fn strips_active_content_and_resolves_links() {
