@@ -972,7 +972,7 @@ impl Word<'_> {
 
     /// Whether the word is `w` (lower case, NFC) with its tone, wherever placed.
     fn is(&self, w: &str) -> bool {
-        self.fold.len() <= w.len() && self.marks() == marks(w)
+        self.fold.len() <= w.len() && same_marks(self.text, w)
     }
 
     /// Capitalised as a person's names are: `Hậu`, never `ĐBQH` or `niên`.
@@ -1021,17 +1021,25 @@ fn words(text: &str) -> impl Iterator<Item = Word<'_>> + '_ {
 
 /// A word in lower case with its tone last, `đ` as `d`: see `Word::marks`.
 fn marks(word: &str) -> String {
-    let mut out = String::with_capacity(word.len() + 2);
-    let mut tone = None;
-    for c in word.nfd() {
-        match c {
-            c if crate::util::text::TONES.contains(&c) => tone = Some(c),
-            'đ' | 'Đ' => out.push('d'),
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out.extend(tone);
-    out
+    letters_of(word).chain(tone_of(word)).collect()
+}
+
+/// Whether two words have the same `marks`, compared as they are read: titles ask
+/// this of each word many times, and building both strings costs more than reading.
+fn same_marks(a: &str, b: &str) -> bool {
+    letters_of(a).eq(letters_of(b)) && tone_of(a) == tone_of(b)
+}
+
+/// The letters of `marks`, before its tone.
+fn letters_of(word: &str) -> impl Iterator<Item = char> + '_ {
+    word.nfd()
+        .filter(|c| !crate::util::text::TONES.contains(c))
+        .flat_map(|c| if matches!(c, 'đ' | 'Đ') { 'd' } else { c }.to_lowercase())
+}
+
+/// The last tone mark of a word, which `marks` puts last.
+fn tone_of(word: &str) -> Option<char> {
+    word.nfd().filter(|c| crate::util::text::TONES.contains(c)).last()
 }
 
 /// Appends `c` folded; false when it separates words.
