@@ -111,9 +111,10 @@ pub fn prepare(store: &Store, items: Vec<Item>) -> Result<Vec<Prepared>, StoreEr
             }
             item.first_seen = p.item.first_seen;
         }
-        let note = Note::of(&item);
+        let text = body_text(&item);
+        let note = Note::of(&item, &text);
         let encoded_note = note.encode();
-        let excerpt = excerpt(&item);
+        let excerpt = excerpt_from(&item, &text);
         out.push(Prepared { item, fingerprint, prev, note, encoded_note, excerpt });
     }
     Ok(out)
@@ -313,10 +314,11 @@ struct Note {
 }
 
 impl Note {
-    fn of(item: &Item) -> Note {
+    /// The note of `item`, whose body reads `text` (`strip_tags` of its content,
+    /// else of its summary).
+    fn of(item: &Item, text: &str) -> Note {
         let key = title_key(&item.title);
-        let body = item.content.as_deref().or(item.summary.as_deref()).unwrap_or("");
-        let words = folded_words(&strip_tags(body));
+        let words = folded_words(text);
         let word_hashes: Vec<u64> = words.iter().map(|w| fnv1a(w.as_bytes())).collect();
         let pair_hashes: Vec<u64> = word_hashes.windows(2).map(|w| w[0] ^ w[1].rotate_left(29)).collect();
         let mut minhash = [u32::MAX; MINHASH];
@@ -467,6 +469,11 @@ impl Reader<'_> {
     }
 }
 
+/// The text of an item's body as its note reads it: its content, else its summary.
+fn body_text(item: &Item) -> String {
+    strip_tags(item.content.as_deref().or(item.summary.as_deref()).unwrap_or(""))
+}
+
 /// The text of some HTML for comparison: tags out, entities decoded. Unlike
 /// `util::text::html_to_text` it skips NFC and spacing, which folding redoes.
 fn strip_tags(html: &str) -> String {
@@ -539,9 +546,21 @@ fn member_items(store: &Store, story: &Story) -> Result<Vec<Item>, StoreError> {
 
 /// The first words of an item's text, plain, for search and summaries.
 fn excerpt(item: &Item) -> String {
+    cut(item.summary.as_deref().or(item.content.as_deref()).map(crate::util::text::html_to_text).unwrap_or_default())
+}
+
+/// `excerpt`, from `text`, the item's `body_text`: the same body when the item has a
+/// summary or a content, not both, so that its text is read once.
+fn excerpt_from(item: &Item, text: &str) -> String {
+    match (&item.summary, &item.content) {
+        (Some(_), Some(_)) => excerpt(item),
+        _ => cut(crate::util::text::settle(text)),
+    }
+}
+
+/// The first words of a text, as an excerpt shows them.
+fn cut(text: String) -> String {
     const CHARS: usize = 280;
-    let text =
-        item.summary.as_deref().or(item.content.as_deref()).map(crate::util::text::html_to_text).unwrap_or_default();
     match text.char_indices().nth(CHARS) {
         Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
         None => text,
@@ -634,14 +653,37 @@ mod tests {
     const BODY: &str = "<p>Sáng 03/8/2022, Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên định kỳ tháng 8/2022, thông tin tình hình thời sự trong nước, quốc tế và những vấn đề được dư luận quan tâm.</p>";
     const OTHER: &str = "<p>Hội Liên hiệp Phụ nữ tỉnh vừa ra mắt mô hình chi hội phụ nữ năm không ba sạch tại xã Tân Phú huyện Châu Thành với bốn mươi lăm hội viên tham gia sinh hoạt định kỳ hằng tháng.</p>";
 
+    fn note(item: &Item) -> Note {
+        Note::of(item, &body_text(item))
+    }
+
+    #[test]
+    fn the_excerpt_from_the_notes_text_is_the_excerpt_read_anew() {
+        let base = url::Url::parse("https://bentre.dcs.vn/tin/a.html").unwrap();
+        let mut long = 0;
+        for body in crate::normalize::html::tests::bodies() {
+            // As stored: sanitized, summary or content alone.
+            let html = crate::normalize::html::sanitize(&body, &base);
+            let both =
+                [(Some(html.clone()), None), (None, Some(html.clone())), (Some("<p>Tóm tắt</p>".into()), Some(html))];
+            for (summary, content) in both {
+                let it = Item { summary, content, ..Item::sample("a", "t", "2022-08-03T08:30:00Z") };
+                let shared = excerpt_from(&it, &body_text(&it));
+                assert_eq!(shared, excerpt(&it), "{body:?}");
+                long += usize::from(shared.ends_with('…'));
+            }
+        }
+        assert!(long > 100, "only {long} excerpts were cut");
+    }
+
     #[test]
     fn notes_survive_the_store_and_minhash_tracks_similarity() {
-        let a = Note::of(&item("a", "Hội nghị báo cáo viên tháng 8", BODY, "2022-08-03T08:30:00Z"));
+        let a = note(&item("a", "Hội nghị báo cáo viên tháng 8", BODY, "2022-08-03T08:30:00Z"));
         assert_eq!(Note::decode(&a.encode()), Some(a.clone()));
         assert_eq!(Note::decode(&a.encode()[..10]), None);
-        let b = Note::of(&item("b", "Khác hẳn", BODY, "2022-08-03T09:30:00Z"));
+        let b = note(&item("b", "Khác hẳn", BODY, "2022-08-03T09:30:00Z"));
         assert_eq!(a.minhash, b.minhash);
-        let c = Note::of(&item("c", "Khác hẳn", OTHER, "2022-08-03T09:30:00Z"));
+        let c = note(&item("c", "Khác hẳn", OTHER, "2022-08-03T09:30:00Z"));
         let same = a.minhash.iter().zip(c.minhash).filter(|(x, y)| **x == *y).count();
         assert!(same < 3, "{same}");
     }
@@ -692,7 +734,7 @@ mod tests {
         assert_eq!(run(vec![b.clone()]).merged_items, 1);
         let at = b.date();
         let ms = Duration::milliseconds(1);
-        for (_, prefix) in Note::of(&b).lookup_prefixes() {
+        for (_, prefix) in note(&b).lookup_prefixes() {
             assert!(store.keyed(&prefix, at - ms, at + ms).unwrap().is_empty(), "no key of its own");
         }
         // Four and a half days after the founder, four after the copy: within the
@@ -706,7 +748,7 @@ mod tests {
     #[test]
     fn notes_of_the_first_format_still_compare() {
         let body = item("a", "Hội nghị báo cáo viên tháng 8", BODY, "2022-08-03T08:30:00Z");
-        let note = Note::of(&body);
+        let note = note(&body);
         // The first format, as stored before compact notes: 64-bit word hashes.
         let words = folded_words(&strip_tags(BODY));
         let hashes: Vec<u64> = words.iter().map(|w| fnv1a(w.as_bytes())).collect();
@@ -738,7 +780,7 @@ mod tests {
 
     #[test]
     fn same_story_rules() {
-        let n = |src: &str, title: &str, body: &str, date: &str| Note::of(&item(src, title, body, date));
+        let n = |src: &str, title: &str, body: &str, date: &str| note(&item(src, title, body, date));
         let t = "Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên";
         let base = n("a", t, BODY, "2022-08-03T08:30:00Z");
         // Same title, other site, same days: one story, whatever the Unicode form.

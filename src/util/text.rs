@@ -10,13 +10,16 @@ use unicode_normalization::UnicodeNormalization;
 /// `&aacute;`, `&nbsp;`) are decoded once — never repeatedly, so that a title
 /// about "&amp;" written on purpose keeps one level.
 pub fn clean(text: &str) -> String {
-    let decoded;
-    let text = if text.contains('&') {
-        decoded = html_escape::decode_html_entities(text);
-        &*decoded
+    if text.contains('&') {
+        settle(&html_escape::decode_html_entities(text))
     } else {
-        text
-    };
+        settle(text)
+    }
+}
+
+/// `clean` for text whose entities are decoded already: NFC, plain characters,
+/// single spaces.
+pub fn settle(text: &str) -> String {
     // Most text arrives in NFC already; checking is much cheaper than recomposing.
     if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
         collapse(text.chars().map(plain_char))
