@@ -75,10 +75,7 @@ pub fn to_utf8(bytes: &[u8], http_charset: Option<&str>) -> Result<Decoded, Char
 /// NFC (legacy encodings such as windows-1258 produce combining tone marks), and an
 /// XML declaration that says what the text now is.
 fn finish(text: Cow<'_, str>, encoding: &'static str) -> Decoded {
-    let nfc = match unicode_normalization::is_nfc_quick(text.chars()) {
-        unicode_normalization::IsNormalized::Yes => text.into_owned(),
-        _ => text.nfc().collect(),
-    };
+    let nfc = if crate::util::text::is_nfc(&text) { text.into_owned() } else { text.nfc().collect() };
     Decoded { text: relabel_declaration(nfc), encoding }
 }
 
