@@ -214,9 +214,11 @@ fn is_web_url(s: &str) -> bool {
 fn disowns_permalinks(body: &str) -> bool {
     const ATTR: &[u8] = b"ispermalink";
     // Only where an `i` starts: comparing a window at every byte cost more than
-    // escaping the whole document.
-    body.match_indices(['i', 'I']).any(|(i, _)| {
-        body.as_bytes().get(i..i + ATTR.len()).is_some_and(|w| w.eq_ignore_ascii_case(ATTR)) && {
+    // escaping the whole document. Found as bytes (an ASCII byte is never part of
+    // another character): a search for either char decodes every character.
+    let bytes = body.as_bytes();
+    (0..bytes.len()).filter(|&i| bytes[i] | 0x20 == b'i').any(|i| {
+        bytes.get(i..i + ATTR.len()).is_some_and(|w| w.eq_ignore_ascii_case(ATTR)) && {
             let value = body[i + ATTR.len()..].trim_start().strip_prefix('=').unwrap_or("").trim_start();
             value.get(1..6).is_some_and(|v| v.eq_ignore_ascii_case("false"))
         }
