@@ -22,10 +22,39 @@ pub fn clean(text: &str) -> String {
 pub fn settle(text: &str) -> String {
     // Most text arrives in NFC already; checking is much cheaper than recomposing.
     if is_nfc(text) {
+        if ordinary(text) {
+            // What `collapse` does, a word at a time rather than a character.
+            let mut out = String::with_capacity(text.len());
+            for word in text.split_whitespace() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(word);
+            }
+            return out;
+        }
         collapse(text.chars().map(plain_char))
     } else {
         collapse(text.nfc().map(plain_char))
     }
+}
+
+/// Whether `text` holds nothing `plain_char` or `collapse` treat otherwise than
+/// as a letter or a space: no control character but tab and line breaks, no
+/// zero-width space or BOM, no noncharacter U+FFFE/U+FFFF. Told from the bytes.
+fn ordinary(text: &str) -> bool {
+    let b = text.as_bytes();
+    !b.iter().enumerate().any(|(i, &c)| match c {
+        0..=0x1F => !matches!(c, b'\t' | b'\n' | b'\r'),
+        0x7F => true,
+        // C1 controls.
+        0xC2 => b.get(i + 1).is_some_and(|&next| next < 0xA0),
+        // U+200B.
+        0xE2 => b.get(i + 1..i + 3) == Some(&[0x80, 0x8B]),
+        // U+FEFF, U+FFFE, U+FFFF.
+        0xEF => matches!(b.get(i + 1..i + 3), Some([0xBB, 0xBF] | [0xBF, 0xBE] | [0xBF, 0xBF])),
+        _ => false,
+    })
 }
 
 /// Whether `text` is in NFC for certain (`unicode_normalization::is_nfc_quick`
@@ -432,6 +461,32 @@ mod tests {
         assert!(!is_nfc("a\u{301}\u{323}"));
         assert!(!is_nfc("\u{2126}"), "a singleton");
         assert!(is_nfc("日本 ✓"));
+    }
+
+    #[test]
+    fn ordinary_text_collapses_a_word_at_a_time_as_character_by_character() {
+        let pieces = [
+            "chữ", "x", " ", "  ", "\t", "\n", "\r\n", "\u{A0}", "\u{3000}", "\u{2028}", "\u{85}", "\u{92}", "\u{1}",
+            "\u{B}", "\u{7F}", "\u{200B}", "\u{FEFF}", "\u{FFFE}", "\u{FFFF}", "\u{1F}", "ủy", "—", "\u{2060}",
+        ];
+        let mut seed = 7;
+        let (mut fast, mut slow) = (0, 0);
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            seed = crate::util::hash::splitmix64(seed);
+            for _ in 0..seed % 12 {
+                seed = crate::util::hash::splitmix64(seed);
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let by_char = collapse(text.chars().map(plain_char));
+            assert_eq!(settle(&text), by_char, "{text:?}");
+            if ordinary(&text) {
+                fast += 1;
+            } else {
+                slow += 1;
+            }
+        }
+        assert!(fast > 1_000 && slow > 1_000, "{fast} ordinary, {slow} not");
     }
 
     #[test]
