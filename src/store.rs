@@ -15,10 +15,11 @@
 //! store (`settle_before_open`, `settle_after_open`). This module never renders
 //! and never decides what is stored.
 //!
-//! Dedupe's lookup keys are time-major, so that the newest of them are one
-//! contiguous range: `Lookups` keeps up to `WINDOW_ENTRIES` of those in memory, read
-//! once at the first lookup, and answers every lookup in its time range without a
-//! sled scan (most new items find nothing, which cost five range scans each).
+//! Dedupe's lookups are one key per member (holding the hashes of all its lookup
+//! prefixes, instead of a key per prefix: half of all keys were these), led by a
+//! 4-day bucket of its time: `Lookups` reads a bucket whole into memory the first
+//! time a lookup spans it and keeps up to `WINDOW_ENTRIES` entries, so a lookup
+//! costs no sled scan (most new items find nothing, which cost five scans each).
 //!
 //! | prefix | key | value |
 //! |---|---|---|
@@ -28,11 +29,11 @@
 //! | `t` | time · story id | index: newest first |
 //! | `a` | agency slug · 0 · time · story id | index per agency |
 //! | `h` | source id | `SourceHealth` |
-//! | `k` | time · dedupe prefix · story id | dedupe lookups |
+//! | `k` | 4-day bucket · time · item hash · story id | a member's dedupe lookups: hashes of its prefixes |
 //! | `n` | story id · item key | dedupe's note of a member |
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -43,10 +44,11 @@ use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::model::{Item, SourceHealth, Story, StoryId};
+use crate::util::hash::fnv1a;
 
 /// The layout this build reads and writes.
 /// 2: records in postcard (schema-1 JSON records are still read).
-/// 3: lookup keys time-major (`lookup_key`); older ones are rewritten at open.
+/// 3: lookup keys in time buckets (`lookup_key`); older ones are rewritten at open.
 pub const SCHEMA_VERSION: u32 = 3;
 
 const ITEM: &[u8] = b"i";
@@ -133,7 +135,8 @@ pub struct Batch {
     /// (story as stored before, if any; story now)
     stories: Vec<(Option<Story>, Story)>,
     health: Option<(String, SourceHealth)>,
-    keys: Vec<Vec<u8>>,
+    /// A member's lookup key and its value (see `lookup_entry`).
+    keys: Vec<(Vec<u8>, Vec<u8>)>,
     notes: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
@@ -152,9 +155,12 @@ impl Batch {
         self.health = Some((source.to_string(), health));
     }
 
-    /// Adds a dedupe lookup key (see `Store::keyed`).
-    pub fn put_key(&mut self, key: Vec<u8>) {
-        self.keys.push(key);
+    /// Keys the member `item_key` of `story`, dated `at`, under each of `prefixes`
+    /// (see `Store::keyed`).
+    pub fn put_lookups(&mut self, story: &StoryId, item_key: &str, at: DateTime<Utc>, prefixes: &[&[u8]]) {
+        if !prefixes.is_empty() {
+            self.keys.push(lookup_entry(at.timestamp_millis(), fnv1a(item_key.as_bytes()), story, prefixes));
+        }
     }
 
     /// Keeps `note` for the member `item_key` of `story` (see `Store::member_notes`).
@@ -206,76 +212,111 @@ pub struct Store {
     lookups: Arc<Mutex<Lookups>>,
 }
 
-/// At most this many lookup keys are kept in memory: about 4 MB, which holds months
-/// of a province's keys and days of a country's.
-const WINDOW_ENTRIES: usize = 100_000;
+/// At most this many prefix entries of lookups are kept in memory (about 40 bytes
+/// each: 16 MB), besides the buckets one lookup needs: a province's months, a
+/// country's days, and a first poll of a thousand sources.
+const WINDOW_ENTRIES: usize = 400_000;
 
-/// The newest lookup keys (`k`), in memory: every key dated at or after `floor` is
-/// here, so a lookup whose window starts there needs no sled scan. The store stays
-/// the truth: keys are written to it as before, and an older lookup reads it.
+/// Dedupe's lookups (`k`) of recently used time buckets, in memory. A bucket is
+/// read whole from the store the first time a lookup needs it, and kept up to date
+/// by commits while it stays; past the cap, the least recently used buckets go.
+/// The store stays the truth: every lookup is written to it as before.
 #[derive(Debug)]
 struct Lookups {
-    /// Read from the store yet? (At the first lookup: commands that never look
-    /// anything up never pay for it.)
-    loaded: bool,
-    /// Milliseconds: every key at or after it is in `keys`.
-    floor: i64,
     /// (hash of the lookup prefix, milliseconds, story id). A hash collision only
     /// adds a candidate, which dedupe checks against its notes.
     keys: BTreeSet<(u64, i64, [u8; StoryId::LEN])>,
+    /// The buckets held whole, by start: how many entries, when last used.
+    buckets: BTreeMap<i64, (usize, u64)>,
+    held: usize,
+    clock: u64,
     cap: usize,
 }
 
 impl Lookups {
     fn new(cap: usize) -> Lookups {
-        Lookups { loaded: false, floor: i64::MIN, keys: BTreeSet::new(), cap }
+        Lookups { keys: BTreeSet::new(), buckets: BTreeMap::new(), held: 0, clock: 0, cap }
     }
 
-    /// Adds a key written to the store; past the cap, the oldest quarter goes
-    /// and the floor rises past it.
-    fn add(&mut self, key: &[u8]) {
-        let Some((at, prefix, id)) = split_lookup_key(key) else { return };
-        if !self.loaded || at < self.floor {
-            return;
+    /// Adds a member's lookups just written to the store, if its bucket is held.
+    fn add(&mut self, key: &[u8], value: &[u8]) {
+        let Some((at, id)) = split_lookup_key(key) else { return };
+        let Some((entries, _)) = self.buckets.get_mut(&bucket_of(at)) else { return };
+        for h in prefix_hashes(value) {
+            if self.keys.insert((h, at, id)) {
+                *entries += 1;
+                self.held += 1;
+            }
         }
-        self.keys.insert((crate::util::hash::fnv1a(prefix), at, id));
-        if self.keys.len() > self.cap {
-            let mut times: Vec<i64> = self.keys.iter().map(|k| k.1).collect();
-            let (_, cut, _) = times.select_nth_unstable(self.cap / 4);
-            self.floor = *cut + 1;
-            let floor = self.floor;
-            self.keys.retain(|k| k.1 >= floor);
+        self.evict(&[]);
+    }
+
+    /// Lets the least recently used buckets go, but those of `keep`, until the
+    /// entries held are within the cap.
+    fn evict(&mut self, keep: &[i64]) {
+        while self.held > self.cap {
+            let Some((&oldest, _)) =
+                self.buckets.iter().filter(|(b, _)| !keep.contains(b)).min_by_key(|(_, (_, used))| *used)
+            else {
+                return;
+            };
+            let (entries, _) = self.buckets.remove(&oldest).unwrap_or_default();
+            self.held -= entries;
+            self.keys.retain(|k| bucket_of(k.1) != oldest);
         }
     }
 
-    /// The stories keyed under `prefix` within `from..=to` (milliseconds), or
-    /// `None` when the window does not reach back to `from`.
-    fn find(&self, prefix: &[u8], from: i64, to: i64) -> Option<Vec<StoryId>> {
-        if !self.loaded || from < self.floor {
-            return None;
-        }
-        let h = crate::util::hash::fnv1a(prefix);
+    /// The stories keyed under `prefix` within `from..=to` (milliseconds).
+    fn find(&self, prefix: &[u8], from: i64, to: i64) -> Vec<StoryId> {
+        let h = fnv1a(prefix);
         let ids = self.keys.range((h, from, [0; StoryId::LEN])..=(h, to, [0xff; StoryId::LEN]));
-        Some(ids.map(|k| StoryId(String::from_utf8_lossy(&k.2).into_owned())).collect())
+        ids.map(|k| StoryId(String::from_utf8_lossy(&k.2).into_owned())).collect()
     }
 }
 
-/// A lookup key's parts: (milliseconds, prefix, story id).
-fn split_lookup_key(key: &[u8]) -> Option<(i64, &[u8], [u8; StoryId::LEN])> {
+/// Lookup keys are grouped in buckets of this many milliseconds (4 days): a
+/// lookup's window (a copy's date ± 5 days) spans at most four.
+const BUCKET_MS: i64 = 4 * 86_400_000;
+
+/// The start of the bucket of a time, in milliseconds.
+fn bucket_of(millis: i64) -> i64 {
+    millis - millis.rem_euclid(BUCKET_MS)
+}
+
+/// A member's lookup key and value: `k`, the bucket and time of `millis`, a hash
+/// of the item key (two members of one story and time stay two keys), the story id
+/// (last, as in every index key); the value is the hash of each prefix.
+fn lookup_entry(millis: i64, item: u64, story: &StoryId, prefixes: &[&[u8]]) -> (Vec<u8>, Vec<u8>) {
+    let mut k = Vec::with_capacity(1 + 8 + 8 + 8 + StoryId::LEN);
+    k.extend_from_slice(LOOKUP);
+    k.extend_from_slice(&time_key(bucket_of(millis)));
+    k.extend_from_slice(&time_key(millis));
+    k.extend_from_slice(&item.to_be_bytes());
+    k.extend_from_slice(story.0.as_bytes());
+    let v = prefixes.iter().flat_map(|p| fnv1a(p).to_be_bytes()).collect();
+    (k, v)
+}
+
+/// A lookup key's parts: (milliseconds, story id).
+fn split_lookup_key(key: &[u8]) -> Option<(i64, [u8; StoryId::LEN])> {
     let rest = key.strip_prefix(LOOKUP)?;
-    if rest.len() < 8 + StoryId::LEN {
+    if rest.len() != 24 + StoryId::LEN {
         return None;
     }
-    let (time, rest) = rest.split_at(8);
-    let (prefix, id) = rest.split_at(rest.len() - StoryId::LEN);
-    Some((millis_of(time.try_into().ok()?), prefix, id.try_into().ok()?))
+    Some((millis_of(rest[8..16].try_into().ok()?), rest[24..].try_into().ok()?))
 }
 
-/// A lookup key as schema 2 and before wrote it (prefix · time · story id) in
-/// the layout of schema 3 (time · prefix · story id); `None` for a key already in
-/// it. The two are told apart by their second byte: a prefix starts with `T` or
-/// `B`, a time key with 0x7f or 0x80 (before or after 1970).
-fn relayout_lookup_key(key: &[u8]) -> Option<Vec<u8>> {
+/// The prefix hashes a lookup value holds.
+fn prefix_hashes(value: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    value.chunks_exact(8).map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes")))
+}
+
+/// A lookup key as schema 2 and before wrote it (prefix · time · story id: one
+/// key per prefix) as a key and value of schema 3 (`lookup_entry`: the prefix's hash
+/// stands in for the item's); `None` for anything else. The two layouts are told
+/// apart by their second byte: a prefix starts with `T` or `B`, a bucket with 0x7f
+/// or 0x80 (before or after 1970).
+fn relayout_lookup_key(key: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     let rest = key.strip_prefix(LOOKUP)?;
     let prefix_len = match rest.first()? {
         b'T' => 9,
@@ -287,12 +328,8 @@ fn relayout_lookup_key(key: &[u8]) -> Option<Vec<u8>> {
     }
     let (prefix, rest) = rest.split_at(prefix_len);
     let (time, id) = rest.split_at(8);
-    let mut k = Vec::with_capacity(key.len());
-    k.extend_from_slice(LOOKUP);
-    k.extend_from_slice(time);
-    k.extend_from_slice(prefix);
-    k.extend_from_slice(id);
-    Some(k)
+    let story = StoryId(String::from_utf8_lossy(id).into_owned());
+    Some(lookup_entry(millis_of(time.try_into().ok()?), fnv1a(prefix), &story, &[prefix]))
 }
 
 #[derive(Clone)]
@@ -757,53 +794,42 @@ impl Store {
     }
 
     /// The stories keyed under `prefix` at a time within `from..=to`: the lookup
-    /// half of `Batch::put_key`, with keys made by `lookup_key`. Answered from
-    /// memory when the window of newest keys reaches back to `from`; else by a scan
-    /// of the store's keys in that time range.
+    /// half of `Batch::put_lookups`. Answered from memory: the buckets the window
+    /// spans are read from the store the first time they are needed.
     pub fn keyed(&self, prefix: &[u8], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<StoryId>, StoreError> {
         let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
-        {
-            let mut lookups = crate::util::sync::lock(&self.lookups);
-            if !lookups.loaded {
-                self.load_lookups(&mut lookups)?;
-            }
-            if let Some(ids) = lookups.find(prefix, from, to) {
-                return Ok(ids);
+        let mut lookups = crate::util::sync::lock(&self.lookups);
+        let span: Vec<i64> =
+            std::iter::successors(Some(bucket_of(from)), |b| b.checked_add(BUCKET_MS).filter(|b| *b <= to)).collect();
+        lookups.clock += 1;
+        let now = lookups.clock;
+        for &bucket in &span {
+            match lookups.buckets.get_mut(&bucket) {
+                Some((_, used)) => *used = now,
+                None => self.load_bucket(&mut lookups, bucket, now)?,
             }
         }
-        let start = prefixed(LOOKUP, &time_key(from));
-        let end = prefixed(LOOKUP, &time_key(to.saturating_add(1)));
-        self.with(|data| {
-            let mut ids = Vec::new();
-            for kv in data.range(start..end) {
-                let (k, _) = kv?;
-                if let Some((_, _, id)) = split_lookup_key(&k).filter(|(_, p, _)| *p == prefix) {
-                    ids.push(StoryId(String::from_utf8_lossy(&id).into_owned()));
-                }
-            }
-            Ok(ids)
-        })
+        lookups.evict(&span);
+        Ok(lookups.find(prefix, from, to))
     }
 
-    /// Reads the newest lookup keys into memory, up to the window's cap.
-    fn load_lookups(&self, lookups: &mut Lookups) -> Result<(), StoreError> {
-        let mut fresh = Lookups::new(lookups.cap);
+    /// Reads one bucket's lookups from the store into memory.
+    fn load_bucket(&self, lookups: &mut Lookups, bucket: i64, now: u64) -> Result<(), StoreError> {
+        let start = prefixed(LOOKUP, &time_key(bucket));
+        let end = prefixed(LOOKUP, &time_key(bucket.saturating_add(BUCKET_MS)));
+        let mut entries = 0;
         self.with(|data| {
-            for kv in data.scan_prefix(LOOKUP).rev() {
-                let (k, _) = kv?;
-                let Some((at, prefix, id)) = split_lookup_key(&k) else { continue };
-                if fresh.keys.len() == fresh.cap {
-                    // Keys of this very millisecond may be left: the floor leaves it out.
-                    fresh.floor = at + 1;
-                    fresh.keys.retain(|k| k.1 > at);
-                    break;
+            for kv in data.range(start..end) {
+                let (k, v) = kv?;
+                let Some((at, id)) = split_lookup_key(&k) else { continue };
+                for h in prefix_hashes(&v) {
+                    entries += usize::from(lookups.keys.insert((h, at, id)));
                 }
-                fresh.keys.insert((crate::util::hash::fnv1a(prefix), at, id));
             }
             Ok(())
         })?;
-        fresh.loaded = true;
-        *lookups = fresh;
+        lookups.held += entries;
+        lookups.buckets.insert(bucket, (entries, now));
         Ok(())
     }
 
@@ -880,8 +906,8 @@ impl Store {
         if let Some((id, h)) = &batch.health {
             b.insert(prefixed(HEALTH, id.as_bytes()), encode(h)?);
         }
-        for k in &batch.keys {
-            b.insert(k.as_slice(), &[]);
+        for (k, v) in &batch.keys {
+            b.insert(k.as_slice(), v.as_slice());
         }
         for (k, v) in &batch.notes {
             b.insert(k.as_slice(), v.as_slice());
@@ -893,8 +919,8 @@ impl Store {
         *counts = next;
         if !batch.keys.is_empty() {
             let mut lookups = crate::util::sync::lock(&self.lookups);
-            for k in &batch.keys {
-                lookups.add(k);
+            for (k, v) in &batch.keys {
+                lookups.add(k, v);
             }
         }
         Ok(())
@@ -991,7 +1017,8 @@ impl Store {
             }
             data.apply_batch(b)?;
             *counts = next;
-            crate::util::sync::lock(&self.lookups).keys.retain(|k| !ids.contains(&k.2[..]));
+            // Read again as lookups need them, without the stories that went.
+            *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
             Ok(doomed.len())
         })
     }
@@ -1092,7 +1119,7 @@ impl Store {
                 continue;
             }
             // A backup or a store of schema 2 and before: its lookup keys move.
-            let k = relayout_lookup_key(&k).unwrap_or(k);
+            let (k, v) = relayout_lookup_key(&k).unwrap_or((k, v));
             b.insert(k, v);
             n += 1;
             if n % 10_000 == 0 {
@@ -1259,17 +1286,6 @@ fn index_keys(story: &Story) -> Vec<Vec<u8>> {
     keys
 }
 
-/// A dedupe lookup key: the time, then a caller's prefix, then the story id, so
-/// that the newest keys are one range (read into memory by `Store::keyed`).
-pub fn lookup_key(prefix: &[u8], at: DateTime<Utc>, story: &StoryId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(1 + prefix.len() + 8 + StoryId::LEN);
-    k.extend_from_slice(LOOKUP);
-    k.extend_from_slice(&time_key(at.timestamp_millis()));
-    k.extend_from_slice(prefix);
-    k.extend_from_slice(story.0.as_bytes());
-    k
-}
-
 /// Rewrites the lookup keys of a store of schema 2 and before in the layout of
 /// schema 3, in batches; part of the open that moves the store to schema 3.
 fn relayout_lookup_keys(path: &Path, data: &sled::Tree) -> Result<(), StoreError> {
@@ -1280,9 +1296,9 @@ fn relayout_lookup_keys(path: &Path, data: &sled::Tree) -> Result<(), StoreError
         // Old keys sort first ('B', 'T' < 0x7f): each round takes the first of them.
         for kv in data.scan_prefix(LOOKUP) {
             let (k, _) = kv?;
-            let Some(new) = relayout_lookup_key(&k) else { break };
+            let Some((new, value)) = relayout_lookup_key(&k) else { break };
             b.remove(k);
-            b.insert(new, &[]);
+            b.insert(new, value);
             n += 1;
             if n == 10_000 {
                 break;
@@ -1553,51 +1569,61 @@ mod tests {
     }
 
     #[test]
-    fn lookups_from_memory_agree_with_the_store_and_older_ones_read_the_store() {
+    fn lookups_read_buckets_as_needed_keep_them_current_and_let_old_ones_go() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 1 << 20).unwrap();
-        store.commit(&Batch::default()).unwrap();
-        // A small window, so that its floor rises within the test.
+        // A small cap, so that buckets go within the test.
         *crate::util::sync::lock(&store.lookups) = Lookups::new(8);
+        let held = || {
+            let l = crate::util::sync::lock(&store.lookups);
+            assert_eq!(l.held, l.keys.len(), "{l:?}");
+            (l.held, l.buckets.len())
+        };
         let day = chrono::Duration::days(1);
         let start = at("2022-08-01T00:00:00Z");
         let mut b = Batch::default();
         for n in 0..30u32 {
             let prefix = if n % 2 == 0 { b"Teven" } else { b"Todd_" };
-            b.put_key(lookup_key(prefix, start + day * n as i32, &id(n)));
+            b.put_lookups(&id(n), &format!("i{n}"), start + day * n as i32, &[prefix]);
         }
+        // One member under several prefixes: one key, found by each.
+        b.put_lookups(&id(100), "old", start, &[b"Tmulti", b"Bmulti"]);
+        b.put_lookups(&id(101), "new", start + day * 29, &[b"Tmulti", b"Bmulti"]);
         store.commit(&b).unwrap();
-        // The first lookup reads the newest keys; the cap leaves the older in sled only.
+        assert_eq!(held(), (0, 0), "nothing is read before a lookup needs it");
         let ids = |p: &[u8], from: i32, to: i32| {
             let mut v = store.keyed(p, start + day * from, start + day * to).unwrap();
             v.sort_by(|a, b| a.0.cmp(&b.0));
             v
         };
         assert_eq!(ids(b"Teven", 26, 29), [id(26), id(28)]);
-        {
-            let l = crate::util::sync::lock(&store.lookups);
-            assert!(l.loaded && l.keys.len() <= 8 && l.floor > start.timestamp_millis(), "{l:?}");
-        }
-        // Before the floor: read from the store, all of them.
-        assert_eq!(ids(b"Todd_", 0, 6), [id(1), id(3), id(5)]);
+        assert!(held().1 <= 2);
+        assert_eq!(ids(b"Bmulti", 28, 29), [id(101)]);
+        assert_eq!(ids(b"Tmulti", 28, 29), [id(101)]);
+        assert_eq!(ids(b"Bmulti", 0, 1), [id(100)]);
+        // A window wider than the cap is read whole, then trimmed at the next lookup.
+        assert_eq!(ids(b"Tmulti", 0, 29), [id(100), id(101)]);
         assert_eq!(ids(b"Teven", 0, 29).len(), 15);
-        // New keys join the window; past its cap its floor rises, and lookups
-        // before it still find everything.
+        assert!(held().0 > 8);
+        assert_eq!(ids(b"Todd_", 0, 6), [id(1), id(3), id(5)]);
+        // Only the two buckets of days 0-6 are left (9 entries: more than the cap,
+        // which yields to what one lookup needs).
+        assert_eq!(held(), (9, 2));
+        // New lookups join a bucket held, and are found.
         let mut b = Batch::default();
-        for n in 30..40u32 {
-            b.put_key(lookup_key(b"Teven", start + day * n as i32, &id(n)));
-        }
+        b.put_lookups(&id(200), "late", start + day * 2, &[b"Tlate"]);
+        b.put_lookups(&id(201), "later", start + day * 40, &[b"Tlate"]);
         store.commit(&b).unwrap();
-        assert_eq!(ids(b"Teven", 38, 39), [id(38), id(39)]);
-        assert!(crate::util::sync::lock(&store.lookups).keys.len() <= 9);
-        assert_eq!(ids(b"Teven", 0, 39).len(), 25);
-        assert_eq!(ids(b"Tnone", 0, 39), []);
-        // A fresh open reads the same answers.
+        assert_eq!(ids(b"Tlate", 0, 6), [id(200)]);
+        assert_eq!(ids(b"Tlate", 0, 45), [id(200), id(201)]);
+        assert_eq!(ids(b"Tnone", 0, 45), []);
+        // A fresh open reads the same answers from the store.
         drop(store);
         let store = Store::open(dir.path(), 1 << 20).unwrap();
-        let mut v = store.keyed(b"Teven", start + day * 30, start + day * 39).unwrap();
+        let mut v = store.keyed(b"Teven", start, start + day * 29).unwrap();
         v.sort_by(|a, b| a.0.cmp(&b.0));
-        assert_eq!(v, (30..40).map(id).collect::<Vec<_>>());
+        assert_eq!(v, (0..30).step_by(2).map(id).collect::<Vec<_>>());
+        assert_eq!(store.keyed(b"Tlate", start + day * 40, start + day * 40).unwrap(), [id(201)]);
     }
 
     /// A lookup key as schema 2 wrote it: prefix, time, story id.
