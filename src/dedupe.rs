@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{Item, Member, Story, StoryId};
-use crate::store::{lookup_key, Batch, Scope, Store, StoreError, StoredItem};
+use crate::store::{Batch, Scope, Store, StoreError, StoredItem};
 use crate::util::hash::{fnv1a, splitmix64};
 use crate::util::text::{is_combining_mark, TONES};
 
@@ -174,14 +174,17 @@ pub fn ingest_prepared(
         // nothing a lookup could not find through that member's key: lookups reach
         // KEY_SLACK further than the merge window for this reason. Reposts mostly
         // share their title and body, so most merges write no lookup key at all.
+        let mut keyed: Vec<Vec<u8>> = Vec::new();
         for (bit, p) in prefixes {
             let covered = entry.keys.iter().any(|(q, at)| *q == p && (at - note.date_ms).abs() <= KEY_SLACK_MS);
             if !covered {
-                batch.put_key(lookup_key(&p, item.date(), &story_id));
                 note.keyed |= bit;
-                entry.keys.push((p, note.date_ms));
+                entry.keys.push((p.clone(), note.date_ms));
+                keyed.push(p);
             }
         }
+        let keyed: Vec<&[u8]> = keyed.iter().map(Vec::as_slice).collect();
+        batch.put_lookups(&story_id, &key, item.date(), &keyed);
         encoded_note[KEYED_AT] = note.keyed;
         batch.put_member_note(&story_id, &key, encoded_note);
         match entry.members.iter_mut().find(|m| m.store_key() == key) {

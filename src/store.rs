@@ -15,6 +15,12 @@
 //! store (`settle_before_open`, `settle_after_open`). This module never renders
 //! and never decides what is stored.
 //!
+//! Dedupe's lookups are one key per member (holding the hashes of all its lookup
+//! prefixes, instead of a key per prefix: half of all keys were these), led by a
+//! 4-day bucket of its time: `Lookups` reads a bucket whole into memory the first
+//! time a lookup spans it and keeps up to `WINDOW_ENTRIES` entries, so a lookup
+//! costs no sled scan (most new items find nothing, which cost five scans each).
+//!
 //! | prefix | key | value |
 //! |---|---|---|
 //! | `m` | name | metadata: schema version, counts |
@@ -23,11 +29,11 @@
 //! | `t` | time · story id | index: newest first |
 //! | `a` | agency slug · 0 · time · story id | index per agency |
 //! | `h` | source id | `SourceHealth` |
-//! | `k` | dedupe prefix · time · story id | dedupe lookups |
+//! | `k` | 4-day bucket · time · item hash · story id | a member's dedupe lookups: hashes of its prefixes |
 //! | `n` | story id · item key | dedupe's note of a member |
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -38,10 +44,12 @@ use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::model::{Item, SourceHealth, Story, StoryId};
+use crate::util::hash::fnv1a;
 
 /// The layout this build reads and writes.
 /// 2: records in postcard (schema-1 JSON records are still read).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: lookup keys in time buckets (`lookup_key`); older ones are rewritten at open.
+pub const SCHEMA_VERSION: u32 = 3;
 
 const ITEM: &[u8] = b"i";
 const STORY: &[u8] = b"s";
@@ -127,7 +135,8 @@ pub struct Batch {
     /// (story as stored before, if any; story now)
     stories: Vec<(Option<Story>, Story)>,
     health: Option<(String, SourceHealth)>,
-    keys: Vec<Vec<u8>>,
+    /// A member's lookup key and its value (see `lookup_entry`).
+    keys: Vec<(Vec<u8>, Vec<u8>)>,
     notes: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
@@ -146,9 +155,12 @@ impl Batch {
         self.health = Some((source.to_string(), health));
     }
 
-    /// Adds a dedupe lookup key (see `Store::keyed`).
-    pub fn put_key(&mut self, key: Vec<u8>) {
-        self.keys.push(key);
+    /// Keys the member `item_key` of `story`, dated `at`, under each of `prefixes`
+    /// (see `Store::keyed`).
+    pub fn put_lookups(&mut self, story: &StoryId, item_key: &str, at: DateTime<Utc>, prefixes: &[&[u8]]) {
+        if !prefixes.is_empty() {
+            self.keys.push(lookup_entry(at.timestamp_millis(), fnv1a(item_key.as_bytes()), story, prefixes));
+        }
     }
 
     /// Keeps `note` for the member `item_key` of `story` (see `Store::member_notes`).
@@ -196,6 +208,128 @@ pub struct Store {
     /// Health records that could not be written (a full disk), by source: read
     /// before the stored ones until a write succeeds.
     unsaved_health: Arc<Mutex<HashMap<String, SourceHealth>>>,
+    /// The newest lookup keys, in memory (see `Lookups`).
+    lookups: Arc<Mutex<Lookups>>,
+}
+
+/// At most this many prefix entries of lookups are kept in memory (about 40 bytes
+/// each: 16 MB), besides the buckets one lookup needs: a province's months, a
+/// country's days, and a first poll of a thousand sources.
+const WINDOW_ENTRIES: usize = 400_000;
+
+/// Dedupe's lookups (`k`) of recently used time buckets, in memory. A bucket is
+/// read whole from the store the first time a lookup needs it, and kept up to date
+/// by commits while it stays; past the cap, the least recently used buckets go.
+/// The store stays the truth: every lookup is written to it as before.
+#[derive(Debug)]
+struct Lookups {
+    /// (hash of the lookup prefix, milliseconds, story id). A hash collision only
+    /// adds a candidate, which dedupe checks against its notes.
+    keys: BTreeSet<(u64, i64, [u8; StoryId::LEN])>,
+    /// The buckets held whole, by start: how many entries, when last used.
+    buckets: BTreeMap<i64, (usize, u64)>,
+    held: usize,
+    clock: u64,
+    cap: usize,
+}
+
+impl Lookups {
+    fn new(cap: usize) -> Lookups {
+        Lookups { keys: BTreeSet::new(), buckets: BTreeMap::new(), held: 0, clock: 0, cap }
+    }
+
+    /// Adds a member's lookups just written to the store, if its bucket is held.
+    fn add(&mut self, key: &[u8], value: &[u8]) {
+        let Some((at, id)) = split_lookup_key(key) else { return };
+        let Some((entries, _)) = self.buckets.get_mut(&bucket_of(at)) else { return };
+        for h in prefix_hashes(value) {
+            if self.keys.insert((h, at, id)) {
+                *entries += 1;
+                self.held += 1;
+            }
+        }
+        self.evict(&[]);
+    }
+
+    /// Lets the least recently used buckets go, but those of `keep`, until the
+    /// entries held are within the cap.
+    fn evict(&mut self, keep: &[i64]) {
+        while self.held > self.cap {
+            let Some((&oldest, _)) =
+                self.buckets.iter().filter(|(b, _)| !keep.contains(b)).min_by_key(|(_, (_, used))| *used)
+            else {
+                return;
+            };
+            let (entries, _) = self.buckets.remove(&oldest).unwrap_or_default();
+            self.held -= entries;
+            self.keys.retain(|k| bucket_of(k.1) != oldest);
+        }
+    }
+
+    /// The stories keyed under `prefix` within `from..=to` (milliseconds).
+    fn find(&self, prefix: &[u8], from: i64, to: i64) -> Vec<StoryId> {
+        let h = fnv1a(prefix);
+        let ids = self.keys.range((h, from, [0; StoryId::LEN])..=(h, to, [0xff; StoryId::LEN]));
+        ids.map(|k| StoryId(String::from_utf8_lossy(&k.2).into_owned())).collect()
+    }
+}
+
+/// Lookup keys are grouped in buckets of this many milliseconds (4 days): a
+/// lookup's window (a copy's date ± 5 days) spans at most four.
+const BUCKET_MS: i64 = 4 * 86_400_000;
+
+/// The start of the bucket of a time, in milliseconds.
+fn bucket_of(millis: i64) -> i64 {
+    millis - millis.rem_euclid(BUCKET_MS)
+}
+
+/// A member's lookup key and value: `k`, the bucket and time of `millis`, a hash
+/// of the item key (two members of one story and time stay two keys), the story id
+/// (last, as in every index key); the value is the hash of each prefix.
+fn lookup_entry(millis: i64, item: u64, story: &StoryId, prefixes: &[&[u8]]) -> (Vec<u8>, Vec<u8>) {
+    let mut k = Vec::with_capacity(1 + 8 + 8 + 8 + StoryId::LEN);
+    k.extend_from_slice(LOOKUP);
+    k.extend_from_slice(&time_key(bucket_of(millis)));
+    k.extend_from_slice(&time_key(millis));
+    k.extend_from_slice(&item.to_be_bytes());
+    k.extend_from_slice(story.0.as_bytes());
+    let v = prefixes.iter().flat_map(|p| fnv1a(p).to_be_bytes()).collect();
+    (k, v)
+}
+
+/// A lookup key's parts: (milliseconds, story id).
+fn split_lookup_key(key: &[u8]) -> Option<(i64, [u8; StoryId::LEN])> {
+    let rest = key.strip_prefix(LOOKUP)?;
+    if rest.len() != 24 + StoryId::LEN {
+        return None;
+    }
+    Some((millis_of(rest[8..16].try_into().ok()?), rest[24..].try_into().ok()?))
+}
+
+/// The prefix hashes a lookup value holds.
+fn prefix_hashes(value: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    value.chunks_exact(8).map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes")))
+}
+
+/// A lookup key as schema 2 and before wrote it (prefix · time · story id: one
+/// key per prefix) as a key and value of schema 3 (`lookup_entry`: the prefix's hash
+/// stands in for the item's); `None` for anything else. The two layouts are told
+/// apart by their second byte: a prefix starts with `T` or `B`, a bucket with 0x7f
+/// or 0x80 (before or after 1970).
+fn relayout_lookup_key(key: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let rest = key.strip_prefix(LOOKUP)?;
+    let prefix_len = match rest.first()? {
+        b'T' => 9,
+        b'B' => 10,
+        _ => return None,
+    };
+    if rest.len() != prefix_len + 8 + StoryId::LEN {
+        return None;
+    }
+    let (prefix, rest) = rest.split_at(prefix_len);
+    let (time, id) = rest.split_at(8);
+    let story = StoryId(String::from_utf8_lossy(id).into_owned());
+    Some(lookup_entry(millis_of(time.try_into().ok()?), fnv1a(prefix), &story, &[prefix]))
 }
 
 #[derive(Clone)]
@@ -476,6 +610,8 @@ impl Store {
                     }
                     if found < SCHEMA_VERSION {
                         // Schema 1's JSON records stay readable: new writes are compact.
+                        // Lookup keys move to the time-major layout of schema 3.
+                        relayout_lookup_keys(path, data)?;
                         data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
                     }
                 }
@@ -495,6 +631,7 @@ impl Store {
             failed: Arc::new(AtomicBool::new(false)),
             counts: Arc::new(Mutex::new(counts)),
             unsaved_health: Default::default(),
+            lookups: Arc::new(Mutex::new(Lookups::new(WINDOW_ENTRIES))),
         })
     }
 
@@ -530,6 +667,8 @@ impl Store {
         let handle = open_handle(&self.path, self.cache_capacity)?;
         let counts = read_counts(&self.path.join("db"), &handle.data)?;
         *crate::util::sync::lock(&self.counts) = counts;
+        // Commits since the last flush are gone with the old handle: so are their keys.
+        *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
         *slot = Some(handle);
         self.failed.store(false, Ordering::Release);
         tracing::info!("the store at {} was reopened after a failed write", self.path.display());
@@ -655,19 +794,43 @@ impl Store {
     }
 
     /// The stories keyed under `prefix` at a time within `from..=to`: the lookup
-    /// half of `Batch::put_key`, with keys made by `lookup_key`.
+    /// half of `Batch::put_lookups`. Answered from memory: the buckets the window
+    /// spans are read from the store the first time they are needed.
     pub fn keyed(&self, prefix: &[u8], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<StoryId>, StoreError> {
-        let start = lookup_key(prefix, from, &StoryId(String::new()));
-        let mut end = lookup_key(prefix, to, &StoryId(String::new()));
-        end.extend_from_slice(&[0xff; 17]);
+        let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+        let mut lookups = crate::util::sync::lock(&self.lookups);
+        let span: Vec<i64> =
+            std::iter::successors(Some(bucket_of(from)), |b| b.checked_add(BUCKET_MS).filter(|b| *b <= to)).collect();
+        lookups.clock += 1;
+        let now = lookups.clock;
+        for &bucket in &span {
+            match lookups.buckets.get_mut(&bucket) {
+                Some((_, used)) => *used = now,
+                None => self.load_bucket(&mut lookups, bucket, now)?,
+            }
+        }
+        lookups.evict(&span);
+        Ok(lookups.find(prefix, from, to))
+    }
+
+    /// Reads one bucket's lookups from the store into memory.
+    fn load_bucket(&self, lookups: &mut Lookups, bucket: i64, now: u64) -> Result<(), StoreError> {
+        let start = prefixed(LOOKUP, &time_key(bucket));
+        let end = prefixed(LOOKUP, &time_key(bucket.saturating_add(BUCKET_MS)));
+        let mut entries = 0;
         self.with(|data| {
-            data.range(start..end)
-                .map(|kv| {
-                    let (k, _) = kv?;
-                    Ok(StoryId(String::from_utf8_lossy(&k[k.len().saturating_sub(StoryId::LEN)..]).into_owned()))
-                })
-                .collect()
-        })
+            for kv in data.range(start..end) {
+                let (k, v) = kv?;
+                let Some((at, id)) = split_lookup_key(&k) else { continue };
+                for h in prefix_hashes(&v) {
+                    entries += usize::from(lookups.keys.insert((h, at, id)));
+                }
+            }
+            Ok(())
+        })?;
+        lookups.held += entries;
+        lookups.buckets.insert(bucket, (entries, now));
+        Ok(())
     }
 
     /// The notes kept for each member of a story, in item key order.
@@ -743,8 +906,8 @@ impl Store {
         if let Some((id, h)) = &batch.health {
             b.insert(prefixed(HEALTH, id.as_bytes()), encode(h)?);
         }
-        for k in &batch.keys {
-            b.insert(k.as_slice(), &[]);
+        for (k, v) in &batch.keys {
+            b.insert(k.as_slice(), v.as_slice());
         }
         for (k, v) in &batch.notes {
             b.insert(k.as_slice(), v.as_slice());
@@ -754,6 +917,12 @@ impl Store {
         }
         self.with(|data| Ok(data.apply_batch(b)?))?;
         *counts = next;
+        if !batch.keys.is_empty() {
+            let mut lookups = crate::util::sync::lock(&self.lookups);
+            for (k, v) in &batch.keys {
+                lookups.add(k, v);
+            }
+        }
         Ok(())
     }
 
@@ -848,6 +1017,8 @@ impl Store {
             }
             data.apply_batch(b)?;
             *counts = next;
+            // Read again as lookups need them, without the stories that went.
+            *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
             Ok(doomed.len())
         })
     }
@@ -947,6 +1118,8 @@ impl Store {
             if k.starts_with(META) {
                 continue;
             }
+            // A backup or a store of schema 2 and before: its lookup keys move.
+            let (k, v) = relayout_lookup_key(&k).unwrap_or((k, v));
             b.insert(k, v);
             n += 1;
             if n % 10_000 == 0 {
@@ -956,6 +1129,7 @@ impl Store {
         }
         self.with(|data| Ok(data.apply_batch(b)?))?;
         self.recount()?;
+        *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
         Ok(n)
     }
 
@@ -1112,15 +1286,34 @@ fn index_keys(story: &Story) -> Vec<Vec<u8>> {
     keys
 }
 
-/// A dedupe lookup key: a caller's prefix, then the time, then the story id, so
-/// that `Store::keyed` reads one window of time under one prefix.
-pub fn lookup_key(prefix: &[u8], at: DateTime<Utc>, story: &StoryId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(1 + prefix.len() + 8 + StoryId::LEN);
-    k.extend_from_slice(LOOKUP);
-    k.extend_from_slice(prefix);
-    k.extend_from_slice(&time_key(at.timestamp_millis()));
-    k.extend_from_slice(story.0.as_bytes());
-    k
+/// Rewrites the lookup keys of a store of schema 2 and before in the layout of
+/// schema 3, in batches; part of the open that moves the store to schema 3.
+fn relayout_lookup_keys(path: &Path, data: &sled::Tree) -> Result<(), StoreError> {
+    let mut moved = 0u64;
+    loop {
+        let mut b = sled::Batch::default();
+        let mut n = 0;
+        // Old keys sort first ('B', 'T' < 0x7f): each round takes the first of them.
+        for kv in data.scan_prefix(LOOKUP) {
+            let (k, _) = kv?;
+            let Some((new, value)) = relayout_lookup_key(&k) else { break };
+            b.remove(k);
+            b.insert(new, value);
+            n += 1;
+            if n == 10_000 {
+                break;
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        data.apply_batch(b)?;
+        moved += n;
+    }
+    if moved > 0 {
+        tracing::info!(keys = moved, "the store at {} moved its dedupe lookup keys to schema 3", path.display());
+    }
+    Ok(())
 }
 
 fn member_note_key(story: &StoryId, item_key: &str) -> Vec<u8> {
@@ -1152,6 +1345,11 @@ fn prefixed(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
 /// Milliseconds as big-endian bytes that sort in time order, negatives included.
 fn time_key(millis: i64) -> [u8; 8] {
     ((millis as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+/// The milliseconds `time_key` wrote.
+fn millis_of(key: [u8; 8]) -> i64 {
+    (u64::from_be_bytes(key) ^ (1 << 63)) as i64
 }
 
 /// The first byte of a record in the compact encoding (postcard). Schema 1 wrote
@@ -1322,7 +1520,7 @@ mod tests {
     }
 
     #[test]
-    fn schema_1_json_records_are_read_and_the_store_moves_to_schema_2() {
+    fn schema_1_json_records_are_read_and_the_store_moves_to_the_current_schema() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path(), 1 << 20).unwrap();
@@ -1333,7 +1531,7 @@ mod tests {
         }
         let store = Store::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(store.health("s").unwrap().unwrap().items_total, 7);
-        assert_eq!(store.with(|d| Ok(d.get(SCHEMA_KEY)?)).unwrap().unwrap().as_ref(), &2u32.to_be_bytes());
+        assert_eq!(store.with(|d| Ok(d.get(SCHEMA_KEY)?)).unwrap().unwrap().as_ref(), &SCHEMA_VERSION.to_be_bytes());
         let mut b = Batch::default();
         b.put_health("s", SourceHealth { items_total: 8, ..Default::default() });
         store.commit(&b).unwrap();
@@ -1360,5 +1558,125 @@ mod tests {
         drop(store);
         let reopened = Store::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(reopened.item_count(), 1, "counts survive a restart");
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn id(n: u32) -> StoryId {
+        StoryId(format!("{n:016x}"))
+    }
+
+    #[test]
+    fn lookups_read_buckets_as_needed_keep_them_current_and_let_old_ones_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        // A small cap, so that buckets go within the test.
+        *crate::util::sync::lock(&store.lookups) = Lookups::new(8);
+        let held = || {
+            let l = crate::util::sync::lock(&store.lookups);
+            assert_eq!(l.held, l.keys.len(), "{l:?}");
+            (l.held, l.buckets.len())
+        };
+        let day = chrono::Duration::days(1);
+        let start = at("2022-08-01T00:00:00Z");
+        let mut b = Batch::default();
+        for n in 0..30u32 {
+            let prefix = if n % 2 == 0 { b"Teven" } else { b"Todd_" };
+            b.put_lookups(&id(n), &format!("i{n}"), start + day * n as i32, &[prefix]);
+        }
+        // One member under several prefixes: one key, found by each.
+        b.put_lookups(&id(100), "old", start, &[b"Tmulti", b"Bmulti"]);
+        b.put_lookups(&id(101), "new", start + day * 29, &[b"Tmulti", b"Bmulti"]);
+        store.commit(&b).unwrap();
+        assert_eq!(held(), (0, 0), "nothing is read before a lookup needs it");
+        let ids = |p: &[u8], from: i32, to: i32| {
+            let mut v = store.keyed(p, start + day * from, start + day * to).unwrap();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        assert_eq!(ids(b"Teven", 26, 29), [id(26), id(28)]);
+        assert!(held().1 <= 2);
+        assert_eq!(ids(b"Bmulti", 28, 29), [id(101)]);
+        assert_eq!(ids(b"Tmulti", 28, 29), [id(101)]);
+        assert_eq!(ids(b"Bmulti", 0, 1), [id(100)]);
+        // A window wider than the cap is read whole, then trimmed at the next lookup.
+        assert_eq!(ids(b"Tmulti", 0, 29), [id(100), id(101)]);
+        assert_eq!(ids(b"Teven", 0, 29).len(), 15);
+        assert!(held().0 > 8);
+        assert_eq!(ids(b"Todd_", 0, 6), [id(1), id(3), id(5)]);
+        // Only the two buckets of days 0-6 are left (9 entries: more than the cap,
+        // which yields to what one lookup needs).
+        assert_eq!(held(), (9, 2));
+        // New lookups join a bucket held, and are found.
+        let mut b = Batch::default();
+        b.put_lookups(&id(200), "late", start + day * 2, &[b"Tlate"]);
+        b.put_lookups(&id(201), "later", start + day * 40, &[b"Tlate"]);
+        store.commit(&b).unwrap();
+        assert_eq!(ids(b"Tlate", 0, 6), [id(200)]);
+        assert_eq!(ids(b"Tlate", 0, 45), [id(200), id(201)]);
+        assert_eq!(ids(b"Tnone", 0, 45), []);
+        // A fresh open reads the same answers from the store.
+        drop(store);
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let mut v = store.keyed(b"Teven", start, start + day * 29).unwrap();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(v, (0..30).step_by(2).map(id).collect::<Vec<_>>());
+        assert_eq!(store.keyed(b"Tlate", start + day * 40, start + day * 40).unwrap(), [id(201)]);
+    }
+
+    /// A lookup key as schema 2 wrote it: prefix, time, story id.
+    fn schema_2_lookup_key(prefix: &[u8], when: DateTime<Utc>, story: &StoryId) -> Vec<u8> {
+        let mut k = LOOKUP.to_vec();
+        k.extend_from_slice(prefix);
+        k.extend_from_slice(&time_key(when.timestamp_millis()));
+        k.extend_from_slice(story.0.as_bytes());
+        k
+    }
+
+    #[test]
+    fn schema_2_lookup_keys_move_to_the_time_major_layout_at_open_and_on_import() {
+        let dir = tempfile::tempdir().unwrap();
+        let title = b"T\x01\x02\x03\x04\x05\x06\x07\x08";
+        let band = b"B\x02\x01\x02\x03\x04\x05\x06\x07\x08";
+        let when = at("2022-08-03T08:30:00Z");
+        let old = at("1969-07-20T20:17:00Z");
+        {
+            let store = Store::open(dir.path(), 1 << 20).unwrap();
+            store
+                .with(|d| {
+                    d.insert(SCHEMA_KEY, &2u32.to_be_bytes())?;
+                    for k in [
+                        schema_2_lookup_key(title, when, &id(1)),
+                        schema_2_lookup_key(band, when, &id(2)),
+                        schema_2_lookup_key(title, old, &id(3)),
+                    ] {
+                        d.insert(k, &[])?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            store.flush_blocking().unwrap();
+        }
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let ms = chrono::Duration::milliseconds(1);
+        assert_eq!(store.keyed(title, when - ms, when + ms).unwrap(), [id(1)]);
+        assert_eq!(store.keyed(band, when - ms, when + ms).unwrap(), [id(2)]);
+        assert_eq!(store.keyed(title, old - ms, old + ms).unwrap(), [id(3)]);
+        let keys: Vec<Vec<u8>> = store
+            .with(|d| Ok(d.scan_prefix(LOOKUP).keys().collect::<Result<Vec<_>, _>>()?))
+            .unwrap()
+            .into_iter()
+            .map(|k| k.to_vec())
+            .collect();
+        assert_eq!(keys.len(), 3);
+        assert!(keys.iter().all(|k| relayout_lookup_key(k).is_none()), "all moved");
+        assert_eq!(store.with(|d| Ok(d.get(SCHEMA_KEY)?)).unwrap().unwrap().as_ref(), &SCHEMA_VERSION.to_be_bytes());
+        // A backup of schema 2 carries the old layout: a restore moves it.
+        let restored = tempfile::tempdir().unwrap();
+        let fresh = Store::open(restored.path(), 1 << 20).unwrap();
+        fresh.load_records([(schema_2_lookup_key(band, old, &id(4)), vec![])]).unwrap();
+        assert_eq!(fresh.keyed(band, old - ms, old + ms).unwrap(), [id(4)]);
     }
 }
