@@ -161,7 +161,16 @@ impl Engine {
             }
         }
         self.render_pending().await;
+        self.save_published().await;
         reports
+    }
+
+    /// Keeps the documents beside the store that the last renders left unkept.
+    async fn save_published(self: &Arc<Self>) {
+        let engine = self.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || engine.publisher.save_pending(&engine.store)).await {
+            warn!("the task keeping the published documents failed: {e}");
+        }
     }
 
     /// Renders what the polls changed, off the async workers, and tells the
@@ -620,6 +629,8 @@ async fn shut_down(
     for task in background {
         let _ = tokio::time::timeout(STOP_GRACE, task).await;
     }
+    // After the renderer's last render: the next start installs what it rendered.
+    engine.save_published().await;
     for server in servers {
         let _ = tokio::time::timeout(STOP_GRACE * 2, server).await;
     }

@@ -217,3 +217,53 @@ async fn a_damaged_truncated_or_foreign_file_makes_the_start_render_with_a_log_l
         assert_eq!(served(&engine), before, "{what}");
     }
 }
+
+/// `loa run` until its merged feed has `entries` entries, then stopped with
+/// SIGTERM; its log.
+fn run_until(config: &Path, port: u16, entries: usize) -> String {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loa"))
+        .args(["run", "-c"])
+        .arg(config)
+        .env("RUST_LOG", "loa=info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    common::wait_for("the feed", std::time::Duration::from_secs(30), || {
+        common::http_get(port, "/feed.json").is_some_and(|b| {
+            serde_json::from_str::<serde_json::Value>(&b)
+                .is_ok_and(|v| v["items"].as_array().map(Vec::len) == Some(entries))
+        })
+    });
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    let mut log = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(status.success(), "{log}");
+    log
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_loa_keeps_what_it_rendered_last_when_it_stops() {
+    let server = SourceServer::start().await;
+    server.set("tinhuy.rss", Behavior::File(feed(5)));
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::free_port();
+    let config = dir.path().join("loa.toml");
+    let text = common::config_text(&server, &[("tinhuy", "tinhuy.rss", "tinh-uy")], &dir.path().join("db"), "")
+        .replace("[server]\n", &format!("[server]\nlisten = \"127.0.0.1:{port}\"\n"));
+    std::fs::write(&config, text).unwrap();
+    // The first render (of the empty store) is kept at once; the render of the
+    // first poll follows within `SAVE_EVERY`, so it is kept when loa stops.
+    let first = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || run_until(&config, port, 5)
+    })
+    .await
+    .unwrap();
+    assert!(!first.contains("installed the published documents"), "{first}");
+    // The source answers 304 now: the store stays as it was rendered from.
+    let second = tokio::task::spawn_blocking(move || run_until(&config, port, 5)).await.unwrap();
+    assert!(second.contains("installed the published documents"), "{second}");
+}

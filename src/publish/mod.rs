@@ -12,8 +12,9 @@
 //! A change is published only once the store has it on disk: rendering what polls
 //! marked dirty starts with a flush.
 //! A publisher made `saving` keeps its first pages beside the store (`saved`)
-//! after each render, tagged with the store's generation, and a start that finds
-//! the store at that generation installs them instead of rendering.
+//! after a render (at most once per [`SAVE_EVERY`], the rest by `save_pending`),
+//! tagged with the store's generation, and a start that finds the store at that
+//! generation installs them instead of rendering.
 
 mod atom;
 mod cache;
@@ -46,6 +47,11 @@ pub const STYLESHEET: &str = include_str!("feed.xsl");
 
 pub use cache::QUERY_CACHE_BYTES;
 pub use search::SEARCH_SCAN;
+
+/// How often the documents are kept beside the store at most: each time writes
+/// them all (18 MB at 100 000 stories), while renders may follow every poll.
+/// What a render left unkept is kept by `save_pending` (at a stop, after a cycle).
+pub const SAVE_EVERY: Duration = Duration::from_secs(60);
 
 /// The most entries `?limit=` may ask for: a larger one is served this many.
 pub const MAX_LIMIT: usize = 100;
@@ -399,10 +405,22 @@ pub struct Publisher {
     learned: RwLock<HashMap<String, String>>,
     /// Whether the documents are kept beside the store (see `saving`).
     saving: bool,
-    /// The tag of the documents kept beside the store, as last written or read.
-    saved: Mutex<Option<saved::Tag>>,
+    /// What is kept beside the store, and what is not yet.
+    saved: Mutex<Saved>,
     /// What rendering depends on besides the stories: settings, registry, templates.
     fingerprint: [u8; 32],
+}
+
+/// The documents kept beside the store.
+#[derive(Default)]
+struct Saved {
+    /// The tag of the file, as last written or read.
+    tag: Option<saved::Tag>,
+    /// When it was last written.
+    at: Option<std::time::Instant>,
+    /// The generation the installed documents were rendered from, when they were
+    /// not kept for `SAVE_EVERY`.
+    pending: Option<u64>,
 }
 
 /// What polls changed and `render_pending` has not rendered yet.
@@ -433,7 +451,7 @@ impl Publisher {
             dirty: Mutex::default(),
             learned: RwLock::new(HashMap::new()),
             saving: false,
-            saved: Mutex::new(None),
+            saved: Mutex::default(),
             fingerprint: [0; 32],
         };
         // Before the first render: the list of no feeds.
@@ -499,8 +517,11 @@ impl Publisher {
         *crate::util::sync::write(&self.feeds_opml) = published.opml;
         crate::util::sync::write(&self.learned).extend(published.learned);
         crate::util::sync::lock(&self.queries).invalidate();
-        *crate::util::sync::lock(&self.saved) = Some(tag);
-        tracing::debug!("installed the published documents kept at {}", path.display());
+        crate::util::sync::lock(&self.saved).tag = Some(tag);
+        tracing::info!(
+            "installed the published documents kept at {} (the store is as they were rendered from)",
+            path.display()
+        );
         true
     }
 
@@ -517,14 +538,40 @@ impl Publisher {
     /// Keeps every installed document beside the store, after a render that read
     /// the store at `generation` and covered every commit up to it; not when the
     /// store moved on meanwhile (the render that follows keeps its own) or the
-    /// kept documents are already these. A failure to write is logged: the next
-    /// start renders.
+    /// kept documents are already these, and not again within `SAVE_EVERY` (it is
+    /// then pending). Called under the render lock.
     fn save(&self, store: &Store, generation: u64) {
         if !self.saving {
             return;
         }
+        let mut saved = crate::util::sync::lock(&self.saved);
+        saved.pending = None;
+        if store.generation() != generation {
+            return;
+        }
+        if saved.at.is_some_and(|at| at.elapsed() < SAVE_EVERY) {
+            saved.pending = Some(generation);
+            return;
+        }
+        drop(saved);
+        self.write_saved(store, generation);
+    }
+
+    /// Keeps the documents a render left unkept (see `save`), while the store is
+    /// still as they were rendered from: at a stop, after a cycle.
+    pub fn save_pending(&self, store: &Store) {
+        let _serial = crate::util::sync::lock(&self.render_lock);
+        let pending = crate::util::sync::lock(&self.saved).pending.take();
+        if let Some(generation) = pending.filter(|g| *g == store.generation()) {
+            self.write_saved(store, generation);
+        }
+    }
+
+    /// Writes the installed documents as rendered at `generation`, unless the file
+    /// holds them already. A failure is logged: the next start renders.
+    fn write_saved(&self, store: &Store, generation: u64) {
         let tag = self.tag(store, generation);
-        if store.generation() != generation || *crate::util::sync::lock(&self.saved) == Some(tag) {
+        if crate::util::sync::lock(&self.saved).tag == Some(tag) {
             return;
         }
         let published = saved::Published {
@@ -536,7 +583,11 @@ impl Publisher {
         };
         let path = store.path().join(saved::FILE);
         match saved::write(&path, &tag, &published) {
-            Ok(()) => *crate::util::sync::lock(&self.saved) = Some(tag),
+            Ok(()) => {
+                let mut saved = crate::util::sync::lock(&self.saved);
+                saved.tag = Some(tag);
+                saved.at = Some(std::time::Instant::now());
+            }
             Err(e) => tracing::warn!("cannot keep the published documents at {}: {e}", path.display()),
         }
     }
