@@ -15,6 +15,11 @@
 //! store (`settle_before_open`, `settle_after_open`). This module never renders
 //! and never decides what is stored.
 //!
+//! Dedupe's lookup keys are time-major, so that the newest of them are one
+//! contiguous range: `Lookups` keeps up to `WINDOW_ENTRIES` of those in memory, read
+//! once at the first lookup, and answers every lookup in its time range without a
+//! sled scan (most new items find nothing, which cost five range scans each).
+//!
 //! | prefix | key | value |
 //! |---|---|---|
 //! | `m` | name | metadata: schema version, counts, generation |
@@ -23,7 +28,7 @@
 //! | `t` | time · story id | index: newest first |
 //! | `a` | agency slug · 0 · time · story id | index per agency |
 //! | `h` | source id | `SourceHealth` |
-//! | `k` | dedupe prefix · time · story id | dedupe lookups |
+//! | `k` | time · dedupe prefix · story id | dedupe lookups |
 //! | `n` | story id · item key | dedupe's note of a member |
 
 use std::cell::{Cell, RefCell};
@@ -41,7 +46,8 @@ use crate::model::{Item, SourceHealth, Story, StoryId};
 
 /// The layout this build reads and writes.
 /// 2: records in postcard (schema-1 JSON records are still read).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: lookup keys time-major (`lookup_key`); older ones are rewritten at open.
+pub const SCHEMA_VERSION: u32 = 3;
 
 const ITEM: &[u8] = b"i";
 const STORY: &[u8] = b"s";
@@ -199,6 +205,97 @@ pub struct Store {
     /// Health records that could not be written (a full disk), by source: read
     /// before the stored ones until a write succeeds.
     unsaved_health: Arc<Mutex<HashMap<String, SourceHealth>>>,
+    /// The newest lookup keys, in memory (see `Lookups`).
+    lookups: Arc<Mutex<Lookups>>,
+}
+
+/// At most this many lookup keys are kept in memory: about 4 MB, which holds months
+/// of a province's keys and days of a country's.
+const WINDOW_ENTRIES: usize = 100_000;
+
+/// The newest lookup keys (`k`), in memory: every key dated at or after `floor` is
+/// here, so a lookup whose window starts there needs no sled scan. The store stays
+/// the truth: keys are written to it as before, and an older lookup reads it.
+#[derive(Debug)]
+struct Lookups {
+    /// Read from the store yet? (At the first lookup: commands that never look
+    /// anything up never pay for it.)
+    loaded: bool,
+    /// Milliseconds: every key at or after it is in `keys`.
+    floor: i64,
+    /// (hash of the lookup prefix, milliseconds, story id). A hash collision only
+    /// adds a candidate, which dedupe checks against its notes.
+    keys: BTreeSet<(u64, i64, [u8; StoryId::LEN])>,
+    cap: usize,
+}
+
+impl Lookups {
+    fn new(cap: usize) -> Lookups {
+        Lookups { loaded: false, floor: i64::MIN, keys: BTreeSet::new(), cap }
+    }
+
+    /// Adds a key written to the store; past the cap, the oldest quarter goes
+    /// and the floor rises past it.
+    fn add(&mut self, key: &[u8]) {
+        let Some((at, prefix, id)) = split_lookup_key(key) else { return };
+        if !self.loaded || at < self.floor {
+            return;
+        }
+        self.keys.insert((crate::util::hash::fnv1a(prefix), at, id));
+        if self.keys.len() > self.cap {
+            let mut times: Vec<i64> = self.keys.iter().map(|k| k.1).collect();
+            let (_, cut, _) = times.select_nth_unstable(self.cap / 4);
+            self.floor = *cut + 1;
+            let floor = self.floor;
+            self.keys.retain(|k| k.1 >= floor);
+        }
+    }
+
+    /// The stories keyed under `prefix` within `from..=to` (milliseconds), or
+    /// `None` when the window does not reach back to `from`.
+    fn find(&self, prefix: &[u8], from: i64, to: i64) -> Option<Vec<StoryId>> {
+        if !self.loaded || from < self.floor {
+            return None;
+        }
+        let h = crate::util::hash::fnv1a(prefix);
+        let ids = self.keys.range((h, from, [0; StoryId::LEN])..=(h, to, [0xff; StoryId::LEN]));
+        Some(ids.map(|k| StoryId(String::from_utf8_lossy(&k.2).into_owned())).collect())
+    }
+}
+
+/// A lookup key's parts: (milliseconds, prefix, story id).
+fn split_lookup_key(key: &[u8]) -> Option<(i64, &[u8], [u8; StoryId::LEN])> {
+    let rest = key.strip_prefix(LOOKUP)?;
+    if rest.len() < 8 + StoryId::LEN {
+        return None;
+    }
+    let (time, rest) = rest.split_at(8);
+    let (prefix, id) = rest.split_at(rest.len() - StoryId::LEN);
+    Some((millis_of(time.try_into().ok()?), prefix, id.try_into().ok()?))
+}
+
+/// A lookup key as schema 2 and before wrote it (prefix · time · story id) in
+/// the layout of schema 3 (time · prefix · story id); `None` for a key already in
+/// it. The two are told apart by their second byte: a prefix starts with `T` or
+/// `B`, a time key with 0x7f or 0x80 (before or after 1970).
+fn relayout_lookup_key(key: &[u8]) -> Option<Vec<u8>> {
+    let rest = key.strip_prefix(LOOKUP)?;
+    let prefix_len = match rest.first()? {
+        b'T' => 9,
+        b'B' => 10,
+        _ => return None,
+    };
+    if rest.len() != prefix_len + 8 + StoryId::LEN {
+        return None;
+    }
+    let (prefix, rest) = rest.split_at(prefix_len);
+    let (time, id) = rest.split_at(8);
+    let mut k = Vec::with_capacity(key.len());
+    k.extend_from_slice(LOOKUP);
+    k.extend_from_slice(time);
+    k.extend_from_slice(prefix);
+    k.extend_from_slice(id);
+    Some(k)
 }
 
 #[derive(Clone)]
@@ -485,6 +582,8 @@ impl Store {
                     }
                     if found < SCHEMA_VERSION {
                         // Schema 1's JSON records stay readable: new writes are compact.
+                        // Lookup keys move to the time-major layout of schema 3.
+                        relayout_lookup_keys(path, data)?;
                         data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
                     }
                 }
@@ -506,6 +605,7 @@ impl Store {
             counts: Arc::new(Mutex::new(counts)),
             generation: Arc::new(AtomicU64::new(generation)),
             unsaved_health: Default::default(),
+            lookups: Arc::new(Mutex::new(Lookups::new(WINDOW_ENTRIES))),
         })
     }
 
@@ -543,6 +643,8 @@ impl Store {
         let generation = read_generation(&self.path.join("db"), &handle.data)?;
         *crate::util::sync::lock(&self.counts) = counts;
         self.generation.store(generation, Ordering::Release);
+        // Commits since the last flush are gone with the old handle: so are their keys.
+        *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
         *slot = Some(handle);
         self.failed.store(false, Ordering::Release);
         tracing::info!("the store at {} was reopened after a failed write", self.path.display());
@@ -668,19 +770,54 @@ impl Store {
     }
 
     /// The stories keyed under `prefix` at a time within `from..=to`: the lookup
-    /// half of `Batch::put_key`, with keys made by `lookup_key`.
+    /// half of `Batch::put_key`, with keys made by `lookup_key`. Answered from
+    /// memory when the window of newest keys reaches back to `from`; else by a scan
+    /// of the store's keys in that time range.
     pub fn keyed(&self, prefix: &[u8], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<StoryId>, StoreError> {
-        let start = lookup_key(prefix, from, &StoryId(String::new()));
-        let mut end = lookup_key(prefix, to, &StoryId(String::new()));
-        end.extend_from_slice(&[0xff; 17]);
+        let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+        {
+            let mut lookups = crate::util::sync::lock(&self.lookups);
+            if !lookups.loaded {
+                self.load_lookups(&mut lookups)?;
+            }
+            if let Some(ids) = lookups.find(prefix, from, to) {
+                return Ok(ids);
+            }
+        }
+        let start = prefixed(LOOKUP, &time_key(from));
+        let end = prefixed(LOOKUP, &time_key(to.saturating_add(1)));
         self.with(|data| {
-            data.range(start..end)
-                .map(|kv| {
-                    let (k, _) = kv?;
-                    Ok(StoryId(String::from_utf8_lossy(&k[k.len().saturating_sub(StoryId::LEN)..]).into_owned()))
-                })
-                .collect()
+            let mut ids = Vec::new();
+            for kv in data.range(start..end) {
+                let (k, _) = kv?;
+                if let Some((_, _, id)) = split_lookup_key(&k).filter(|(_, p, _)| *p == prefix) {
+                    ids.push(StoryId(String::from_utf8_lossy(&id).into_owned()));
+                }
+            }
+            Ok(ids)
         })
+    }
+
+    /// Reads the newest lookup keys into memory, up to the window's cap.
+    fn load_lookups(&self, lookups: &mut Lookups) -> Result<(), StoreError> {
+        let mut fresh = Lookups::new(lookups.cap);
+        self.with(|data| {
+            for kv in data.scan_prefix(LOOKUP).rev() {
+                let (k, _) = kv?;
+                let Some((at, prefix, id)) = split_lookup_key(&k) else { continue };
+                if fresh.keys.len() == fresh.cap {
+                    // Keys of this very millisecond may be left: the floor leaves it out.
+                    fresh.floor = at + 1;
+                    fresh.keys.retain(|k| k.1 > at);
+                    break;
+                }
+                fresh.keys.insert((crate::util::hash::fnv1a(prefix), at, id));
+            }
+            Ok(())
+        })?;
+        fresh.loaded = true;
+        *lookups = fresh;
+        Ok(())
     }
 
     /// The notes kept for each member of a story, in item key order.
@@ -770,6 +907,12 @@ impl Store {
         self.with(|data| Ok(data.apply_batch(b)?))?;
         *counts = next;
         self.set_generation(generation);
+        if !batch.keys.is_empty() {
+            let mut lookups = crate::util::sync::lock(&self.lookups);
+            for k in &batch.keys {
+                lookups.add(k);
+            }
+        }
         Ok(())
     }
 
@@ -889,6 +1032,7 @@ impl Store {
             data.apply_batch(b)?;
             *counts = next;
             self.set_generation(Some(generation));
+            crate::util::sync::lock(&self.lookups).keys.retain(|k| !ids.contains(&k.2[..]));
             Ok(doomed.len())
         })
     }
@@ -988,6 +1132,8 @@ impl Store {
             if k.starts_with(META) {
                 continue;
             }
+            // A backup or a store of schema 2 and before: its lookup keys move.
+            let k = relayout_lookup_key(&k).unwrap_or(k);
             b.insert(k, v);
             n += 1;
             if n % 10_000 == 0 {
@@ -997,6 +1143,7 @@ impl Store {
         }
         self.with(|data| Ok(data.apply_batch(b)?))?;
         self.recount()?;
+        *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
         Ok(n)
     }
 
@@ -1159,15 +1306,45 @@ fn index_keys(story: &Story) -> Vec<Vec<u8>> {
     keys
 }
 
-/// A dedupe lookup key: a caller's prefix, then the time, then the story id, so
-/// that `Store::keyed` reads one window of time under one prefix.
+/// A dedupe lookup key: the time, then a caller's prefix, then the story id, so
+/// that the newest keys are one range (read into memory by `Store::keyed`).
 pub fn lookup_key(prefix: &[u8], at: DateTime<Utc>, story: &StoryId) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + prefix.len() + 8 + StoryId::LEN);
     k.extend_from_slice(LOOKUP);
-    k.extend_from_slice(prefix);
     k.extend_from_slice(&time_key(at.timestamp_millis()));
+    k.extend_from_slice(prefix);
     k.extend_from_slice(story.0.as_bytes());
     k
+}
+
+/// Rewrites the lookup keys of a store of schema 2 and before in the layout of
+/// schema 3, in batches; part of the open that moves the store to schema 3.
+fn relayout_lookup_keys(path: &Path, data: &sled::Tree) -> Result<(), StoreError> {
+    let mut moved = 0u64;
+    loop {
+        let mut b = sled::Batch::default();
+        let mut n = 0;
+        // Old keys sort first ('B', 'T' < 0x7f): each round takes the first of them.
+        for kv in data.scan_prefix(LOOKUP) {
+            let (k, _) = kv?;
+            let Some(new) = relayout_lookup_key(&k) else { break };
+            b.remove(k);
+            b.insert(new, &[]);
+            n += 1;
+            if n == 10_000 {
+                break;
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        data.apply_batch(b)?;
+        moved += n;
+    }
+    if moved > 0 {
+        tracing::info!(keys = moved, "the store at {} moved its dedupe lookup keys to schema 3", path.display());
+    }
+    Ok(())
 }
 
 fn member_note_key(story: &StoryId, item_key: &str) -> Vec<u8> {
@@ -1199,6 +1376,11 @@ fn prefixed(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
 /// Milliseconds as big-endian bytes that sort in time order, negatives included.
 fn time_key(millis: i64) -> [u8; 8] {
     ((millis as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+/// The milliseconds `time_key` wrote.
+fn millis_of(key: [u8; 8]) -> i64 {
+    (u64::from_be_bytes(key) ^ (1 << 63)) as i64
 }
 
 /// The first byte of a record in the compact encoding (postcard). Schema 1 wrote
@@ -1393,7 +1575,7 @@ mod tests {
     }
 
     #[test]
-    fn schema_1_json_records_are_read_and_the_store_moves_to_schema_2() {
+    fn schema_1_json_records_are_read_and_the_store_moves_to_the_current_schema() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path(), 1 << 20).unwrap();
@@ -1404,7 +1586,7 @@ mod tests {
         }
         let store = Store::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(store.health("s").unwrap().unwrap().items_total, 7);
-        assert_eq!(store.with(|d| Ok(d.get(SCHEMA_KEY)?)).unwrap().unwrap().as_ref(), &2u32.to_be_bytes());
+        assert_eq!(store.with(|d| Ok(d.get(SCHEMA_KEY)?)).unwrap().unwrap().as_ref(), &SCHEMA_VERSION.to_be_bytes());
         let mut b = Batch::default();
         b.put_health("s", SourceHealth { items_total: 8, ..Default::default() });
         store.commit(&b).unwrap();
@@ -1431,5 +1613,115 @@ mod tests {
         drop(store);
         let reopened = Store::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(reopened.item_count(), 1, "counts survive a restart");
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn id(n: u32) -> StoryId {
+        StoryId(format!("{n:016x}"))
+    }
+
+    #[test]
+    fn lookups_from_memory_agree_with_the_store_and_older_ones_read_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        store.commit(&Batch::default()).unwrap();
+        // A small window, so that its floor rises within the test.
+        *crate::util::sync::lock(&store.lookups) = Lookups::new(8);
+        let day = chrono::Duration::days(1);
+        let start = at("2022-08-01T00:00:00Z");
+        let mut b = Batch::default();
+        for n in 0..30u32 {
+            let prefix = if n % 2 == 0 { b"Teven" } else { b"Todd_" };
+            b.put_key(lookup_key(prefix, start + day * n as i32, &id(n)));
+        }
+        store.commit(&b).unwrap();
+        // The first lookup reads the newest keys; the cap leaves the older in sled only.
+        let ids = |p: &[u8], from: i32, to: i32| {
+            let mut v = store.keyed(p, start + day * from, start + day * to).unwrap();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        assert_eq!(ids(b"Teven", 26, 29), [id(26), id(28)]);
+        {
+            let l = crate::util::sync::lock(&store.lookups);
+            assert!(l.loaded && l.keys.len() <= 8 && l.floor > start.timestamp_millis(), "{l:?}");
+        }
+        // Before the floor: read from the store, all of them.
+        assert_eq!(ids(b"Todd_", 0, 6), [id(1), id(3), id(5)]);
+        assert_eq!(ids(b"Teven", 0, 29).len(), 15);
+        // New keys join the window; past its cap its floor rises, and lookups
+        // before it still find everything.
+        let mut b = Batch::default();
+        for n in 30..40u32 {
+            b.put_key(lookup_key(b"Teven", start + day * n as i32, &id(n)));
+        }
+        store.commit(&b).unwrap();
+        assert_eq!(ids(b"Teven", 38, 39), [id(38), id(39)]);
+        assert!(crate::util::sync::lock(&store.lookups).keys.len() <= 9);
+        assert_eq!(ids(b"Teven", 0, 39).len(), 25);
+        assert_eq!(ids(b"Tnone", 0, 39), []);
+        // A fresh open reads the same answers.
+        drop(store);
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let mut v = store.keyed(b"Teven", start + day * 30, start + day * 39).unwrap();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(v, (30..40).map(id).collect::<Vec<_>>());
+    }
+
+    /// A lookup key as schema 2 wrote it: prefix, time, story id.
+    fn schema_2_lookup_key(prefix: &[u8], when: DateTime<Utc>, story: &StoryId) -> Vec<u8> {
+        let mut k = LOOKUP.to_vec();
+        k.extend_from_slice(prefix);
+        k.extend_from_slice(&time_key(when.timestamp_millis()));
+        k.extend_from_slice(story.0.as_bytes());
+        k
+    }
+
+    #[test]
+    fn schema_2_lookup_keys_move_to_the_time_major_layout_at_open_and_on_import() {
+        let dir = tempfile::tempdir().unwrap();
+        let title = b"T\x01\x02\x03\x04\x05\x06\x07\x08";
+        let band = b"B\x02\x01\x02\x03\x04\x05\x06\x07\x08";
+        let when = at("2022-08-03T08:30:00Z");
+        let old = at("1969-07-20T20:17:00Z");
+        {
+            let store = Store::open(dir.path(), 1 << 20).unwrap();
+            store
+                .with(|d| {
+                    d.insert(SCHEMA_KEY, &2u32.to_be_bytes())?;
+                    for k in [
+                        schema_2_lookup_key(title, when, &id(1)),
+                        schema_2_lookup_key(band, when, &id(2)),
+                        schema_2_lookup_key(title, old, &id(3)),
+                    ] {
+                        d.insert(k, &[])?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            store.flush_blocking().unwrap();
+        }
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let ms = chrono::Duration::milliseconds(1);
+        assert_eq!(store.keyed(title, when - ms, when + ms).unwrap(), [id(1)]);
+        assert_eq!(store.keyed(band, when - ms, when + ms).unwrap(), [id(2)]);
+        assert_eq!(store.keyed(title, old - ms, old + ms).unwrap(), [id(3)]);
+        let keys: Vec<Vec<u8>> = store
+            .with(|d| Ok(d.scan_prefix(LOOKUP).keys().collect::<Result<Vec<_>, _>>()?))
+            .unwrap()
+            .into_iter()
+            .map(|k| k.to_vec())
+            .collect();
+        assert_eq!(keys.len(), 3);
+        assert!(keys.iter().all(|k| relayout_lookup_key(k).is_none()), "all moved");
+        assert_eq!(store.with(|d| Ok(d.get(SCHEMA_KEY)?)).unwrap().unwrap().as_ref(), &SCHEMA_VERSION.to_be_bytes());
+        // A backup of schema 2 carries the old layout: a restore moves it.
+        let restored = tempfile::tempdir().unwrap();
+        let fresh = Store::open(restored.path(), 1 << 20).unwrap();
+        fresh.load_records([(schema_2_lookup_key(band, old, &id(4)), vec![])]).unwrap();
+        assert_eq!(fresh.keyed(band, old - ms, old + ms).unwrap(), [id(4)]);
     }
 }
