@@ -176,7 +176,7 @@ fn main() {
     batch.put_story(None, s);
     store.commit(&batch).unwrap();
     let started = Instant::now();
-    publisher.mark_dirty([Scope::All, Scope::Agency(agency)].into_iter().collect());
+    publisher.mark_dirty([Scope::All, Scope::Agency(agency)].into_iter().collect(), store.generation());
     publisher.render_pending(&store).unwrap();
     println!("rerender_after_one_new_ms {:.2}", started.elapsed().as_secs_f64() * 1000.0);
 

@@ -102,13 +102,16 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the store and renders every feed from it.
+    /// Opens the store and installs the documents kept beside it when it has not
+    /// changed since they were rendered; else renders every feed from it.
     pub fn new(config: Config) -> anyhow::Result<Engine> {
         let store = Store::open(&config.store.path, config.store.cache_capacity)?;
-        let publisher = Publisher::new(Settings::from_config(&config), config.agencies.clone());
-        publisher
-            .render_all(&store)
-            .with_context(|| format!("cannot render the feeds from the store at {}", store.path().display()))?;
+        let publisher = Publisher::new(Settings::from_config(&config), config.agencies.clone()).saving();
+        if !publisher.restore(&store) {
+            publisher
+                .render_all(&store)
+                .with_context(|| format!("cannot render the feeds from the store at {}", store.path().display()))?;
+        }
         Ok(Engine {
             fetcher: Fetcher::new(&config.poll)?,
             limits: Limits::new(config.poll.concurrency, config.poll.per_host, config.poll.host_spacing),
@@ -158,7 +161,16 @@ impl Engine {
             }
         }
         self.render_pending().await;
+        self.save_published().await;
         reports
+    }
+
+    /// Keeps the documents beside the store that the last renders left unkept.
+    async fn save_published(self: &Arc<Self>) {
+        let engine = self.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || engine.publisher.save_pending(&engine.store)).await {
+            warn!("the task keeping the published documents failed: {e}");
+        }
     }
 
     /// Renders what the polls changed, off the async workers, and tells the
@@ -400,7 +412,12 @@ impl Engine {
                         // leave a stored ETag whose items were not stored.
                         batch.put_health(&source_id, updated.clone());
                     }
-                    engine.store.commit(&batch)
+                    let committed = engine.store.commit(&batch);
+                    // Marked still under the lock: in the order of the commits (see `mark_dirty`).
+                    if !outcome.touched.is_empty() {
+                        engine.publisher.mark_dirty(outcome.touched.clone(), engine.store.generation());
+                    }
+                    committed
                 })();
                 match step {
                     Err(e) => break Err(e),
@@ -415,7 +432,6 @@ impl Engine {
         // What was committed is published (by `render_pending` soon after, which
         // flushes first), even when a later batch failed.
         if !outcome.touched.is_empty() {
-            self.publisher.mark_dirty(outcome.touched.clone());
             self.changed.notify_one();
         }
         *health = committed?;
@@ -613,6 +629,8 @@ async fn shut_down(
     for task in background {
         let _ = tokio::time::timeout(STOP_GRACE, task).await;
     }
+    // After the renderer's last render: the next start installs what it rendered.
+    engine.save_published().await;
     for server in servers {
         let _ = tokio::time::timeout(STOP_GRACE * 2, server).await;
     }

@@ -23,7 +23,7 @@
 //!
 //! | prefix | key | value |
 //! |---|---|---|
-//! | `m` | name | metadata: schema version, counts |
+//! | `m` | name | metadata: schema version, counts, generation |
 //! | `i` | item key | `StoredItem` |
 //! | `s` | story id | `Story` |
 //! | `t` | time · story id | index: newest first |
@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -62,6 +62,7 @@ const NOTE: &[u8] = b"n";
 const META: &[u8] = b"m";
 const SCHEMA_KEY: &[u8] = b"mschema_version";
 const COUNTS_KEY: &[u8] = b"mcounts";
+const GENERATION_KEY: &[u8] = b"mgeneration";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -205,6 +206,8 @@ pub struct Store {
     failed: Arc<AtomicBool>,
     /// The counts as last committed; the lock also orders commits.
     counts: Arc<Mutex<Counts>>,
+    /// See `generation`; changed under the counts' lock.
+    generation: Arc<AtomicU64>,
     /// Health records that could not be written (a full disk), by source: read
     /// before the stored ones until a write succeeds.
     unsaved_health: Arc<Mutex<HashMap<String, SourceHealth>>>,
@@ -573,6 +576,12 @@ fn read_counts(db_file: &Path, data: &sled::Tree) -> Result<Counts, StoreError> 
     contained(db_file, || Ok(data.get(COUNTS_KEY)?.map(|v| Counts::from_bytes(&v)).unwrap_or_default()))
 }
 
+/// The stored generation (see `Store::generation`); 0 for a store that never had one.
+fn read_generation(db_file: &Path, data: &sled::Tree) -> Result<u64, StoreError> {
+    let word = |v: &[u8]| <[u8; 8]>::try_from(v).map(u64::from_be_bytes).unwrap_or(0);
+    contained(db_file, || Ok(data.get(GENERATION_KEY)?.map_or(0, |v| word(&v))))
+}
+
 /// The file beside sled's in which each flush leaves the counts: what a store
 /// whose log lost its end (sled then opens what is left, silently) held.
 pub const CLAIM_FILE: &str = "loa-counts";
@@ -619,6 +628,7 @@ impl Store {
             Ok(())
         })?;
         let counts = read_counts(&db_file, data)?;
+        let generation = read_generation(&db_file, data)?;
         if let Some(held) = claimed(path).filter(|c| c.0 > counts.stories || c.1 > counts.items) {
             // sled opens a log that lost its end (or what followed a damaged
             // record) without a word: this is the only sign of it.
@@ -630,6 +640,7 @@ impl Store {
             handle: Arc::new(RwLock::new(Some(handle))),
             failed: Arc::new(AtomicBool::new(false)),
             counts: Arc::new(Mutex::new(counts)),
+            generation: Arc::new(AtomicU64::new(generation)),
             unsaved_health: Default::default(),
             lookups: Arc::new(Mutex::new(Lookups::new(WINDOW_ENTRIES))),
         })
@@ -666,7 +677,9 @@ impl Store {
         drop(slot.take());
         let handle = open_handle(&self.path, self.cache_capacity)?;
         let counts = read_counts(&self.path.join("db"), &handle.data)?;
+        let generation = read_generation(&self.path.join("db"), &handle.data)?;
         *crate::util::sync::lock(&self.counts) = counts;
+        self.generation.store(generation, Ordering::Release);
         // Commits since the last flush are gone with the old handle: so are their keys.
         *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
         *slot = Some(handle);
@@ -915,8 +928,11 @@ impl Store {
         if next != *counts {
             b.insert(COUNTS_KEY, &next.to_bytes());
         }
+        // Health alone changes nothing that is published.
+        let generation = (!batch.items.is_empty() || !batch.stories.is_empty()).then(|| self.next_generation(&mut b));
         self.with(|data| Ok(data.apply_batch(b)?))?;
         *counts = next;
+        self.set_generation(generation);
         if !batch.keys.is_empty() {
             let mut lookups = crate::util::sync::lock(&self.lookups);
             for (k, v) in &batch.keys {
@@ -924,6 +940,29 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Counts the changes to what the store publishes (stories, items): every
+    /// write that may change a feed moves it on, in the same sled batch, so what
+    /// was rendered from the store at one generation is valid while the store is
+    /// at it (`publish` keeps its documents under it). Never goes back: a crash
+    /// loses only writes that were not flushed, with their generations.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Writes the next generation into `b`; `set_generation` once `b` is applied.
+    /// Called under the counts' lock, which orders writers.
+    fn next_generation(&self, b: &mut sled::Batch) -> u64 {
+        let next = self.generation() + 1;
+        b.insert(GENERATION_KEY, &next.to_be_bytes());
+        next
+    }
+
+    fn set_generation(&self, applied: Option<u64>) {
+        if let Some(g) = applied {
+            self.generation.store(g, Ordering::Release);
+        }
     }
 
     /// Makes every committed write durable.
@@ -1010,6 +1049,7 @@ impl Store {
                 items: counts.items.saturating_sub(items_gone),
             };
             b.insert(COUNTS_KEY, &next.to_bytes());
+            let generation = self.next_generation(&mut b);
             // The claim goes down first: a crash after the removal must not look
             // like a lost log at the next open.
             if let Some((stories, items)) = claimed(&self.path) {
@@ -1017,6 +1057,7 @@ impl Store {
             }
             data.apply_batch(b)?;
             *counts = next;
+            self.set_generation(Some(generation));
             // Read again as lookups need them, without the stories that went.
             *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
             Ok(doomed.len())
@@ -1246,18 +1287,24 @@ impl Store {
         self.with(|data| Ok(data.insert(key, encode(&story)?).map(|_| ())?))
     }
 
-    /// Counts stories and items by scanning, and keeps the result.
+    /// Counts stories and items by scanning, and keeps the result. Every bulk
+    /// write (`load_records`, `reindex`, `salvage`) ends here, so it also moves
+    /// the generation on.
     fn recount(&self) -> Result<(), StoreError> {
-        let counts = self.with(|data| {
+        self.with(|data| {
             let counts = Counts {
                 stories: data.scan_prefix(STORY).count() as u64,
                 items: data.scan_prefix(ITEM).count() as u64,
             };
-            data.insert(COUNTS_KEY, &counts.to_bytes())?;
-            Ok(counts)
-        })?;
-        *crate::util::sync::lock(&self.counts) = counts;
-        Ok(())
+            let mut held = crate::util::sync::lock(&self.counts);
+            let mut b = sled::Batch::default();
+            b.insert(COUNTS_KEY, &counts.to_bytes());
+            let generation = self.next_generation(&mut b);
+            data.apply_batch(b)?;
+            *held = counts;
+            self.set_generation(Some(generation));
+            Ok(())
+        })
     }
 
     fn get<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
@@ -1433,6 +1480,30 @@ mod tests {
         assert_eq!(titles(Scope::Agency("tinh-uy".into())), ["c"]);
         assert_eq!(store.with(|d| Ok(d.scan_prefix(TIME).count())).unwrap(), 3);
         assert_eq!(store.story_count(), 3);
+    }
+
+    #[test]
+    fn the_generation_moves_with_every_write_that_changes_what_is_published_and_persists() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(store.generation(), 0);
+        let mut b = Batch::default();
+        b.put_story(None, story("a", "tinh-uy", "2022-08-01T00:00:00Z"));
+        store.commit(&b).unwrap();
+        assert_eq!(store.generation(), 1);
+        let mut b = Batch::default();
+        b.put_health("s", SourceHealth::default());
+        store.commit(&b).unwrap();
+        assert_eq!(store.generation(), 1, "health alone publishes nothing");
+        assert_eq!(store.prune(None, Some(0)).unwrap(), 1);
+        assert_eq!(store.generation(), 2);
+        store.reindex().unwrap();
+        assert_eq!(store.generation(), 3);
+        store.load_records([]).unwrap();
+        assert_eq!(store.generation(), 4);
+        store.flush_blocking().unwrap();
+        drop(store);
+        assert_eq!(Store::open(dir.path(), 1 << 20).unwrap().generation(), 4);
     }
 
     #[test]

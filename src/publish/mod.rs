@@ -11,6 +11,10 @@
 //! change. The server itself never renders.
 //! A change is published only once the store has it on disk: rendering what polls
 //! marked dirty starts with a flush.
+//! A publisher made `saving` keeps its first pages beside the store (`saved`)
+//! after a render (at most once per [`SAVE_EVERY`], the rest by `save_pending`),
+//! tagged with the store's generation, and a start that finds the store at that
+//! generation installs them instead of rendering.
 
 mod atom;
 mod cache;
@@ -18,6 +22,7 @@ mod json;
 pub mod opml;
 pub mod page;
 mod rss;
+mod saved;
 mod search;
 pub(crate) mod xml;
 
@@ -42,6 +47,11 @@ pub const STYLESHEET: &str = include_str!("feed.xsl");
 
 pub use cache::QUERY_CACHE_BYTES;
 pub use search::SEARCH_SCAN;
+
+/// How often the documents are kept beside the store at most: each time writes
+/// them all (18 MB at 100 000 stories), while renders may follow every poll.
+/// What a render left unkept is kept by `save_pending` (at a stop, after a cycle).
+pub const SAVE_EVERY: Duration = Duration::from_secs(60);
 
 /// The most entries `?limit=` may ask for: a larger one is served this many.
 pub const MAX_LIMIT: usize = 100;
@@ -115,6 +125,20 @@ pub struct DocHeaders {
     pub link: Option<HeaderValue>,
 }
 
+impl DocHeaders {
+    /// The headers of a document whose bytes have `digest` (hex).
+    fn new(digest: &str, last_modified: Option<DateTime<Utc>>, link: Option<HeaderValue>) -> DocHeaders {
+        DocHeaders {
+            etags: Representation::ALL
+                .map(|r| HeaderValue::from_str(&r.etag(digest)).expect("a hex ETag is a valid header")),
+            last_modified: last_modified.map(|lm| {
+                HeaderValue::from_str(&httpdate::fmt_http_date(lm.into())).expect("an HTTP date is a valid header")
+            }),
+            link,
+        }
+    }
+}
+
 /// One representation of a document: its content coding, and whether it is the
 /// `application/xml` view that browsers get (another media type, so its own ETag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,14 +191,8 @@ impl Document {
             let mut w = brotli::CompressorWriter::new(&mut brotli, 4096, 5, 18);
             let _ = w.write_all(&bytes);
         }
-        let headers = DocHeaders {
-            etags: Representation::ALL
-                .map(|r| HeaderValue::from_str(&r.etag(&digest)).expect("a hex ETag is a valid header")),
-            last_modified: last_modified.map(|lm| {
-                HeaderValue::from_str(&httpdate::fmt_http_date(lm.into())).expect("an HTTP date is a valid header")
-            }),
-            link: Some(link).filter(|l| !l.is_empty()).and_then(|l| HeaderValue::from_str(l).ok()),
-        };
+        let link = Some(link).filter(|l| !l.is_empty()).and_then(|l| HeaderValue::from_str(l).ok());
+        let headers = DocHeaders::new(&digest, last_modified, link);
         // Documents stay resident until the next change: without the growth slack
         // of the buffers they were written into, they take a third less.
         let keep = |mut v: Vec<u8>| {
@@ -382,9 +400,36 @@ pub struct Publisher {
     /// read older state can never replace one that read newer state.
     render_lock: Mutex<()>,
     /// Scopes changed in the store and not yet rendered.
-    dirty: Mutex<BTreeSet<Scope>>,
+    dirty: Mutex<Dirty>,
     /// Names of bodies the registry does not know, as their bylines wrote them.
     learned: RwLock<HashMap<String, String>>,
+    /// Whether the documents are kept beside the store (see `saving`).
+    saving: bool,
+    /// What is kept beside the store, and what is not yet.
+    saved: Mutex<Saved>,
+    /// What rendering depends on besides the stories: settings, registry, templates.
+    fingerprint: [u8; 32],
+}
+
+/// The documents kept beside the store.
+#[derive(Default)]
+struct Saved {
+    /// The tag of the file, as last written or read.
+    tag: Option<saved::Tag>,
+    /// When it was last written.
+    at: Option<std::time::Instant>,
+    /// The generation the installed documents were rendered from, when they were
+    /// not kept for `SAVE_EVERY`.
+    pending: Option<u64>,
+}
+
+/// What polls changed and `render_pending` has not rendered yet.
+#[derive(Default)]
+struct Dirty {
+    scopes: BTreeSet<Scope>,
+    /// The store's generation after the last commit marked: every commit up to it
+    /// has marked the scopes it changed.
+    generation: u64,
 }
 
 impl Publisher {
@@ -403,12 +448,148 @@ impl Publisher {
             queries: Mutex::new(cache::QueryCache::new(QUERY_CACHE_BYTES)),
             search: Mutex::default(),
             render_lock: Mutex::new(()),
-            dirty: Mutex::new(BTreeSet::new()),
+            dirty: Mutex::default(),
             learned: RwLock::new(HashMap::new()),
+            saving: false,
+            saved: Mutex::default(),
+            fingerprint: [0; 32],
         };
         // Before the first render: the list of no feeds.
         *crate::util::sync::write(&publisher.feeds_opml) = opml::feeds(&publisher).into();
-        publisher
+        Publisher { fingerprint: publisher.fingerprint(), ..publisher }
+    }
+
+    /// This publisher keeps what it renders beside the store (`loa-published`),
+    /// and `restore` installs it at start while the store has not changed.
+    pub fn saving(self) -> Publisher {
+        Publisher { saving: true, ..self }
+    }
+
+    /// The digest of everything but the stories that the documents' bytes depend
+    /// on: loa's version, the settings, the registry's names, and the templates as
+    /// this build renders a feed, a stream page and the agencies page of no stories.
+    fn fingerprint(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(env!("CARGO_PKG_VERSION"));
+        h.update(format!("{:?}", self.settings));
+        for a in self.registry.iter() {
+            h.update([&a.slug, "\0", &a.name, "\0"].concat());
+        }
+        for kind in FeedKind::ALL {
+            h.update(&self.render(&Scope::All, kind, &[], None, None, None).bytes);
+        }
+        h.update(&self.render_stream(&Scope::All, &[], None, None).bytes);
+        h.update(&self.render_agencies().bytes);
+        h.update(&self.not_found.bytes);
+        h.update(&self.style.bytes);
+        h.update(STYLESHEET);
+        h.finalize().into()
+    }
+
+    /// Installs the documents kept beside the store when they were rendered from
+    /// the store as it is now, by a build and settings that render them alike.
+    /// Returns whether it did; when not, the caller renders (`render_all`).
+    pub fn restore(&self, store: &Store) -> bool {
+        if !self.saving {
+            return false;
+        }
+        let path = store.path().join(saved::FILE);
+        let (tag, published) = match saved::read(&path) {
+            Ok(read) => read,
+            Err(e) if !path.exists() => {
+                tracing::debug!("no published documents kept at {}: rendering from the store ({e})", path.display());
+                return false;
+            }
+            Err(e) => {
+                tracing::info!("cannot use {}: {e}; rendering from the store", path.display());
+                return false;
+            }
+        };
+        let now = self.tag(store, store.generation());
+        if tag != now {
+            tracing::debug!("{} was rendered from another state of the store or other settings", path.display());
+            return false;
+        }
+        let _serial = crate::util::sync::lock(&self.render_lock);
+        *crate::util::sync::write(&self.docs) = published.feeds.into_iter().collect();
+        *crate::util::sync::write(&self.pages) = published.pages.into_iter().collect();
+        *crate::util::sync::write(&self.agencies_page) = published.agencies;
+        *crate::util::sync::write(&self.feeds_opml) = published.opml;
+        crate::util::sync::write(&self.learned).extend(published.learned);
+        crate::util::sync::lock(&self.queries).invalidate();
+        crate::util::sync::lock(&self.saved).tag = Some(tag);
+        tracing::info!(
+            "installed the published documents kept at {} (the store is as they were rendered from)",
+            path.display()
+        );
+        true
+    }
+
+    /// The tag of documents rendered from `store` at `generation`.
+    fn tag(&self, store: &Store, generation: u64) -> saved::Tag {
+        saved::Tag {
+            generation,
+            stories: store.story_count() as u64,
+            items: store.item_count() as u64,
+            digest: self.fingerprint,
+        }
+    }
+
+    /// Keeps every installed document beside the store, after a render that read
+    /// the store at `generation` and covered every commit up to it; not when the
+    /// store moved on meanwhile (the render that follows keeps its own) or the
+    /// kept documents are already these, and not again within `SAVE_EVERY` (it is
+    /// then pending). Called under the render lock.
+    fn save(&self, store: &Store, generation: u64) {
+        if !self.saving {
+            return;
+        }
+        let mut saved = crate::util::sync::lock(&self.saved);
+        saved.pending = None;
+        if store.generation() != generation {
+            return;
+        }
+        if saved.at.is_some_and(|at| at.elapsed() < SAVE_EVERY) {
+            saved.pending = Some(generation);
+            return;
+        }
+        drop(saved);
+        self.write_saved(store, generation);
+    }
+
+    /// Keeps the documents a render left unkept (see `save`), while the store is
+    /// still as they were rendered from: at a stop, after a cycle.
+    pub fn save_pending(&self, store: &Store) {
+        let _serial = crate::util::sync::lock(&self.render_lock);
+        let pending = crate::util::sync::lock(&self.saved).pending.take();
+        if let Some(generation) = pending.filter(|g| *g == store.generation()) {
+            self.write_saved(store, generation);
+        }
+    }
+
+    /// Writes the installed documents as rendered at `generation`, unless the file
+    /// holds them already. A failure is logged: the next start renders.
+    fn write_saved(&self, store: &Store, generation: u64) {
+        let tag = self.tag(store, generation);
+        if crate::util::sync::lock(&self.saved).tag == Some(tag) {
+            return;
+        }
+        let published = saved::Published {
+            feeds: crate::util::sync::read(&self.docs).iter().map(|(k, d)| (k.clone(), d.clone())).collect(),
+            pages: crate::util::sync::read(&self.pages).iter().map(|(s, d)| (s.clone(), d.clone())).collect(),
+            agencies: self.agencies_page(),
+            opml: self.feeds_opml(),
+            learned: crate::util::sync::read(&self.learned).iter().map(|(s, n)| (s.clone(), n.clone())).collect(),
+        };
+        let path = store.path().join(saved::FILE);
+        match saved::write(&path, &tag, &published) {
+            Ok(()) => {
+                let mut saved = crate::util::sync::lock(&self.saved);
+                saved.tag = Some(tag);
+                saved.at = Some(std::time::Instant::now());
+            }
+            Err(e) => tracing::warn!("cannot keep the published documents at {}: {e}", path.display()),
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -423,14 +604,20 @@ impl Publisher {
         // (retention) must disappear, not stay as it was.
         scopes.extend(crate::util::sync::read(&self.docs).keys().map(|(s, _)| s.clone()));
         let _serial = crate::util::sync::lock(&self.render_lock);
-        self.render_scopes(store, &scopes).map(|_| ())
+        // Every scope is rendered: every commit up to this generation is covered.
+        let generation = store.generation();
+        self.render_scopes(store, &scopes, generation).map(|_| ())
     }
 
     /// Notes scopes whose stories changed in the store; `render_pending` renders
     /// them. Many sources finishing close together cost one render of each
-    /// document, not one per source.
-    pub fn mark_dirty(&self, scopes: BTreeSet<Scope>) {
-        crate::util::sync::lock(&self.dirty).extend(scopes);
+    /// document, not one per source. `generation` is the store's after the
+    /// commit that changed them: call this right after each commit, in the
+    /// order of the commits.
+    pub fn mark_dirty(&self, scopes: BTreeSet<Scope>, generation: u64) {
+        let mut dirty = crate::util::sync::lock(&self.dirty);
+        dirty.scopes.extend(scopes);
+        dirty.generation = dirty.generation.max(generation);
     }
 
     /// Renders every scope marked dirty, and returns the URLs of the documents
@@ -443,25 +630,35 @@ impl Publisher {
                 // The renderer re-checks the dirty set after it finishes.
                 return Ok(changed);
             };
-            let pending = std::mem::take(&mut *crate::util::sync::lock(&self.dirty));
+            let (pending, generation) = {
+                let mut dirty = crate::util::sync::lock(&self.dirty);
+                (std::mem::take(&mut dirty.scopes), dirty.generation)
+            };
             if !pending.is_empty() {
-                match self.render_scopes(store, &pending) {
+                match self.render_scopes(store, &pending, generation) {
                     Ok(c) => changed.extend(c),
                     Err(e) => {
                         // Left for the next render, not lost.
-                        self.mark_dirty(pending);
+                        self.mark_dirty(pending, generation);
                         return Err(e);
                     }
                 }
             }
             drop(serial);
-            if crate::util::sync::lock(&self.dirty).is_empty() {
+            if crate::util::sync::lock(&self.dirty).scopes.is_empty() {
                 return Ok(changed);
             }
         }
     }
 
-    fn render_scopes(&self, store: &Store, scopes: &BTreeSet<Scope>) -> Result<Vec<String>, StoreError> {
+    /// Renders `scopes`, every commit up to `generation` having marked the scopes
+    /// it changed, and keeps what is installed then beside the store.
+    fn render_scopes(
+        &self,
+        store: &Store,
+        scopes: &BTreeSet<Scope>,
+        generation: u64,
+    ) -> Result<Vec<String>, StoreError> {
         // Durable first, then published: one flush covers every change made before
         // it, however many polls made them.
         store.flush_blocking()?;
@@ -505,6 +702,7 @@ impl Publisher {
         *crate::util::sync::write(&self.agencies_page) = Some(Arc::new(agencies));
         *crate::util::sync::write(&self.feeds_opml) = opml::feeds(self).into();
         crate::util::sync::lock(&self.queries).invalidate();
+        self.save(store, generation);
         Ok(changed)
     }
 
