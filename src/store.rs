@@ -216,8 +216,9 @@ pub struct Store {
 }
 
 /// At most this many prefix entries of lookups are kept in memory (about 40 bytes
-/// each: 16 MB), besides the buckets one lookup needs: a province's months, a
-/// country's days, and a first poll of a thousand sources.
+/// each: 16 MB): a province's months, a country's days, and a first poll of a
+/// thousand sources. A bucket of more than a quarter of it is never held: lookups
+/// in it read the store.
 const WINDOW_ENTRIES: usize = 400_000;
 
 /// Dedupe's lookups (`k`) of recently used time buckets, in memory. A bucket is
@@ -816,34 +817,77 @@ impl Store {
             std::iter::successors(Some(bucket_of(from)), |b| b.checked_add(BUCKET_MS).filter(|b| *b <= to)).collect();
         lookups.clock += 1;
         let now = lookups.clock;
+        let mut ids = Vec::new();
         for &bucket in &span {
-            match lookups.buckets.get_mut(&bucket) {
-                Some((_, used)) => *used = now,
+            let held = match lookups.buckets.get_mut(&bucket) {
+                Some((_, used)) => {
+                    *used = now;
+                    true
+                }
                 None => self.load_bucket(&mut lookups, bucket, now)?,
+            };
+            if !held {
+                // Too large to hold (a flood of items of one date): read for this lookup alone.
+                let (lo, hi) = (from.max(bucket), to.min(bucket.saturating_add(BUCKET_MS - 1)));
+                self.scan_bucket(bucket, lo, hi, fnv1a(prefix), &mut ids)?;
             }
         }
         lookups.evict(&span);
-        Ok(lookups.find(prefix, from, to))
+        for id in lookups.find(prefix, from, to) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
     }
 
-    /// Reads one bucket's lookups from the store into memory.
-    fn load_bucket(&self, lookups: &mut Lookups, bucket: i64, now: u64) -> Result<(), StoreError> {
+    /// Reads one bucket's lookups from the store into memory, unless it holds more
+    /// than a quarter of the cap (so that the four buckets a lookup may span fit in
+    /// it): then nothing is kept, and `false` says so.
+    fn load_bucket(&self, lookups: &mut Lookups, bucket: i64, now: u64) -> Result<bool, StoreError> {
         let start = prefixed(LOOKUP, &time_key(bucket));
         let end = prefixed(LOOKUP, &time_key(bucket.saturating_add(BUCKET_MS)));
-        let mut entries = 0;
-        self.with(|data| {
+        let limit = lookups.cap / 4;
+        let mut read = Vec::new();
+        let whole = self.with(|data| {
             for kv in data.range(start..end) {
                 let (k, v) = kv?;
                 let Some((at, id)) = split_lookup_key(&k) else { continue };
-                for h in prefix_hashes(&v) {
-                    entries += usize::from(lookups.keys.insert((h, at, id)));
+                read.extend(prefix_hashes(&v).map(|h| (h, at, id)));
+                if read.len() > limit {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })?;
+        if !whole {
+            return Ok(false);
+        }
+        let entries = read.into_iter().map(|k| usize::from(lookups.keys.insert(k))).sum();
+        lookups.held += entries;
+        lookups.buckets.insert(bucket, (entries, now));
+        Ok(true)
+    }
+
+    /// The stories keyed under the prefix hashed `h` within `from..=to` of one
+    /// bucket, read from the store, added to `ids`.
+    fn scan_bucket(&self, bucket: i64, from: i64, to: i64, h: u64, ids: &mut Vec<StoryId>) -> Result<(), StoreError> {
+        let mut start = prefixed(LOOKUP, &time_key(bucket));
+        let mut end = start.clone();
+        start.extend_from_slice(&time_key(from));
+        end.extend_from_slice(&time_key(to.saturating_add(1)));
+        self.with(|data| {
+            for kv in data.range(start..end) {
+                let (k, v) = kv?;
+                if let Some((_, id)) = split_lookup_key(&k).filter(|_| prefix_hashes(&v).any(|p| p == h)) {
+                    let id = StoryId(String::from_utf8_lossy(&id).into_owned());
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
                 }
             }
             Ok(())
-        })?;
-        lookups.held += entries;
-        lookups.buckets.insert(bucket, (entries, now));
-        Ok(())
+        })
     }
 
     /// The notes kept for each member of a story, in item key order.
@@ -1643,8 +1687,9 @@ mod tests {
     fn lookups_read_buckets_as_needed_keep_them_current_and_let_old_ones_go() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), 1 << 20).unwrap();
-        // A small cap, so that buckets go within the test.
-        *crate::util::sync::lock(&store.lookups) = Lookups::new(8);
+        // A small cap, so that buckets go within the test (a bucket here holds at
+        // most 6 entries: a quarter of it).
+        *crate::util::sync::lock(&store.lookups) = Lookups::new(24);
         let held = || {
             let l = crate::util::sync::lock(&store.lookups);
             assert_eq!(l.held, l.keys.len(), "{l:?}");
@@ -1675,11 +1720,11 @@ mod tests {
         // A window wider than the cap is read whole, then trimmed at the next lookup.
         assert_eq!(ids(b"Tmulti", 0, 29), [id(100), id(101)]);
         assert_eq!(ids(b"Teven", 0, 29).len(), 15);
-        assert!(held().0 > 8);
+        assert_eq!(held(), (34, 8));
         assert_eq!(ids(b"Todd_", 0, 6), [id(1), id(3), id(5)]);
-        // Only the two buckets of days 0-6 are left (9 entries: more than the cap,
-        // which yields to what one lookup needs).
-        assert_eq!(held(), (9, 2));
+        // The least recently used buckets went, down to the cap.
+        let (entries, buckets) = held();
+        assert!(entries <= 24 && buckets < 8, "{entries} entries in {buckets} buckets");
         // New lookups join a bucket held, and are found.
         let mut b = Batch::default();
         b.put_lookups(&id(200), "late", start + day * 2, &[b"Tlate"]);
@@ -1695,6 +1740,26 @@ mod tests {
         v.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(v, (0..30).step_by(2).map(id).collect::<Vec<_>>());
         assert_eq!(store.keyed(b"Tlate", start + day * 40, start + day * 40).unwrap(), [id(201)]);
+    }
+
+    #[test]
+    fn a_bucket_too_large_to_hold_is_read_from_the_store_for_each_lookup() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        // A quarter of the cap is 2 entries: no bucket of this test is held.
+        *crate::util::sync::lock(&store.lookups) = Lookups::new(8);
+        let start = at("2022-08-01T00:00:00Z");
+        let minute = chrono::Duration::minutes(1);
+        let mut b = Batch::default();
+        for n in 0..20u32 {
+            b.put_lookups(&id(n), &format!("i{n}"), start + minute * n as i32, &[b"Tflood", b"Bflood"]);
+        }
+        store.commit(&b).unwrap();
+        let found = store.keyed(b"Bflood", start + minute * 5, start + minute * 9).unwrap();
+        assert_eq!(found, (5..10).map(id).collect::<Vec<_>>());
+        assert_eq!(store.keyed(b"Tflood", start, start + minute * 19).unwrap().len(), 20);
+        let l = crate::util::sync::lock(&store.lookups);
+        assert_eq!((l.held, l.keys.len(), l.buckets.len()), (0, 0, 0), "nothing held");
     }
 
     /// A lookup key as schema 2 wrote it: prefix, time, story id.
