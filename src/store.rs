@@ -213,6 +213,9 @@ pub struct Store {
     unsaved_health: Arc<Mutex<HashMap<String, SourceHealth>>>,
     /// The newest lookup keys, in memory (see `Lookups`).
     lookups: Arc<Mutex<Lookups>>,
+    /// Set by a reopen, which may run while `lookups` is locked (a lookup's own read
+    /// can meet the failed handle): the next holder of the lock forgets them.
+    lookups_stale: Arc<AtomicBool>,
 }
 
 /// At most this many prefix entries of lookups are kept in memory (about 40 bytes
@@ -644,6 +647,7 @@ impl Store {
             generation: Arc::new(AtomicU64::new(generation)),
             unsaved_health: Default::default(),
             lookups: Arc::new(Mutex::new(Lookups::new(WINDOW_ENTRIES))),
+            lookups_stale: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -682,7 +686,7 @@ impl Store {
         *crate::util::sync::lock(&self.counts) = counts;
         self.generation.store(generation, Ordering::Release);
         // Commits since the last flush are gone with the old handle: so are their keys.
-        *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
+        self.lookups_stale.store(true, Ordering::Release);
         *slot = Some(handle);
         self.failed.store(false, Ordering::Release);
         tracing::info!("the store at {} was reopened after a failed write", self.path.display());
@@ -812,7 +816,7 @@ impl Store {
     /// spans are read from the store the first time they are needed.
     pub fn keyed(&self, prefix: &[u8], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<StoryId>, StoreError> {
         let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
-        let mut lookups = crate::util::sync::lock(&self.lookups);
+        let mut lookups = self.lookups();
         let span: Vec<i64> =
             std::iter::successors(Some(bucket_of(from)), |b| b.checked_add(BUCKET_MS).filter(|b| *b <= to)).collect();
         lookups.clock += 1;
@@ -839,6 +843,15 @@ impl Store {
             }
         }
         Ok(ids)
+    }
+
+    /// The lookups held, forgotten first if a reopen made them stale.
+    fn lookups(&self) -> std::sync::MutexGuard<'_, Lookups> {
+        let mut lookups = crate::util::sync::lock(&self.lookups);
+        if self.lookups_stale.swap(false, Ordering::AcqRel) {
+            *lookups = Lookups::new(lookups.cap);
+        }
+        lookups
     }
 
     /// Reads one bucket's lookups from the store into memory, unless it holds more
@@ -978,7 +991,7 @@ impl Store {
         *counts = next;
         self.set_generation(generation);
         if !batch.keys.is_empty() {
-            let mut lookups = crate::util::sync::lock(&self.lookups);
+            let mut lookups = self.lookups();
             for (k, v) in &batch.keys {
                 lookups.add(k, v);
             }
@@ -1760,6 +1773,32 @@ mod tests {
         assert_eq!(store.keyed(b"Tflood", start, start + minute * 19).unwrap().len(), 20);
         let l = crate::util::sync::lock(&store.lookups);
         assert_eq!((l.held, l.keys.len(), l.buckets.len()), (0, 0, 0), "nothing held");
+    }
+
+    #[test]
+    fn a_lookup_that_meets_a_failed_handle_reopens_the_store_without_waiting_on_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let when = at("2022-08-01T00:00:00Z");
+        let mut b = Batch::default();
+        b.put_lookups(&id(1), "a", when, &[b"Tx"]);
+        store.commit(&b).unwrap();
+        store.flush_blocking().unwrap();
+        assert_eq!(store.keyed(b"Tx", when, when).unwrap(), [id(1)]);
+        // As after a write that failed: the next call into sled reopens the store,
+        // here from within a lookup's read of a bucket it does not hold yet.
+        store.failed.store(true, Ordering::Release);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let s = store.clone();
+        std::thread::spawn(move || {
+            let later = when + chrono::Duration::days(30);
+            let _ = tx.send(s.keyed(b"Tx", later, later).map(|v| v.len()));
+        });
+        let r = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the lookup returned");
+        assert_eq!(r.unwrap(), 0);
+        // The reopen made what was held stale: it is read again, and still found.
+        assert_eq!(store.keyed(b"Tx", when, when).unwrap(), [id(1)]);
+        assert_eq!(crate::util::sync::lock(&store.lookups).buckets.len(), 1);
     }
 
     /// A lookup key as schema 2 wrote it: prefix, time, story id.
