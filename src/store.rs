@@ -816,6 +816,9 @@ impl Store {
     /// spans are read from the store the first time they are needed.
     pub fn keyed(&self, prefix: &[u8], from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<StoryId>, StoreError> {
         let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+        if from > to {
+            return Ok(Vec::new());
+        }
         let mut lookups = self.lookups();
         let span: Vec<i64> =
             std::iter::successors(Some(bucket_of(from)), |b| b.checked_add(BUCKET_MS).filter(|b| *b <= to)).collect();
@@ -1746,6 +1749,7 @@ mod tests {
         assert_eq!(ids(b"Tlate", 0, 6), [id(200)]);
         assert_eq!(ids(b"Tlate", 0, 45), [id(200), id(201)]);
         assert_eq!(ids(b"Tnone", 0, 45), []);
+        assert_eq!(ids(b"Tlate", 45, 0), [], "an empty window");
         // A fresh open reads the same answers from the store.
         drop(store);
         let store = Store::open(dir.path(), 1 << 20).unwrap();
