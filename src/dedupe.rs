@@ -76,8 +76,8 @@ struct Pending {
     members: Vec<Item>,
     notes: Vec<Note>,
     excerpts: HashMap<String, String>,
-    /// The lookup keys the story has in the store: (prefix, member's date).
-    keys: Vec<(Vec<u8>, i64)>,
+    /// The lookup keys the story has in the store: (prefix, member's date, member).
+    keys: Vec<(Vec<u8>, i64, String)>,
 }
 
 /// An item read off the ingest lock: re-polls already dropped, and what the rest
@@ -166,7 +166,8 @@ pub fn ingest_prepared(
                     Some(s) => (member_items(store, s)?, stored_notes(store, &story_id)?),
                     None => (Vec::new(), Vec::new()),
                 };
-                let keys = notes.iter().flat_map(Note::written_keys).collect();
+                let keys =
+                    notes.iter().flat_map(|n| n.written_keys().map(|(p, at)| (p, at, n.item_key.clone()))).collect();
                 v.insert(Pending { before, members, notes, excerpts: HashMap::new(), keys })
             }
         };
@@ -174,12 +175,15 @@ pub fn ingest_prepared(
         // nothing a lookup could not find through that member's key: lookups reach
         // KEY_SLACK further than the merge window for this reason. Reposts mostly
         // share their title and body, so most merges write no lookup key at all.
+        // An edited item's lookups replace those it had (one key per member), so
+        // only the other members' keys cover any of its prefixes.
+        entry.keys.retain(|(_, _, member)| *member != key);
         let mut keyed: Vec<Vec<u8>> = Vec::new();
         for (bit, p) in prefixes {
-            let covered = entry.keys.iter().any(|(q, at)| *q == p && (at - note.date_ms).abs() <= KEY_SLACK_MS);
+            let covered = entry.keys.iter().any(|(q, at, _)| *q == p && (at - note.date_ms).abs() <= KEY_SLACK_MS);
             if !covered {
                 note.keyed |= bit;
-                entry.keys.push((p.clone(), note.date_ms));
+                entry.keys.push((p.clone(), note.date_ms, key.clone()));
                 keyed.push(p);
             }
         }
@@ -746,6 +750,27 @@ mod tests {
         assert_eq!(run(vec![c]).merged_items, 1);
         assert_eq!(store.story_count(), 1);
         assert_eq!(store.latest(&Scope::All, 1).unwrap()[0].members.len(), 3);
+    }
+
+    #[test]
+    fn an_edited_item_keeps_every_lookup_another_sites_copy_needs() {
+        let dir = tempfile::tempdir().unwrap();
+        let title = "Ban Tuyên giáo Tỉnh ủy tổ chức hội nghị báo cáo viên";
+        let first = item("a", title, BODY, "2022-08-03T08:30:00Z");
+        {
+            let store = Store::open(dir.path(), 1 << 20).unwrap();
+            ingest_and_commit(&store, vec![first.clone()]);
+            // The title is edited, same date: the item's lookups are written again.
+            let edited = Item { title: "Hội nghị báo cáo viên định kỳ tháng 8".into(), ..first };
+            assert_eq!(ingest_and_commit(&store, vec![edited]).updated_items, 1);
+            store.flush_blocking().unwrap();
+        }
+        // Another process, nothing held in memory: another site's copy under
+        // another title, the same body, is found through the body's bands.
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let copy = item("b", "Tin khác hẳn về hội nghị", BODY, "2022-08-03T10:00:00Z");
+        assert_eq!(ingest_and_commit(&store, vec![copy]).merged_items, 1);
+        assert_eq!(store.story_count(), 1);
     }
 
     #[test]
