@@ -204,8 +204,12 @@ pub struct Store {
     handle: Arc<RwLock<Option<Handle>>>,
     /// Set when a write failed: sled then refuses everything until reopened.
     failed: Arc<AtomicBool>,
-    /// The counts as last committed; the lock also orders commits.
+    /// The counts as last committed. Held only to read or set them: `reopen`
+    /// sets them, and may run from within any call into sled.
     counts: Arc<Mutex<Counts>>,
+    /// Orders the writes that work from the counts and the generation (commits,
+    /// retention): held across their call into sled, never taken by `reopen`.
+    writing: Arc<Mutex<()>>,
     /// See `generation`; changed under the counts' lock.
     generation: Arc<AtomicU64>,
     /// Health records that could not be written (a full disk), by source: read
@@ -611,26 +615,35 @@ impl Store {
         settle_after_open(path);
         let data = &handle.data;
         let db_file = path.join("db");
-        contained(&db_file, || {
-            match data.get(SCHEMA_KEY)? {
-                None => {
-                    data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-                }
-                Some(v) => {
-                    let found = <[u8; 4]>::try_from(v.as_ref()).map(u32::from_be_bytes).unwrap_or(u32::MAX);
-                    if found > SCHEMA_VERSION {
-                        return Err(StoreError::TooNew { path: path.to_path_buf(), found });
-                    }
-                    if found < SCHEMA_VERSION {
-                        // Schema 1's JSON records stay readable: new writes are compact.
-                        // Lookup keys move to the time-major layout of schema 3.
-                        relayout_lookup_keys(path, data)?;
-                        data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-                    }
-                }
+        let older = contained(&db_file, || match data.get(SCHEMA_KEY)? {
+            None => {
+                data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+                Ok(false)
             }
-            Ok(())
+            Some(v) => {
+                let found = <[u8; 4]>::try_from(v.as_ref()).map(u32::from_be_bytes).unwrap_or(u32::MAX);
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::TooNew { path: path.to_path_buf(), found });
+                }
+                Ok(found < SCHEMA_VERSION)
+            }
         })?;
+        if older {
+            // Schema 1's JSON records stay readable: new writes are compact. Lookup
+            // keys move to the layout of schema 3. A store too damaged to move them
+            // still opens (`recover` reads such stores), and the next open tries again.
+            let moved = contained(&db_file, || {
+                relayout_lookup_keys(path, data)?;
+                Ok(data.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes()).map(|_| ())?)
+            });
+            if let Err(e) = moved {
+                tracing::warn!(
+                    "cannot move the dedupe lookup keys of the store at {} to schema 3 ({e}): copies of \
+                     stories stored before may not be merged; stop loa and run `loa store recover`",
+                    path.display()
+                );
+            }
+        }
         let counts = read_counts(&db_file, data)?;
         let generation = read_generation(&db_file, data)?;
         if let Some(held) = claimed(path).filter(|c| c.0 > counts.stories || c.1 > counts.items) {
@@ -644,6 +657,7 @@ impl Store {
             handle: Arc::new(RwLock::new(Some(handle))),
             failed: Arc::new(AtomicBool::new(false)),
             counts: Arc::new(Mutex::new(counts)),
+            writing: Default::default(),
             generation: Arc::new(AtomicU64::new(generation)),
             unsaved_health: Default::default(),
             lookups: Arc::new(Mutex::new(Lookups::new(WINDOW_ENTRIES))),
@@ -684,7 +698,8 @@ impl Store {
         let counts = read_counts(&self.path.join("db"), &handle.data)?;
         let generation = read_generation(&self.path.join("db"), &handle.data)?;
         *crate::util::sync::lock(&self.counts) = counts;
-        self.generation.store(generation, Ordering::Release);
+        // Never back: the generations of commits the reopen lost are not used again.
+        self.generation.fetch_max(generation, Ordering::AcqRel);
         // Commits since the last flush are gone with the old handle: so are their keys.
         self.lookups_stale.store(true, Ordering::Release);
         *slot = Some(handle);
@@ -947,8 +962,9 @@ impl Store {
     }
 
     fn commit_batch(&self, batch: &Batch) -> Result<(), StoreError> {
-        let mut counts = crate::util::sync::lock(&self.counts);
-        let mut next = *counts;
+        let _writing = crate::util::sync::lock(&self.writing);
+        let before = self.counts();
+        let mut next = before;
         let mut b = sled::Batch::default();
         // An item a batch writes twice (a feed that repeats an entry) is one item.
         let mut new_keys = HashSet::new();
@@ -985,13 +1001,13 @@ impl Store {
         for (k, v) in &batch.notes {
             b.insert(k.as_slice(), v.as_slice());
         }
-        if next != *counts {
+        if next != before {
             b.insert(COUNTS_KEY, &next.to_bytes());
         }
         // Health alone changes nothing that is published.
         let generation = (!batch.items.is_empty() || !batch.stories.is_empty()).then(|| self.next_generation(&mut b));
         self.with(|data| Ok(data.apply_batch(b)?))?;
-        *counts = next;
+        *crate::util::sync::lock(&self.counts) = next;
         self.set_generation(generation);
         if !batch.keys.is_empty() {
             let mut lookups = self.lookups();
@@ -1012,7 +1028,7 @@ impl Store {
     }
 
     /// Writes the next generation into `b`; `set_generation` once `b` is applied.
-    /// Called under the counts' lock, which orders writers.
+    /// Called under the `writing` lock, which orders writers.
     fn next_generation(&self, b: &mut sled::Batch) -> u64 {
         let next = self.generation() + 1;
         b.insert(GENERATION_KEY, &next.to_be_bytes());
@@ -1103,7 +1119,8 @@ impl Store {
                     b.remove(k);
                 }
             }
-            let mut counts = crate::util::sync::lock(&self.counts);
+            let _writing = crate::util::sync::lock(&self.writing);
+            let counts = self.counts();
             let next = Counts {
                 stories: counts.stories.saturating_sub(doomed.len() as u64),
                 items: counts.items.saturating_sub(items_gone),
@@ -1116,7 +1133,7 @@ impl Store {
                 self.write_claim(Counts { stories: stories.min(next.stories), items: items.min(next.items) });
             }
             data.apply_batch(b)?;
-            *counts = next;
+            *crate::util::sync::lock(&self.counts) = next;
             self.set_generation(Some(generation));
             // Read again as lookups need them, without the stories that went.
             *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
@@ -1397,15 +1414,18 @@ fn index_keys(story: &Story) -> Vec<Vec<u8>> {
 /// schema 3, in batches; part of the open that moves the store to schema 3.
 fn relayout_lookup_keys(path: &Path, data: &sled::Tree) -> Result<(), StoreError> {
     let mut moved = 0u64;
+    // Old keys sort before every new one ('B', 'T' < 0x7f): each round takes the
+    // first of them. One of no known shape finds nothing, and goes.
+    let old = prefixed(LOOKUP, &[0])..prefixed(LOOKUP, &[0x7f]);
     loop {
         let mut b = sled::Batch::default();
         let mut n = 0;
-        // Old keys sort first ('B', 'T' < 0x7f): each round takes the first of them.
-        for kv in data.scan_prefix(LOOKUP) {
+        for kv in data.range(old.clone()) {
             let (k, _) = kv?;
-            let Some((new, value)) = relayout_lookup_key(&k) else { break };
+            if let Some((new, value)) = relayout_lookup_key(&k) {
+                b.insert(new, value);
+            }
             b.remove(k);
-            b.insert(new, value);
             n += 1;
             if n == 10_000 {
                 break;
@@ -1805,6 +1825,31 @@ mod tests {
         assert_eq!(crate::util::sync::lock(&store.lookups).buckets.len(), 1);
     }
 
+    #[test]
+    fn a_commit_that_meets_a_failed_handle_reopens_the_store_without_waiting_on_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let mut b = Batch::default();
+        b.put_story(None, story("a", "tinh-uy", "2022-08-01T00:00:00Z"));
+        store.commit(&b).unwrap();
+        store.flush_blocking().unwrap();
+        let generation = store.generation();
+        // As after a write that failed: the next call into sled reopens the store,
+        // here from within a commit (a poll's health, as after a 304).
+        store.failed.store(true, Ordering::Release);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let s = store.clone();
+        std::thread::spawn(move || {
+            let mut b = Batch::default();
+            b.put_health("s", SourceHealth { items_total: 1, ..Default::default() });
+            let _ = tx.send(s.commit(&b));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the commit returned").unwrap();
+        assert_eq!(store.health("s").unwrap().unwrap().items_total, 1);
+        assert_eq!(store.story_count(), 1);
+        assert!(store.generation() >= generation, "the generation never goes back");
+    }
+
     /// A lookup key as schema 2 wrote it: prefix, time, story id.
     fn schema_2_lookup_key(prefix: &[u8], when: DateTime<Utc>, story: &StoryId) -> Vec<u8> {
         let mut k = LOOKUP.to_vec();
@@ -1830,6 +1875,8 @@ mod tests {
                         schema_2_lookup_key(title, when, &id(1)),
                         schema_2_lookup_key(band, when, &id(2)),
                         schema_2_lookup_key(title, old, &id(3)),
+                        // Of no known shape, sorting before the others: it goes, they move.
+                        b"kA-not-a-lookup-key".to_vec(),
                     ] {
                         d.insert(k, &[])?;
                     }

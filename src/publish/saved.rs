@@ -51,6 +51,9 @@ pub struct Published {
     pub learned: Vec<(String, String)>,
 }
 
+/// 9999-12-31T23:59:59Z, the last second an HTTP date can name.
+const LAST_HTTP_DATE: i64 = 253_402_300_799;
+
 const FEED: u8 = 1;
 const PAGE: u8 = 2;
 const AGENCIES: u8 = 3;
@@ -233,6 +236,10 @@ impl Reader {
             0 => None,
             1 => {
                 let secs = i64::try_from(self.u64()?).ok()?;
+                // What an HTTP date can say (httpdate panics on anything after 9999).
+                if secs > LAST_HTTP_DATE {
+                    return None;
+                }
                 let nanos = u32::try_from(self.u64()?).ok()?;
                 Some(DateTime::<Utc>::from_timestamp(secs, nanos)?)
             }
@@ -364,5 +371,31 @@ mod tests {
         }
         std::fs::write(&path, &kept).unwrap();
         assert!(read(&path).is_ok());
+    }
+
+    #[test]
+    fn a_date_no_http_date_can_say_is_an_error_never_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        write(&path, &TAG, &published()).unwrap();
+        let mut b = std::fs::read(&path).unwrap();
+        // Every document's Last-Modified (the helper's) moved past 9999, behind a
+        // checksum that matches.
+        let secs = 1_659_668_400u64.to_le_bytes();
+        let far = 300_000_000_000u64.to_le_bytes();
+        let mut moved = 0;
+        for at in 0..b.len() - 8 {
+            if b[at..at + 8] == secs {
+                b[at..at + 8].copy_from_slice(&far);
+                moved += 1;
+            }
+        }
+        assert!(moved > 0);
+        let n = b.len();
+        let mut crc = flate2::Crc::new();
+        crc.update(&b[12..n - 4]);
+        b[n - 4..].copy_from_slice(&crc.sum().to_le_bytes());
+        std::fs::write(&path, &b).unwrap();
+        assert!(read(&path).is_err());
     }
 }
