@@ -224,8 +224,8 @@ pub struct Store {
 
 /// At most this many prefix entries of lookups are kept in memory (about 40 bytes
 /// each: 16 MB): a province's months, a country's days, and a first poll of a
-/// thousand sources. A bucket of more than a quarter of it is never held: lookups
-/// in it read the store.
+/// thousand sources. A bucket found to hold more than a quarter of it is not read
+/// into memory: lookups in it read the store.
 const WINDOW_ENTRIES: usize = 400_000;
 
 /// Dedupe's lookups (`k`) of recently used time buckets, in memory. A bucket is
@@ -239,6 +239,8 @@ struct Lookups {
     keys: BTreeSet<(u64, i64, [u8; StoryId::LEN])>,
     /// The buckets held whole, by start: how many entries, when last used.
     buckets: BTreeMap<i64, (usize, u64)>,
+    /// Buckets found too large to hold, so that they are not read again to learn it.
+    too_large: BTreeSet<i64>,
     held: usize,
     clock: u64,
     cap: usize,
@@ -246,7 +248,7 @@ struct Lookups {
 
 impl Lookups {
     fn new(cap: usize) -> Lookups {
-        Lookups { keys: BTreeSet::new(), buckets: BTreeMap::new(), held: 0, clock: 0, cap }
+        Lookups { keys: BTreeSet::new(), buckets: BTreeMap::new(), too_large: BTreeSet::new(), held: 0, clock: 0, cap }
     }
 
     /// Adds a member's lookups just written to the store, if its bucket is held.
@@ -841,12 +843,13 @@ impl Store {
         let now = lookups.clock;
         let mut ids = Vec::new();
         for &bucket in &span {
-            let held = match lookups.buckets.get_mut(&bucket) {
-                Some((_, used)) => {
-                    *used = now;
-                    true
-                }
-                None => self.load_bucket(&mut lookups, bucket, now)?,
+            let held = if let Some((_, used)) = lookups.buckets.get_mut(&bucket) {
+                *used = now;
+                true
+            } else if lookups.too_large.contains(&bucket) {
+                false
+            } else {
+                self.load_bucket(&mut lookups, bucket, now)?
             };
             if !held {
                 // Too large to hold (a flood of items of one date): read for this lookup alone.
@@ -892,6 +895,7 @@ impl Store {
             Ok(true)
         })?;
         if !whole {
+            lookups.too_large.insert(bucket);
             return Ok(false);
         }
         let entries = read.into_iter().map(|k| usize::from(lookups.keys.insert(k))).sum();
@@ -1797,6 +1801,7 @@ mod tests {
         assert_eq!(store.keyed(b"Tflood", start, start + minute * 19).unwrap().len(), 20);
         let l = crate::util::sync::lock(&store.lookups);
         assert_eq!((l.held, l.keys.len(), l.buckets.len()), (0, 0, 0), "nothing held");
+        assert_eq!(l.too_large.len(), 1, "and its size is known");
     }
 
     #[test]
