@@ -217,8 +217,9 @@ pub struct Store {
     unsaved_health: Arc<Mutex<HashMap<String, SourceHealth>>>,
     /// The newest lookup keys, in memory (see `Lookups`).
     lookups: Arc<Mutex<Lookups>>,
-    /// Set by a reopen, which may run while `lookups` is locked (a lookup's own read
-    /// can meet the failed handle): the next holder of the lock forgets them.
+    /// Set by whatever makes the held lookups stale (a reopen, retention, a
+    /// restore): the next holder of the lock forgets them. A flag, not the lock,
+    /// because a reopen may run while a lookup holds it.
     lookups_stale: Arc<AtomicBool>,
 }
 
@@ -283,7 +284,7 @@ impl Lookups {
     fn find(&self, prefix: &[u8], from: i64, to: i64) -> Vec<StoryId> {
         let h = fnv1a(prefix);
         let ids = self.keys.range((h, from, [0; StoryId::LEN])..=(h, to, [0xff; StoryId::LEN]));
-        ids.map(|k| StoryId(String::from_utf8_lossy(&k.2).into_owned())).collect()
+        ids.map(|k| story_id(&k.2)).collect()
     }
 }
 
@@ -319,6 +320,11 @@ fn split_lookup_key(key: &[u8]) -> Option<(i64, [u8; StoryId::LEN])> {
     Some((millis_of(rest[8..16].try_into().ok()?), rest[24..].try_into().ok()?))
 }
 
+/// A story id as an index or lookup key ends with it.
+fn story_id(bytes: &[u8]) -> StoryId {
+    StoryId(String::from_utf8_lossy(bytes).into_owned())
+}
+
 /// The prefix hashes a lookup value holds.
 fn prefix_hashes(value: &[u8]) -> impl Iterator<Item = u64> + '_ {
     value.chunks_exact(8).map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes")))
@@ -341,8 +347,7 @@ fn relayout_lookup_key(key: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     }
     let (prefix, rest) = rest.split_at(prefix_len);
     let (time, id) = rest.split_at(8);
-    let story = StoryId(String::from_utf8_lossy(id).into_owned());
-    Some(lookup_entry(millis_of(time.try_into().ok()?), fnv1a(prefix), &story, &[prefix]))
+    Some(lookup_entry(millis_of(time.try_into().ok()?), fnv1a(prefix), &story_id(id), &[prefix]))
 }
 
 #[derive(Clone)]
@@ -854,15 +859,19 @@ impl Store {
             if !held {
                 // Too large to hold (a flood of items of one date): read for this lookup alone.
                 let (lo, hi) = (from.max(bucket), to.min(bucket.saturating_add(BUCKET_MS - 1)));
-                self.scan_bucket(bucket, lo, hi, fnv1a(prefix), &mut ids)?;
+                let h = fnv1a(prefix);
+                self.bucket_lookups(bucket, lo, hi, |_, id, value| {
+                    if prefix_hashes(value).any(|p| p == h) {
+                        ids.push(story_id(&id));
+                    }
+                    true
+                })?;
             }
         }
         lookups.evict(&span);
-        for id in lookups.find(prefix, from, to) {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
+        ids.extend(lookups.find(prefix, from, to));
+        let mut seen = HashSet::new();
+        ids.retain(|id| seen.insert(id.clone()));
         Ok(ids)
     }
 
@@ -879,20 +888,11 @@ impl Store {
     /// than a quarter of the cap (so that the four buckets a lookup may span fit in
     /// it): then nothing is kept, and `false` says so.
     fn load_bucket(&self, lookups: &mut Lookups, bucket: i64, now: u64) -> Result<bool, StoreError> {
-        let start = prefixed(LOOKUP, &time_key(bucket));
-        let end = prefixed(LOOKUP, &time_key(bucket.saturating_add(BUCKET_MS)));
         let limit = lookups.cap / 4;
         let mut read = Vec::new();
-        let whole = self.with(|data| {
-            for kv in data.range(start..end) {
-                let (k, v) = kv?;
-                let Some((at, id)) = split_lookup_key(&k) else { continue };
-                read.extend(prefix_hashes(&v).map(|h| (h, at, id)));
-                if read.len() > limit {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
+        let whole = self.bucket_lookups(bucket, bucket, bucket.saturating_add(BUCKET_MS - 1), |at, id, value| {
+            read.extend(prefix_hashes(value).map(|h| (h, at, id)));
+            read.len() <= limit
         })?;
         if !whole {
             lookups.too_large.insert(bucket);
@@ -904,9 +904,15 @@ impl Store {
         Ok(true)
     }
 
-    /// The stories keyed under the prefix hashed `h` within `from..=to` of one
-    /// bucket, read from the store, added to `ids`.
-    fn scan_bucket(&self, bucket: i64, from: i64, to: i64, h: u64, ids: &mut Vec<StoryId>) -> Result<(), StoreError> {
+    /// Calls `each` with (time, story id, prefix hashes) of every member keyed in
+    /// one bucket within `from..=to`, while it returns true; returns whether all were seen.
+    fn bucket_lookups(
+        &self,
+        bucket: i64,
+        from: i64,
+        to: i64,
+        mut each: impl FnMut(i64, [u8; StoryId::LEN], &[u8]) -> bool,
+    ) -> Result<bool, StoreError> {
         let mut start = prefixed(LOOKUP, &time_key(bucket));
         let mut end = start.clone();
         start.extend_from_slice(&time_key(from));
@@ -914,14 +920,13 @@ impl Store {
         self.with(|data| {
             for kv in data.range(start..end) {
                 let (k, v) = kv?;
-                if let Some((_, id)) = split_lookup_key(&k).filter(|_| prefix_hashes(&v).any(|p| p == h)) {
-                    let id = StoryId(String::from_utf8_lossy(&id).into_owned());
-                    if !ids.contains(&id) {
-                        ids.push(id);
+                if let Some((at, id)) = split_lookup_key(&k) {
+                    if !each(at, id, &v) {
+                        return Ok(false);
                     }
                 }
             }
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -1140,7 +1145,7 @@ impl Store {
             *crate::util::sync::lock(&self.counts) = next;
             self.set_generation(Some(generation));
             // Read again as lookups need them, without the stories that went.
-            *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
+            self.lookups_stale.store(true, Ordering::Release);
             Ok(doomed.len())
         })
     }
@@ -1251,7 +1256,7 @@ impl Store {
         }
         self.with(|data| Ok(data.apply_batch(b)?))?;
         self.recount()?;
-        *crate::util::sync::lock(&self.lookups) = Lookups::new(WINDOW_ENTRIES);
+        self.lookups_stale.store(true, Ordering::Release);
         Ok(n)
     }
 
