@@ -187,7 +187,6 @@ pub fn ingest_prepared(
                 keyed.push(p);
             }
         }
-        let keyed: Vec<&[u8]> = keyed.iter().map(Vec::as_slice).collect();
         batch.put_lookups(&story_id, &key, item.date(), &keyed);
         encoded_note[KEYED_AT] = note.keyed;
         batch.put_member_note(&story_id, &key, encoded_note);

@@ -158,7 +158,7 @@ impl Batch {
 
     /// Keys the member `item_key` of `story`, dated `at`, under each of `prefixes`
     /// (see `Store::keyed`).
-    pub fn put_lookups(&mut self, story: &StoryId, item_key: &str, at: DateTime<Utc>, prefixes: &[&[u8]]) {
+    pub fn put_lookups(&mut self, story: &StoryId, item_key: &str, at: DateTime<Utc>, prefixes: &[impl AsRef<[u8]>]) {
         if !prefixes.is_empty() {
             self.keys.push(lookup_entry(at.timestamp_millis(), fnv1a(item_key.as_bytes()), story, prefixes));
         }
@@ -300,14 +300,14 @@ fn bucket_of(millis: i64) -> i64 {
 /// A member's lookup key and value: `k`, the bucket and time of `millis`, a hash
 /// of the item key (two members of one story and time stay two keys), the story id
 /// (last, as in every index key); the value is the hash of each prefix.
-fn lookup_entry(millis: i64, item: u64, story: &StoryId, prefixes: &[&[u8]]) -> (Vec<u8>, Vec<u8>) {
+fn lookup_entry(millis: i64, item: u64, story: &StoryId, prefixes: &[impl AsRef<[u8]>]) -> (Vec<u8>, Vec<u8>) {
     let mut k = Vec::with_capacity(1 + 8 + 8 + 8 + StoryId::LEN);
     k.extend_from_slice(LOOKUP);
     k.extend_from_slice(&time_key(bucket_of(millis)));
     k.extend_from_slice(&time_key(millis));
     k.extend_from_slice(&item.to_be_bytes());
     k.extend_from_slice(story.0.as_bytes());
-    let v = prefixes.iter().flat_map(|p| fnv1a(p).to_be_bytes()).collect();
+    let v = prefixes.iter().flat_map(|p| fnv1a(p.as_ref()).to_be_bytes()).collect();
     (k, v)
 }
 
