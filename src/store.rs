@@ -210,7 +210,7 @@ pub struct Store {
     /// Orders the writes that work from the counts and the generation (commits,
     /// retention): held across their call into sled, never taken by `reopen`.
     writing: Arc<Mutex<()>>,
-    /// See `generation`; changed under the counts' lock.
+    /// See `generation`; moved on under `writing`.
     generation: Arc<AtomicU64>,
     /// Health records that could not be written (a full disk), by source: read
     /// before the stored ones until a write succeeds.
@@ -1017,7 +1017,9 @@ impl Store {
         let generation = (!batch.items.is_empty() || !batch.stories.is_empty()).then(|| self.next_generation(&mut b));
         self.with(|data| Ok(data.apply_batch(b)?))?;
         *crate::util::sync::lock(&self.counts) = next;
-        self.set_generation(generation);
+        if let Some(g) = generation {
+            self.set_generation(g);
+        }
         if !batch.keys.is_empty() {
             let mut lookups = self.lookups();
             for (k, v) in &batch.keys {
@@ -1044,10 +1046,8 @@ impl Store {
         next
     }
 
-    fn set_generation(&self, applied: Option<u64>) {
-        if let Some(g) = applied {
-            self.generation.store(g, Ordering::Release);
-        }
+    fn set_generation(&self, applied: u64) {
+        self.generation.store(applied, Ordering::Release);
     }
 
     /// Makes every committed write durable.
@@ -1143,7 +1143,7 @@ impl Store {
             }
             data.apply_batch(b)?;
             *crate::util::sync::lock(&self.counts) = next;
-            self.set_generation(Some(generation));
+            self.set_generation(generation);
             // Read again as lookups need them, without the stories that went.
             self.lookups_stale.store(true, Ordering::Release);
             Ok(doomed.len())
@@ -1382,13 +1382,13 @@ impl Store {
                 stories: data.scan_prefix(STORY).count() as u64,
                 items: data.scan_prefix(ITEM).count() as u64,
             };
-            let mut held = crate::util::sync::lock(&self.counts);
+            let _writing = crate::util::sync::lock(&self.writing);
             let mut b = sled::Batch::default();
             b.insert(COUNTS_KEY, &counts.to_bytes());
             let generation = self.next_generation(&mut b);
             data.apply_batch(b)?;
-            *held = counts;
-            self.set_generation(Some(generation));
+            *crate::util::sync::lock(&self.counts) = counts;
+            self.set_generation(generation);
             Ok(())
         })
     }
