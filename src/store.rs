@@ -1075,11 +1075,10 @@ impl Store {
     /// beside sled's files (see `claimed`).
     fn write_claim(&self, c: Counts) {
         let file = self.path.join(CLAIM_FILE);
-        let tmp = file.with_extension("new");
-        let written =
-            std::fs::write(&tmp, format!("{} {}\n", c.stories, c.items)).and_then(|_| std::fs::rename(&tmp, &file));
-        if let Err(e) = written {
-            tracing::debug!("cannot write {}: {e}", file.display());
+        let text = format!("{} {}\n", c.stories, c.items);
+        if let Err(e) = crate::util::atomic::write_bytes(&file, text.as_bytes(), |p, e| format!("{}: {e}", p.display()))
+        {
+            tracing::debug!("cannot write {e}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! Writing a file whole or not at all.
 //!
-//! Owns the one write-then-rename that the config edits (`import-opml`, `discover --append`), `export` and the
-//! store backups share: the content goes to a temporary file beside the target, is synced, and only then renamed
-//! over it, so a reader or a crash sees the old file or the new one, never half of one. Depends on nothing of the
-//! crate; it must never decide what is written or how a failure is worded.
+//! Owns the one write-then-rename that the config edits (`import-opml`, `discover --append`), `export`, the store's
+//! counts file, the kept documents and the store backups share: the content goes to a temporary file beside the
+//! target, is synced, and only then renamed over it, so a reader or a crash sees the old file or the new one, never
+//! half of one. Depends on nothing of the crate; it must never decide what is written or how a failure is worded.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
