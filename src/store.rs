@@ -1808,6 +1808,16 @@ mod tests {
         assert_eq!(l.too_large.len(), 1, "and its size is known");
     }
 
+    /// What `f` returns, run on another thread: a call that waits on itself
+    /// fails the test instead of hanging it.
+    fn returns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the call returned")
+    }
+
     #[test]
     fn a_lookup_that_meets_a_failed_handle_reopens_the_store_without_waiting_on_itself() {
         let dir = tempfile::tempdir().unwrap();
@@ -1821,13 +1831,9 @@ mod tests {
         // As after a write that failed: the next call into sled reopens the store,
         // here from within a lookup's read of a bucket it does not hold yet.
         store.failed.store(true, Ordering::Release);
-        let (tx, rx) = std::sync::mpsc::channel();
         let s = store.clone();
-        std::thread::spawn(move || {
-            let later = when + chrono::Duration::days(30);
-            let _ = tx.send(s.keyed(b"Tx", later, later).map(|v| v.len()));
-        });
-        let r = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the lookup returned");
+        let later = when + chrono::Duration::days(30);
+        let r = returns(move || s.keyed(b"Tx", later, later).map(|v| v.len()));
         assert_eq!(r.unwrap(), 0);
         // The reopen made what was held stale: it is read again, and still found.
         assert_eq!(store.keyed(b"Tx", when, when).unwrap(), [id(1)]);
@@ -1846,14 +1852,10 @@ mod tests {
         // As after a write that failed: the next call into sled reopens the store,
         // here from within a commit (a poll's health, as after a 304).
         store.failed.store(true, Ordering::Release);
-        let (tx, rx) = std::sync::mpsc::channel();
         let s = store.clone();
-        std::thread::spawn(move || {
-            let mut b = Batch::default();
-            b.put_health("s", SourceHealth { items_total: 1, ..Default::default() });
-            let _ = tx.send(s.commit(&b));
-        });
-        rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the commit returned").unwrap();
+        let mut b = Batch::default();
+        b.put_health("s", SourceHealth { items_total: 1, ..Default::default() });
+        returns(move || s.commit(&b)).unwrap();
         assert_eq!(store.health("s").unwrap().unwrap().items_total, 1);
         assert_eq!(store.story_count(), 1);
         assert!(store.generation() >= generation, "the generation never goes back");
