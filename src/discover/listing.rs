@@ -535,15 +535,9 @@ fn link_selector(
     if let Some(lead) = leads.first() {
         // Each side qualified, so that neither takes the other's links (a bare `a`
         // would take the lead's picture link first).
-        let qualified = |c: &&String| c.contains([' ', '.', '#']) && !c.contains(":nth-of-type");
-        let ours: Vec<String> = link_candidates.iter().filter(qualified).take(3).cloned().collect();
-        let theirs: Vec<String> =
-            css::relative_candidates(lead.anchor, lead.el).iter().filter(qualified).take(3).cloned().collect();
-        let unions: Vec<String> = ours
-            .iter()
-            .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
-            .collect();
-        link_candidates.extend(unions);
+        let qualified = |c: &str| c.contains([' ', '.', '#']) && !c.contains(":nth-of-type");
+        let theirs = css::relative_candidates(lead.anchor, lead.el);
+        link_candidates.extend(unions(&link_candidates, &theirs, qualified));
     }
     let link = pick(&link_candidates, all, |e, sel| {
         link_of(e.el, sel).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
@@ -652,13 +646,17 @@ fn field<'a>(
     }
     let own = css::compile(ours.first()?)?;
     let odd = with.iter().find(|e| !holds(e, e.el.select(&own).next()))?;
-    let qualified = |c: &&String| c.contains(['.', '#']) && !c.contains(":nth-of-type");
-    let theirs: Vec<String> = candidates(odd).iter().filter(qualified).take(3).cloned().collect();
-    ours.iter()
-        .filter(qualified)
-        .take(3)
-        .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
-        .find(|c| holds_all(c))
+    let qualified = |c: &str| c.contains(['.', '#']) && !c.contains(":nth-of-type");
+    let theirs = candidates(odd);
+    unions(&ours, &theirs, qualified).into_iter().find(|c| holds_all(c))
+}
+
+/// Two markups' selectors for one field as one (`a, b`): the first three of each
+/// side that `qualified` keeps, every pair of two different ones.
+fn unions(ours: &[String], theirs: &[String], qualified: impl Fn(&str) -> bool) -> Vec<String> {
+    let firsts = |side: &[String]| side.iter().filter(|c| qualified(c)).take(3).cloned().collect::<Vec<String>>();
+    let theirs = firsts(theirs);
+    firsts(ours).iter().flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}"))).collect()
 }
 
 /// The item selector of last resort, for a block nothing names (an old portal's
