@@ -20,7 +20,7 @@ use url::Url;
 
 use super::css::{self, contains, short_text};
 use crate::config::HtmlSelectors;
-use crate::parse::html::{element_text, link_of, listing_of, title_text};
+use crate::parse::html::{element_text, link_of, listing_of, title_text, LINK};
 
 /// Fewer entries than this is not a listing.
 pub const MIN_ENTRIES: usize = 3;
@@ -172,12 +172,10 @@ fn entry<'a>(el: ElementRef<'a>, page: &Url, tz: FixedOffset) -> Option<Entry<'a
     if el.descendants().nth(MAX_ENTRY_NODES).is_some() {
         return None;
     }
-    static A: std::sync::LazyLock<Selector> =
-        std::sync::LazyLock::new(|| Selector::parse("a[href]").expect("a valid selector"));
     let mut hrefs = HashSet::new();
     let mut best: Option<((bool, usize), ElementRef<'a>, Url, String)> = None;
     // A card wrapped whole in its link is its own link.
-    for a in std::iter::once(el).filter(|e| A.matches(e)).chain(el.select(&A)) {
+    for a in std::iter::once(el).filter(|e| LINK.matches(e)).chain(el.select(&LINK)) {
         let Some(url) = site_link(a.attr("href").unwrap_or_default(), page) else { continue };
         hrefs.insert(url.to_string());
         let text = title_text(a);

@@ -53,7 +53,7 @@ const BOILERPLATE: &str = "script, style, noscript, form, nav, .news-tools, .too
 static FURNITURE: LazyLock<Selector> = LazyLock::new(|| fixed(BOILERPLATE));
 static PAGE_TITLE: LazyLock<Selector> = LazyLock::new(|| fixed("title"));
 static CANONICAL: LazyLock<Selector> = LazyLock::new(|| fixed("link[rel=canonical]"));
-static LINK: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
+pub(crate) static LINK: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
 static BASE: LazyLock<Selector> = LazyLock::new(|| fixed("base[href]"));
 
 fn fixed(css: &str) -> Selector {
