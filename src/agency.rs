@@ -22,7 +22,7 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::model::{Evidence, Item, SourceHealth, MAX_NEW_AGENCIES};
-use crate::util::slug::slug;
+use crate::util::slug::{fold_char, slug};
 
 /// A publishing body.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -1040,22 +1040,6 @@ fn letters_of(word: &str) -> impl Iterator<Item = char> + '_ {
 /// The last tone mark of a word, which `marks` puts last.
 fn tone_of(word: &str) -> Option<char> {
     word.nfd().filter(|c| crate::util::text::TONES.contains(c)).last()
-}
-
-/// Appends `c` folded; false when it separates words.
-fn fold_char(c: char, out: &mut String) -> bool {
-    match c {
-        'đ' | 'Đ' => out.push('d'),
-        c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_lowercase()),
-        c if c.is_ascii() => return false,
-        c if crate::util::text::is_combining_mark(c) => {}
-        c => {
-            let before = out.len();
-            out.extend(std::iter::once(c).nfd().filter(char::is_ascii_alphanumeric).map(|d| d.to_ascii_lowercase()));
-            return out.len() > before;
-        }
-    }
-    true
 }
 
 /// A name's key as written: its folded words run together, without `và`.

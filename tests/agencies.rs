@@ -6,7 +6,7 @@
 //! family writes it (Party sites on `*.dcs.vn`, province portals on `*.gov.vn`, the
 //! provincial newspapers), with invented people.
 
-use std::process::Command;
+mod common;
 
 use chrono::{DateTime, Utc};
 use loa::config::Config;
@@ -604,7 +604,7 @@ fn check_says_what_each_declared_agency_merged_with() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("loa.toml");
     std::fs::write(&path, VINH_LONG).unwrap();
-    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_loa")).args(args).arg("-c").arg(&path).output().unwrap();
+    let run = |args: &[&str]| common::loa(args, &path);
     let quiet = run(&["check"]);
     assert_eq!(quiet.status.code(), Some(0));
     assert!(quiet.stderr.is_empty(), "no warning: {}", String::from_utf8_lossy(&quiet.stderr));

@@ -4,6 +4,8 @@
 //! portal the block printed is used as is by a poll, which must read every entry
 //! with its title, link and date, and the article without the page's navigation.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -70,7 +72,7 @@ impl Portal {
 }
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
+    String::from_utf8(common::read_fixture(name)).unwrap()
 }
 
 async fn answer(State(portal): State<Portal>, req: Request) -> Response {

@@ -36,7 +36,6 @@ impl std::fmt::Display for Origin {
 /// hosts, which are never read.
 pub fn linked(doc: &Html, page: &Url) -> (Vec<(Url, Origin)>, Vec<Url>) {
     let alternate = Selector::parse("link[rel~=alternate][href]").expect("a valid selector");
-    let anchors = Selector::parse("a[href]").expect("a valid selector");
     let mut out: Vec<(Url, Origin)> = Vec::new();
     let mut elsewhere = Vec::new();
     for l in doc.select(&alternate) {
@@ -53,7 +52,7 @@ pub fn linked(doc: &Html, page: &Url) -> (Vec<(Url, Origin)>, Vec<Url>) {
         }
     }
     let mut taken = 0;
-    for a in doc.select(&anchors) {
+    for a in doc.select(&crate::parse::html::LINK) {
         if taken == MAX_ANCHORS {
             break;
         }

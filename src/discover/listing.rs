@@ -20,7 +20,7 @@ use url::Url;
 
 use super::css::{self, contains, short_text};
 use crate::config::HtmlSelectors;
-use crate::parse::html::{element_text, link_of, listing_of, title_text};
+use crate::parse::html::{element_text, link_of, listing_of, title_text, LINK};
 
 /// Fewer entries than this is not a listing.
 pub const MIN_ENTRIES: usize = 3;
@@ -172,12 +172,10 @@ fn entry<'a>(el: ElementRef<'a>, page: &Url, tz: FixedOffset) -> Option<Entry<'a
     if el.descendants().nth(MAX_ENTRY_NODES).is_some() {
         return None;
     }
-    static A: std::sync::LazyLock<Selector> =
-        std::sync::LazyLock::new(|| Selector::parse("a[href]").expect("a valid selector"));
     let mut hrefs = HashSet::new();
     let mut best: Option<((bool, usize), ElementRef<'a>, Url, String)> = None;
     // A card wrapped whole in its link is its own link.
-    for a in std::iter::once(el).filter(|e| A.matches(e)).chain(el.select(&A)) {
+    for a in std::iter::once(el).filter(|e| LINK.matches(e)).chain(el.select(&LINK)) {
         let Some(url) = site_link(a.attr("href").unwrap_or_default(), page) else { continue };
         hrefs.insert(url.to_string());
         let text = title_text(a);
@@ -535,15 +533,9 @@ fn link_selector(
     if let Some(lead) = leads.first() {
         // Each side qualified, so that neither takes the other's links (a bare `a`
         // would take the lead's picture link first).
-        let qualified = |c: &&String| c.contains([' ', '.', '#']) && !c.contains(":nth-of-type");
-        let ours: Vec<String> = link_candidates.iter().filter(qualified).take(3).cloned().collect();
-        let theirs: Vec<String> =
-            css::relative_candidates(lead.anchor, lead.el).iter().filter(qualified).take(3).cloned().collect();
-        let unions: Vec<String> = ours
-            .iter()
-            .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
-            .collect();
-        link_candidates.extend(unions);
+        let qualified = |c: &str| c.contains([' ', '.', '#']) && !c.contains(":nth-of-type");
+        let theirs = css::relative_candidates(lead.anchor, lead.el);
+        link_candidates.extend(unions(&link_candidates, &theirs, qualified));
     }
     let link = pick(&link_candidates, all, |e, sel| {
         link_of(e.el, sel).and_then(|h| site_link(h, page)).as_ref() == Some(&e.href)
@@ -652,13 +644,17 @@ fn field<'a>(
     }
     let own = css::compile(ours.first()?)?;
     let odd = with.iter().find(|e| !holds(e, e.el.select(&own).next()))?;
-    let qualified = |c: &&String| c.contains(['.', '#']) && !c.contains(":nth-of-type");
-    let theirs: Vec<String> = candidates(odd).iter().filter(qualified).take(3).cloned().collect();
-    ours.iter()
-        .filter(qualified)
-        .take(3)
-        .flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}")))
-        .find(|c| holds_all(c))
+    let qualified = |c: &str| c.contains(['.', '#']) && !c.contains(":nth-of-type");
+    let theirs = candidates(odd);
+    unions(&ours, &theirs, qualified).into_iter().find(|c| holds_all(c))
+}
+
+/// Two markups' selectors for one field as one (`a, b`): the first three of each
+/// side that `qualified` keeps, every pair of two different ones.
+fn unions(ours: &[String], theirs: &[String], qualified: impl Fn(&str) -> bool) -> Vec<String> {
+    let firsts = |side: &[String]| side.iter().filter(|c| qualified(c)).take(3).cloned().collect::<Vec<String>>();
+    let theirs = firsts(theirs);
+    firsts(ours).iter().flat_map(|a| theirs.iter().filter(move |b| *b != a).map(move |b| format!("{a}, {b}"))).collect()
 }
 
 /// The item selector of last resort, for a block nothing names (an old portal's

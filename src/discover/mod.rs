@@ -733,7 +733,7 @@ impl Reader {
             fetcher: Fetcher::new(&config.poll).map_err(|e| e.to_string())?,
             start: url.clone(),
             reach: None,
-            host: url.host_str().unwrap_or_default().to_ascii_lowercase(),
+            host: url.host_str().unwrap_or_default().to_string(),
             spacing: config.poll.host_spacing,
             last: None,
             requests: 0,
@@ -741,7 +741,9 @@ impl Reader {
     }
 
     async fn get(&mut self, url: &Url) -> Result<Box<Response>, String> {
-        if url.host_str().map(str::to_ascii_lowercase).as_deref() != Some(self.host.as_str()) {
+        // One site as `listing::site_link` and the fetcher's reach judge it: `www.`
+        // or not, so the links discovery finds are the links it may read.
+        if !url.host_str().is_some_and(|h| crate::fetch::same_site(h, &self.host)) {
             return Err(format!("{url} is on another host: not read"));
         }
         if self.requests >= MAX_REQUESTS {
@@ -759,9 +761,7 @@ impl Reader {
         self.reach = Some(reach);
         self.last = Some(Instant::now());
         match result {
-            Ok(Fetched::Body(resp))
-                if resp.url.host_str().map(str::to_ascii_lowercase).as_deref() == Some(&self.host) =>
-            {
+            Ok(Fetched::Body(resp)) if resp.url.host_str().is_some_and(|h| crate::fetch::same_site(h, &self.host)) => {
                 Ok(resp)
             }
             Ok(Fetched::Body(resp)) => Err(format!("redirected to another host ({}): not read", resp.url)),

@@ -23,10 +23,9 @@ pub fn absolute(link: &str, base: &Url) -> Option<Url> {
 /// else the page's address. A base elsewhere (`http://localhost/` left by a
 /// deployment) is ignored.
 pub fn document_base(base_href: Option<&str>, page: &Url) -> Url {
-    let bare = |u: &Url| u.host_str().map(|h| h.to_ascii_lowercase().trim_start_matches("www.").to_string());
     base_href
         .and_then(|b| absolute(b, page))
-        .filter(|b| bare(b).is_some() && bare(b) == bare(page))
+        .filter(|b| b.host_str().zip(page.host_str()).is_some_and(|(b, p)| crate::fetch::same_site(b, p)))
         .unwrap_or_else(|| page.clone())
 }
 

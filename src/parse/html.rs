@@ -53,7 +53,7 @@ const BOILERPLATE: &str = "script, style, noscript, form, nav, .news-tools, .too
 static FURNITURE: LazyLock<Selector> = LazyLock::new(|| fixed(BOILERPLATE));
 static PAGE_TITLE: LazyLock<Selector> = LazyLock::new(|| fixed("title"));
 static CANONICAL: LazyLock<Selector> = LazyLock::new(|| fixed("link[rel=canonical]"));
-static LINK: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
+pub(crate) static LINK: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
 static BASE: LazyLock<Selector> = LazyLock::new(|| fixed("base[href]"));
 
 fn fixed(css: &str) -> Selector {
@@ -142,7 +142,6 @@ pub fn article_of(doc: &Html, sel: &ArticleSelectors) -> Result<Article, ParseEr
     })
 }
 
-/// Checks a selector; the config uses it to report a bad one with its line.
 /// Real pages nest their elements a few dozen deep; html5ever's tree builder costs
 /// a page its depth squared, so one nested deeper than this is refused unparsed.
 const MAX_PAGE_DEPTH: usize = 1024;
@@ -162,7 +161,6 @@ fn selector(css: &str) -> Result<Selector, ParseError> {
     Selector::parse(css).map_err(|e| ParseError::SelectorDrift(format!("invalid selector \"{css}\": {e}")))
 }
 
-/// The `href` of an element, or of the first link inside it.
 /// An entry's link: the first element matching `link` among the item and its
 /// descendants (an item that is itself the link, as a card wrapped in `<a>`,
 /// counts), its `href` or that of the first link inside it.
@@ -170,6 +168,7 @@ pub(crate) fn link_of<'a>(item: ElementRef<'a>, link: &Selector) -> Option<&'a s
     std::iter::once(item).filter(|i| link.matches(i)).chain(item.select(link)).find_map(href_of)
 }
 
+/// The `href` of an element, or of the first link inside it.
 pub(crate) fn href_of(el: ElementRef<'_>) -> Option<&str> {
     if let Some(h) = el.attr("href") {
         return Some(h);

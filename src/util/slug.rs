@@ -14,25 +14,43 @@ use super::text::is_combining_mark;
 /// ```
 pub fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut pending_dash = false;
-    for c in text.nfd() {
-        let c = match c {
-            'đ' | 'Đ' => 'd',
-            c if is_combining_mark(c) => continue,
-            c => c,
-        };
-        if c.is_ascii_alphanumeric() {
-            if pending_dash && !out.is_empty() {
-                out.push('-');
-            }
-            pending_dash = false;
-            out.push(c.to_ascii_lowercase());
-        } else {
-            // Punctuation, spaces and letters outside ASCII all separate words.
-            pending_dash = true;
+    let mut word = String::new();
+    for c in text.chars() {
+        if !fold_char(c, &mut word) {
+            push_word(&mut out, &mut word);
         }
     }
+    push_word(&mut out, &mut word);
     out
+}
+
+/// Appends a finished word to a slug, after a dash unless it is the first.
+fn push_word(out: &mut String, word: &mut String) {
+    if !word.is_empty() {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(word);
+        word.clear();
+    }
+}
+
+/// Appends `c` folded as `slug` folds it (tones stripped, `đ→d`, lower case);
+/// false when it separates words: punctuation, spaces and letters outside ASCII.
+/// Combining marks belong to their word and add nothing.
+pub(crate) fn fold_char(c: char, out: &mut String) -> bool {
+    match c {
+        'đ' | 'Đ' => out.push('d'),
+        c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_lowercase()),
+        c if c.is_ascii() => return false,
+        c if is_combining_mark(c) => {}
+        c => {
+            let before = out.len();
+            out.extend(std::iter::once(c).nfd().filter(char::is_ascii_alphanumeric).map(|d| d.to_ascii_lowercase()));
+            return out.len() > before;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
