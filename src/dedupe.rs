@@ -491,7 +491,6 @@ fn strip_tags(html: &str) -> String {
     }
 }
 
-/// Jaccard similarity of two sorted sets.
 /// Marks a note in the compact format (32-bit word hashes), which then goes on
 /// with its `keyed` byte.
 const COMPACT_NOTE: [u8; 5] = [0xFF, 0xFF, 0xFF, 0xFF, 2];
@@ -505,6 +504,7 @@ fn short_set(hashes: impl Iterator<Item = u64>) -> Vec<u32> {
     v
 }
 
+/// Jaccard similarity of two sorted sets.
 fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     let common = intersection(a, b);
     let union = a.len() + b.len() - common;
