@@ -56,19 +56,13 @@ pub fn export(config: &Config, store: &Store, out: &Path, max_pages: usize) -> R
             }
         }
     }
-    let limit = publisher.settings().limit;
     let mut stories = BTreeSet::new();
     for (scope, _, _) in publisher.scopes() {
         let mut before: Option<Cursor> = None;
         for page in 0..max_pages.max(1) {
-            let doc = match &before {
-                None => publisher.first_page(&scope),
-                Some(c) => publisher.older_page(store, &scope, c)?,
-            };
-            let Some(doc) = doc else { break };
+            let Some((doc, listed)) = publisher.stream_listing(store, &scope, before.as_ref())? else { break };
             write_page(&mut write, &page::stream_path(&scope, before.as_ref()), &doc)?;
-            let (listed, _) = store.page(&scope, before.as_ref(), limit)?;
-            stories.extend(listed.into_iter().map(|s| s.id));
+            stories.extend(listed);
             match &doc.next {
                 Some(c) if page + 1 < max_pages => before = Some(c.clone()),
                 _ => break,

@@ -792,10 +792,37 @@ impl Publisher {
             return Ok(None);
         }
         self.cached(Key::Page(scope.clone(), before.clone()), |_| {
-            let (stories, next) = store.page(scope, Some(before), self.settings.limit)?;
-            let stories: Vec<&Story> = stories.iter().collect();
-            Ok(Some(self.render_stream(scope, &stories, Some(before), next.as_ref())))
+            Ok(Some(self.read_stream(store, scope, Some(before))?.0))
         })
+    }
+
+    /// A stream page (the first from `None`) with the ids of the stories it lists,
+    /// rendered now and not kept: `loa export` writes each page, then the page of
+    /// each story on it, from one read. `None` for a scope with no stories.
+    pub fn stream_listing(
+        &self,
+        store: &Store,
+        scope: &Scope,
+        before: Option<&Cursor>,
+    ) -> Result<Option<(Document, Vec<StoryId>)>, StoreError> {
+        if self.first_page(scope).is_none() {
+            return Ok(None);
+        }
+        let (doc, stories) = self.read_stream(store, scope, before)?;
+        Ok(Some((doc, stories.into_iter().map(|s| s.id).collect())))
+    }
+
+    /// Reads a page of a scope's stories from `before` and renders it for people.
+    fn read_stream(
+        &self,
+        store: &Store,
+        scope: &Scope,
+        before: Option<&Cursor>,
+    ) -> Result<(Document, Vec<Story>), StoreError> {
+        let (stories, next) = store.page(scope, before, self.settings.limit)?;
+        let listed: Vec<&Story> = stories.iter().collect();
+        let doc = self.render_stream(scope, &listed, before, next.as_ref());
+        Ok((doc, stories))
     }
 
     /// A story's page, rendered on first request and kept until the next change;
