@@ -390,7 +390,7 @@ async fn feeds_opml(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn sources_opml(State(state): State<Arc<AppState>>) -> Response {
-    let body = crate::publish::opml::sources(&state.config(), state.publisher.settings());
+    let body = state.publisher.sources_opml(&state.config());
     ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], body).into_response()
 }
 

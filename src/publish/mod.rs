@@ -389,6 +389,8 @@ pub struct Publisher {
     agencies_page: RwLock<Option<Arc<Document>>>,
     /// `/feeds.opml`, rendered with the agencies page: it lists the same scopes.
     feeds_opml: RwLock<Bytes>,
+    /// `/sources.opml` and the config it lists, rendered once per config in force.
+    sources_opml: Mutex<Option<(std::sync::Weak<Config>, Bytes)>>,
     /// The pages' stylesheet and the page of unknown paths: they never change.
     style: Arc<Document>,
     not_found: Arc<Document>,
@@ -442,6 +444,7 @@ impl Publisher {
             pages: RwLock::new(HashMap::new()),
             agencies_page: RwLock::new(None),
             feeds_opml: RwLock::default(),
+            sources_opml: Mutex::default(),
             style,
             not_found,
             settings,
@@ -868,6 +871,21 @@ impl Publisher {
     /// `/feeds.opml` as rendered after the last change.
     pub fn feeds_opml(&self) -> Bytes {
         crate::util::sync::read(&self.feeds_opml).clone()
+    }
+
+    /// `/sources.opml` of `config`: rendered on the first request after it came into
+    /// force (at start, at a reload), then sent as it is.
+    pub fn sources_opml(&self, config: &Arc<Config>) -> Bytes {
+        let mut kept = crate::util::sync::lock(&self.sources_opml);
+        match &*kept {
+            // The weak reference keeps the allocation: another config never has its address.
+            Some((of, bytes)) if std::ptr::eq(of.as_ptr(), Arc::as_ptr(config)) => bytes.clone(),
+            _ => {
+                let bytes = Bytes::from(opml::sources(config, &self.settings));
+                *kept = Some((Arc::downgrade(config), bytes.clone()));
+                bytes
+            }
+        }
     }
 
     /// The pages' stylesheet.
