@@ -516,10 +516,8 @@ impl Publisher {
         let _serial = crate::util::sync::lock(&self.render_lock);
         *crate::util::sync::write(&self.docs) = published.feeds.into_iter().collect();
         *crate::util::sync::write(&self.pages) = published.pages.into_iter().collect();
-        *crate::util::sync::write(&self.agencies_page) = published.agencies;
-        *crate::util::sync::write(&self.feeds_opml) = published.opml;
         crate::util::sync::write(&self.learned).extend(published.learned);
-        crate::util::sync::lock(&self.queries).invalidate();
+        self.installed();
         crate::util::sync::lock(&self.saved).tag = Some(tag);
         tracing::info!(
             "installed the published documents kept at {} (the store is as they were rendered from)",
@@ -580,8 +578,6 @@ impl Publisher {
         let published = saved::Published {
             feeds: crate::util::sync::read(&self.docs).iter().map(|(k, d)| (k.clone(), d.clone())).collect(),
             pages: crate::util::sync::read(&self.pages).iter().map(|(s, d)| (s.clone(), d.clone())).collect(),
-            agencies: self.agencies_page(),
-            opml: self.feeds_opml(),
             learned: crate::util::sync::read(&self.learned).iter().map(|(s, n)| (s.clone(), n.clone())).collect(),
         };
         let path = store.path().join(saved::FILE);
@@ -701,12 +697,17 @@ impl Publisher {
             }
         }
         drop(installed);
-        let agencies = self.render_agencies();
-        *crate::util::sync::write(&self.agencies_page) = Some(Arc::new(agencies));
-        *crate::util::sync::write(&self.feeds_opml) = opml::feeds(self).into();
-        crate::util::sync::lock(&self.queries).invalidate();
+        self.installed();
         self.save(store, generation);
         Ok(changed)
+    }
+
+    /// After first pages were installed: renders what lists their scopes (the
+    /// agencies page, `/feeds.opml`) and forgets the pages and queries of before.
+    fn installed(&self) {
+        *crate::util::sync::write(&self.agencies_page) = Some(Arc::new(self.render_agencies()));
+        *crate::util::sync::write(&self.feeds_opml) = opml::feeds(self).into();
+        crate::util::sync::lock(&self.queries).invalidate();
     }
 
     fn learn_names(&self, stories: &[Story]) {
