@@ -907,10 +907,7 @@ impl Publisher {
         this: Option<&Cursor>,
         next: Option<&Cursor>,
     ) -> Document {
-        let name = match scope {
-            Scope::All => self.settings.title.clone(),
-            Scope::Agency(slug) => self.agency_name(slug),
-        };
+        let name = self.scope_name(scope);
         let bytes = page::stream(&self.settings, &page::Stream { scope, name: &name, stories, this, next });
         let link =
             format!("<{}>; rel=\"alternate\"; type=\"application/atom+xml\"", self.settings.url(scope, FeedKind::Atom));
@@ -921,13 +918,7 @@ impl Publisher {
     /// Renders the page of every published scope.
     fn render_agencies(&self) -> Document {
         let scopes = self.scopes();
-        let names: Vec<String> = scopes
-            .iter()
-            .map(|(scope, _, _)| match scope {
-                Scope::All => self.settings.title.clone(),
-                Scope::Agency(slug) => self.agency_name(slug),
-            })
-            .collect();
+        let names: Vec<String> = scopes.iter().map(|(scope, _, _)| self.scope_name(scope)).collect();
         let listed: Vec<page::Listed<'_>> = scopes
             .iter()
             .zip(&names)
@@ -959,7 +950,15 @@ impl Publisher {
     pub fn title(&self, scope: &Scope) -> String {
         match scope {
             Scope::All => self.settings.title.clone(),
-            Scope::Agency(slug) => format!("{} — {}", self.agency_name(slug), self.settings.title),
+            Scope::Agency(_) => format!("{} — {}", self.scope_name(scope), self.settings.title),
+        }
+    }
+
+    /// A scope's name on its pages: the site's title, or the agency's name.
+    fn scope_name(&self, scope: &Scope) -> String {
+        match scope {
+            Scope::All => self.settings.title.clone(),
+            Scope::Agency(slug) => self.agency_name(slug),
         }
     }
 
