@@ -76,9 +76,7 @@ async fn site(publish: &str) -> Site {
 }
 
 async fn get(url: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
-    loa::fetch::install_crypto_provider();
-    let client = reqwest::Client::builder().no_gzip().no_brotli().no_deflate().build().unwrap();
-    let mut req = client.get(url);
+    let mut req = common::client().get(url);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
