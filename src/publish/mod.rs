@@ -131,7 +131,9 @@ impl DocHeaders {
         DocHeaders {
             etags: Representation::ALL
                 .map(|r| HeaderValue::from_str(&r.etag(digest)).expect("a hex ETag is a valid header")),
-            last_modified: last_modified.map(|lm| {
+            // An HTTP date says no time before 1970 (httpdate panics on one), and a
+            // feed may date its items so: such a document goes without Last-Modified.
+            last_modified: last_modified.filter(|lm| lm.timestamp() >= 0).map(|lm| {
                 HeaderValue::from_str(&httpdate::fmt_http_date(lm.into())).expect("an HTTP date is a valid header")
             }),
             link,

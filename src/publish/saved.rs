@@ -163,7 +163,7 @@ impl<W: Write> Checked<'_, W> {
             None => self.u8(0)?,
             Some(t) => {
                 self.u8(1)?;
-                self.u64(t.timestamp() as u64)?;
+                self.put(&t.timestamp().to_le_bytes())?;
                 self.u64(u64::from(t.timestamp_subsec_nanos()))?;
             }
         }
@@ -226,7 +226,7 @@ impl Reader {
         let last_modified = match self.u8()? {
             0 => None,
             1 => {
-                let secs = i64::try_from(self.u64()?).ok()?;
+                let secs = i64::from_le_bytes(self.take(8)?[..].try_into().ok()?);
                 // What an HTTP date can say (httpdate panics on anything after 9999).
                 if secs > LAST_HTTP_DATE {
                     return None;
@@ -359,6 +359,21 @@ mod tests {
         }
         std::fs::write(&path, &kept).unwrap();
         assert!(read(&path).is_ok());
+    }
+
+    #[test]
+    fn a_document_dated_before_1970_has_no_last_modified_and_reads_back_as_written() {
+        let when = DateTime::<Utc>::from_timestamp(-315_619_200, 0).unwrap();
+        let old = Arc::new(Document::new(Format::Html, b"<html>1960</html>".to_vec(), Some(when), 1, None, ""));
+        assert!(old.headers.last_modified.is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let mut p = published();
+        p.pages.push((Scope::Agency("luu-tru".into()), old));
+        write(&path, &TAG, &p).unwrap();
+        let (_, read) = read(&path).unwrap();
+        assert_eq!(read.pages[2].1.last_modified, Some(when));
+        assert!(read.pages[2].1.headers.last_modified.is_none());
     }
 
     #[test]
