@@ -415,6 +415,15 @@ pub struct Publisher {
     fingerprint: [u8; 32],
 }
 
+/// One page of a scope in every form (see [`Publisher::listing`]).
+pub struct Listing {
+    pub feeds: [(FeedKind, Document); 3],
+    /// The stream page for people.
+    pub page: Document,
+    /// The stories listed, newest first.
+    pub stories: Vec<StoryId>,
+}
+
 /// The documents kept beside the store.
 #[derive(Default)]
 struct Saved {
@@ -798,37 +807,30 @@ impl Publisher {
             return Ok(None);
         }
         self.cached(Key::Page(scope.clone(), before.clone()), |_| {
-            Ok(Some(self.read_stream(store, scope, Some(before))?.0))
+            let (stories, next) = store.page(scope, Some(before), self.settings.limit)?;
+            let stories: Vec<&Story> = stories.iter().collect();
+            Ok(Some(self.render_stream(scope, &stories, Some(before), next.as_ref())))
         })
     }
 
-    /// A stream page (the first from `None`) with the ids of the stories it lists,
-    /// rendered now and not kept: `loa export` writes each page, then the page of
-    /// each story on it, from one read. `None` for a scope with no stories.
-    pub fn stream_listing(
+    /// A scope's page from `before` (the first from `None`) in every form, from one
+    /// read of the store, rendered now and not kept: for `loa export`, which writes
+    /// them and then the page of each story listed. `None` for a scope with no stories.
+    pub fn listing(
         &self,
         store: &Store,
         scope: &Scope,
         before: Option<&Cursor>,
-    ) -> Result<Option<(Document, Vec<StoryId>)>, StoreError> {
+    ) -> Result<Option<Listing>, StoreError> {
         if self.first_page(scope).is_none() {
             return Ok(None);
         }
-        let (doc, stories) = self.read_stream(store, scope, before)?;
-        Ok(Some((doc, stories.into_iter().map(|s| s.id).collect())))
-    }
-
-    /// Reads a page of a scope's stories from `before` and renders it for people.
-    fn read_stream(
-        &self,
-        store: &Store,
-        scope: &Scope,
-        before: Option<&Cursor>,
-    ) -> Result<(Document, Vec<Story>), StoreError> {
         let (stories, next) = store.page(scope, before, self.settings.limit)?;
-        let listed: Vec<&Story> = stories.iter().collect();
-        let doc = self.render_stream(scope, &listed, before, next.as_ref());
-        Ok((doc, stories))
+        let entries = entries(store, stories)?;
+        let feeds = FeedKind::ALL.map(|kind| (kind, self.render(scope, kind, &entries, before, next.as_ref(), None)));
+        let listed: Vec<&Story> = entries.iter().map(|e| &e.story).collect();
+        let page = self.render_stream(scope, &listed, before, next.as_ref());
+        Ok(Some(Listing { feeds, page, stories: entries.into_iter().map(|e| e.story.id).collect() }))
     }
 
     /// A story's page, rendered on first request and kept until the next change;
