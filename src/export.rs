@@ -11,8 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::model::FeedKind;
-use crate::publish::{opml, page, Coding, Document, Publisher, Query, Settings, STYLESHEET};
+use crate::publish::{opml, page, Coding, Document, Publisher, Settings, STYLESHEET};
 use crate::store::{Cursor, Store};
 
 /// What an export wrote.
@@ -38,39 +37,23 @@ pub fn export(config: &Config, store: &Store, out: &Path, max_pages: usize) -> R
     publisher.render_all(store)?;
     let mut summary = Summary::default();
     let mut write = |rel: &str, bytes: &[u8]| write_atomic(out, rel, bytes, &mut summary);
-    for (scope, _, _) in publisher.scopes() {
-        for kind in FeedKind::ALL {
-            let mut query = Query::default();
-            for page in 0..max_pages.max(1) {
-                let Some(doc) = publisher.query(store, &scope, kind, &query)? else { break };
-                let path = match &query.before {
-                    None => Settings::path(&scope, kind),
-                    Some(c) => Settings::page_path(&scope, kind, c),
-                };
-                write_page(&mut write, &path, &doc)?;
-                // The next page is the one this page links to.
-                match &doc.next {
-                    Some(c) if page + 1 < max_pages => query = Query::new(Some(c.clone()), None, None),
-                    _ => break,
-                }
-            }
-        }
-    }
-    let limit = publisher.settings().limit;
     let mut stories = BTreeSet::new();
     for (scope, _, _) in publisher.scopes() {
         let mut before: Option<Cursor> = None;
         for page in 0..max_pages.max(1) {
-            let doc = match &before {
-                None => publisher.first_page(&scope),
-                Some(c) => publisher.older_page(store, &scope, c)?,
-            };
-            let Some(doc) = doc else { break };
-            write_page(&mut write, &page::stream_path(&scope, before.as_ref()), &doc)?;
-            let (listed, _) = store.page(&scope, before.as_ref(), limit)?;
-            stories.extend(listed.into_iter().map(|s| s.id));
-            match &doc.next {
-                Some(c) if page + 1 < max_pages => before = Some(c.clone()),
+            let Some(listing) = publisher.listing(store, &scope, before.as_ref())? else { break };
+            for (kind, doc) in &listing.feeds {
+                let path = match &before {
+                    None => Settings::path(&scope, *kind),
+                    Some(c) => Settings::page_path(&scope, *kind, c),
+                };
+                write_page(&mut write, &path, doc)?;
+            }
+            write_page(&mut write, &page::stream_path(&scope, before.as_ref()), &listing.page)?;
+            stories.extend(listing.stories);
+            // The next page is the one this page links to.
+            match listing.page.next {
+                Some(c) if page + 1 < max_pages => before = Some(c),
                 _ => break,
             }
         }

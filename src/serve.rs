@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, SourceKind};
 use crate::model::{FeedKind, SourceHealth, StoryId};
 use crate::publish::{Coding, Document, Format, Publisher, Query, Representation, Settings};
-use crate::store::{Cursor, Scope, Store};
+use crate::store::{Cursor, Scope, Store, StoreError};
 
 /// What the handlers share.
 pub struct AppState {
@@ -191,13 +191,10 @@ async fn page(
 ) -> Response {
     let doc = match before {
         None => state.publisher.first_page(&scope),
-        Some(c) => {
-            let st = state.clone();
-            match tokio::task::spawn_blocking(move || st.publisher.older_page(&st.store, &scope, &c)).await {
-                Ok(Ok(doc)) => doc,
-                _ => return unavailable(),
-            }
-        }
+        Some(c) => match off_workers(&state, move |p, store| p.older_page(store, &scope, &c)).await {
+            Ok(doc) => doc,
+            Err(unavailable) => return unavailable,
+        },
     };
     match doc {
         Some(doc) => conditional(&doc, &headers, state.publisher.settings()),
@@ -217,11 +214,10 @@ async fn story(State(state): State<Arc<AppState>>, Path(id): Path<String>, heade
     if id.len() != StoryId::LEN || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return page_not_found(&state);
     }
-    let st = state.clone();
-    match tokio::task::spawn_blocking(move || st.publisher.story_page(&st.store, &StoryId(id))).await {
-        Ok(Ok(Some(doc))) => conditional(&doc, &headers, state.publisher.settings()),
-        Ok(Ok(None)) => page_not_found(&state),
-        _ => unavailable(),
+    match off_workers(&state, move |p, store| p.story_page(store, &StoryId(id))).await {
+        Ok(Some(doc)) => conditional(&doc, &headers, state.publisher.settings()),
+        Ok(None) => page_not_found(&state),
+        Err(unavailable) => unavailable,
     }
 }
 
@@ -234,11 +230,10 @@ async fn search(State(state): State<Arc<AppState>>, headers: HeaderMap, RawQuery
             _ => {}
         }
     }
-    let st = state.clone();
-    match tokio::task::spawn_blocking(move || st.publisher.search_page(&st.store, &q)).await {
-        Ok(Ok(Some(doc))) => conditional(&doc, &headers, state.publisher.settings()),
-        Ok(Ok(None)) => page_not_found(&state),
-        _ => unavailable(),
+    match off_workers(&state, move |p, store| p.search_page(store, &q)).await {
+        Ok(Some(doc)) => conditional(&doc, &headers, state.publisher.settings()),
+        Ok(None) => page_not_found(&state),
+        Err(unavailable) => unavailable,
     }
 }
 
@@ -247,6 +242,19 @@ fn page_not_found(state: &AppState) -> Response {
     let doc = state.publisher.not_found_page();
     let ctype = HeaderValue::from_static(Format::Html.content_type());
     (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, ctype)], doc.body(Coding::Identity).clone()).into_response()
+}
+
+/// Runs a render that may read the store off the async workers; `Err` is the
+/// answer when the store cannot be read.
+async fn off_workers(
+    state: &Arc<AppState>,
+    render: impl FnOnce(&Publisher, &Store) -> Result<Option<Arc<Document>>, StoreError> + Send + 'static,
+) -> Result<Option<Arc<Document>>, Response> {
+    let st = state.clone();
+    match tokio::task::spawn_blocking(move || render(&st.publisher, &st.store)).await {
+        Ok(Ok(doc)) => Ok(doc),
+        _ => Err(unavailable()),
+    }
 }
 
 fn unavailable() -> Response {
@@ -281,12 +289,11 @@ async fn feed(
     let doc = if query.is_plain() {
         state.publisher.get(&scope, kind)
     } else {
-        // Older pages and searches are rendered once, off the async workers.
-        let st = state.clone();
+        // Older pages and searches are rendered once.
         let sc = scope.clone();
-        match tokio::task::spawn_blocking(move || st.publisher.query(&st.store, &sc, kind, &query)).await {
-            Ok(Ok(doc)) => doc,
-            _ => return unavailable(),
+        match off_workers(&state, move |p, store| p.query(store, &sc, kind, &query)).await {
+            Ok(doc) => doc,
+            Err(unavailable) => return unavailable,
         }
     };
     match doc {
@@ -390,7 +397,7 @@ async fn feeds_opml(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn sources_opml(State(state): State<Arc<AppState>>) -> Response {
-    let body = crate::publish::opml::sources(&state.config(), state.publisher.settings());
+    let body = state.publisher.sources_opml(&state.config());
     ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], body).into_response()
 }
 

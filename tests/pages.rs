@@ -76,9 +76,7 @@ async fn site(publish: &str) -> Site {
 }
 
 async fn get(url: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
-    loa::fetch::install_crypto_provider();
-    let client = reqwest::Client::builder().no_gzip().no_brotli().no_deflate().build().unwrap();
-    let mut req = client.get(url);
+    let mut req = common::client().get(url);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -472,6 +470,22 @@ async fn export_writes_the_pages_as_a_static_site_whose_links_resolve() {
         assert!(out.path().join(format!("{file}.gz")).is_file());
     }
     assert!(out.path().join("style.css").is_file() && out.path().join("404.html").is_file());
+    // And so are the older pages, of the feeds and of the streams.
+    let mut older = 0;
+    for dir in ["feed/page", "page"] {
+        for entry in std::fs::read_dir(out.path().join(dir)).unwrap() {
+            let file = entry.unwrap().path();
+            let name = file.file_name().unwrap().to_str().unwrap().to_string();
+            let (path, file) = match file.is_dir() {
+                true => (format!("/{dir}/{name}/"), file.join("index.html")),
+                false if !name.ends_with(".gz") => (format!("/{dir}/{name}"), file),
+                false => continue,
+            };
+            assert_eq!(std::fs::read(&file).unwrap(), get(&format!("{b}{path}"), &[]).await.2, "{path}");
+            older += 1;
+        }
+    }
+    assert!(older >= 4, "three feeds and a stream page at least: {older}");
     // Every link of every exported page to this site resolves to an exported file
     // (search excepted: it needs loa).
     let mut pages = 0;

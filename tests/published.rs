@@ -160,3 +160,21 @@ async fn an_undated_item_of_an_old_document_is_not_the_newest_entry() {
     let atom = feed_rs::parser::parse(body(&format!("{base}/feed.atom")).await.as_bytes()).unwrap();
     assert_eq!(atom.entries[0].links[0].href, "https://bao.example.vn/1");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sources_opml_is_rendered_once_per_config_and_follows_a_reload() {
+    let server = SourceServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = common::config_text(&server, &[("syt", "syt.rss", "so-y-te")], &dir.path().join("db"), "");
+    let config = Arc::new(loa::config::Config::parse(&text, "t.toml").unwrap());
+    let publisher = loa::publish::Publisher::new(loa::publish::Settings::from_config(&config), config.agencies.clone());
+    let first = publisher.sources_opml(&config);
+    // The same config: the bytes kept, not rendered again.
+    assert_eq!(publisher.sources_opml(&config).as_ptr(), first.as_ptr());
+    let added =
+        text + &format!("[[source]]\nid = \"tinhuy\"\nurl = \"{}\"\nagency = \"tinh-uy\"\n", server.url("tu.rss"));
+    let reloaded = Arc::new(loa::config::Config::parse(&added, "t.toml").unwrap());
+    let after = String::from_utf8(publisher.sources_opml(&reloaded).to_vec()).unwrap();
+    assert_eq!(loa::publish::opml::outlines(&after).len(), 2, "{after}");
+    assert!(after.contains(&server.url("tu.rss")));
+}

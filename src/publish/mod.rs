@@ -131,7 +131,9 @@ impl DocHeaders {
         DocHeaders {
             etags: Representation::ALL
                 .map(|r| HeaderValue::from_str(&r.etag(digest)).expect("a hex ETag is a valid header")),
-            last_modified: last_modified.map(|lm| {
+            // An HTTP date says no time before 1970 (httpdate panics on one), and a
+            // feed may date its items so: such a document goes without Last-Modified.
+            last_modified: last_modified.filter(|lm| lm.timestamp() >= 0).map(|lm| {
                 HeaderValue::from_str(&httpdate::fmt_http_date(lm.into())).expect("an HTTP date is a valid header")
             }),
             link,
@@ -389,6 +391,8 @@ pub struct Publisher {
     agencies_page: RwLock<Option<Arc<Document>>>,
     /// `/feeds.opml`, rendered with the agencies page: it lists the same scopes.
     feeds_opml: RwLock<Bytes>,
+    /// `/sources.opml` and the config it lists, rendered once per config in force.
+    sources_opml: Mutex<Option<(std::sync::Weak<Config>, Bytes)>>,
     /// The pages' stylesheet and the page of unknown paths: they never change.
     style: Arc<Document>,
     not_found: Arc<Document>,
@@ -409,6 +413,15 @@ pub struct Publisher {
     saved: Mutex<Saved>,
     /// What rendering depends on besides the stories: settings, registry, templates.
     fingerprint: [u8; 32],
+}
+
+/// One page of a scope in every form (see [`Publisher::listing`]).
+pub struct Listing {
+    pub feeds: [(FeedKind, Document); 3],
+    /// The stream page for people.
+    pub page: Document,
+    /// The stories listed, newest first.
+    pub stories: Vec<StoryId>,
 }
 
 /// The documents kept beside the store.
@@ -442,6 +455,7 @@ impl Publisher {
             pages: RwLock::new(HashMap::new()),
             agencies_page: RwLock::new(None),
             feeds_opml: RwLock::default(),
+            sources_opml: Mutex::default(),
             style,
             not_found,
             settings,
@@ -513,10 +527,8 @@ impl Publisher {
         let _serial = crate::util::sync::lock(&self.render_lock);
         *crate::util::sync::write(&self.docs) = published.feeds.into_iter().collect();
         *crate::util::sync::write(&self.pages) = published.pages.into_iter().collect();
-        *crate::util::sync::write(&self.agencies_page) = published.agencies;
-        *crate::util::sync::write(&self.feeds_opml) = published.opml;
         crate::util::sync::write(&self.learned).extend(published.learned);
-        crate::util::sync::lock(&self.queries).invalidate();
+        self.installed();
         crate::util::sync::lock(&self.saved).tag = Some(tag);
         tracing::info!(
             "installed the published documents kept at {} (the store is as they were rendered from)",
@@ -577,8 +589,6 @@ impl Publisher {
         let published = saved::Published {
             feeds: crate::util::sync::read(&self.docs).iter().map(|(k, d)| (k.clone(), d.clone())).collect(),
             pages: crate::util::sync::read(&self.pages).iter().map(|(s, d)| (s.clone(), d.clone())).collect(),
-            agencies: self.agencies_page(),
-            opml: self.feeds_opml(),
             learned: crate::util::sync::read(&self.learned).iter().map(|(s, n)| (s.clone(), n.clone())).collect(),
         };
         let path = store.path().join(saved::FILE);
@@ -698,12 +708,17 @@ impl Publisher {
             }
         }
         drop(installed);
-        let agencies = self.render_agencies();
-        *crate::util::sync::write(&self.agencies_page) = Some(Arc::new(agencies));
-        *crate::util::sync::write(&self.feeds_opml) = opml::feeds(self).into();
-        crate::util::sync::lock(&self.queries).invalidate();
+        self.installed();
         self.save(store, generation);
         Ok(changed)
+    }
+
+    /// After first pages were installed: renders what lists their scopes (the
+    /// agencies page, `/feeds.opml`) and forgets the pages and queries of before.
+    fn installed(&self) {
+        *crate::util::sync::write(&self.agencies_page) = Some(Arc::new(self.render_agencies()));
+        *crate::util::sync::write(&self.feeds_opml) = opml::feeds(self).into();
+        crate::util::sync::lock(&self.queries).invalidate();
     }
 
     fn learn_names(&self, stories: &[Story]) {
@@ -798,6 +813,26 @@ impl Publisher {
         })
     }
 
+    /// A scope's page from `before` (the first from `None`) in every form, from one
+    /// read of the store, rendered now and not kept: for `loa export`, which writes
+    /// them and then the page of each story listed. `None` for a scope with no stories.
+    pub fn listing(
+        &self,
+        store: &Store,
+        scope: &Scope,
+        before: Option<&Cursor>,
+    ) -> Result<Option<Listing>, StoreError> {
+        if self.first_page(scope).is_none() {
+            return Ok(None);
+        }
+        let (stories, next) = store.page(scope, before, self.settings.limit)?;
+        let entries = entries(store, stories)?;
+        let feeds = FeedKind::ALL.map(|kind| (kind, self.render(scope, kind, &entries, before, next.as_ref(), None)));
+        let listed: Vec<&Story> = entries.iter().map(|e| &e.story).collect();
+        let page = self.render_stream(scope, &listed, before, next.as_ref());
+        Ok(Some(Listing { feeds, page, stories: entries.into_iter().map(|e| e.story.id).collect() }))
+    }
+
     /// A story's page, rendered on first request and kept until the next change;
     /// `None` for a story the store does not hold. Blocking.
     pub fn story_page(&self, store: &Store, id: &StoryId) -> Result<Option<Arc<Document>>, StoreError> {
@@ -843,6 +878,21 @@ impl Publisher {
         crate::util::sync::read(&self.feeds_opml).clone()
     }
 
+    /// `/sources.opml` of `config`: rendered on the first request after it came into
+    /// force (at start, at a reload), then sent as it is.
+    pub fn sources_opml(&self, config: &Arc<Config>) -> Bytes {
+        let mut kept = crate::util::sync::lock(&self.sources_opml);
+        match &*kept {
+            // The weak reference keeps the allocation: another config never has its address.
+            Some((of, bytes)) if std::ptr::eq(of.as_ptr(), Arc::as_ptr(config)) => bytes.clone(),
+            _ => {
+                let bytes = Bytes::from(opml::sources(config, &self.settings));
+                *kept = Some((Arc::downgrade(config), bytes.clone()));
+                bytes
+            }
+        }
+    }
+
     /// The pages' stylesheet.
     pub fn style(&self) -> Arc<Document> {
         self.style.clone()
@@ -861,10 +911,7 @@ impl Publisher {
         this: Option<&Cursor>,
         next: Option<&Cursor>,
     ) -> Document {
-        let name = match scope {
-            Scope::All => self.settings.title.clone(),
-            Scope::Agency(slug) => self.agency_name(slug),
-        };
+        let name = self.scope_name(scope);
         let bytes = page::stream(&self.settings, &page::Stream { scope, name: &name, stories, this, next });
         let link =
             format!("<{}>; rel=\"alternate\"; type=\"application/atom+xml\"", self.settings.url(scope, FeedKind::Atom));
@@ -875,13 +922,7 @@ impl Publisher {
     /// Renders the page of every published scope.
     fn render_agencies(&self) -> Document {
         let scopes = self.scopes();
-        let names: Vec<String> = scopes
-            .iter()
-            .map(|(scope, _, _)| match scope {
-                Scope::All => self.settings.title.clone(),
-                Scope::Agency(slug) => self.agency_name(slug),
-            })
-            .collect();
+        let names: Vec<String> = scopes.iter().map(|(scope, _, _)| self.scope_name(scope)).collect();
         let listed: Vec<page::Listed<'_>> = scopes
             .iter()
             .zip(&names)
@@ -913,7 +954,15 @@ impl Publisher {
     pub fn title(&self, scope: &Scope) -> String {
         match scope {
             Scope::All => self.settings.title.clone(),
-            Scope::Agency(slug) => format!("{} — {}", self.agency_name(slug), self.settings.title),
+            Scope::Agency(_) => format!("{} — {}", self.scope_name(scope), self.settings.title),
+        }
+    }
+
+    /// A scope's name on its pages: the site's title, or the agency's name.
+    fn scope_name(&self, scope: &Scope) -> String {
+        match scope {
+            Scope::All => self.settings.title.clone(),
+            Scope::Agency(slug) => self.agency_name(slug),
         }
     }
 

@@ -455,12 +455,10 @@ fn subscribe(out: &mut String, s: &Settings, scope: &Scope, name: &str, lead: &s
     let _ = writeln!(out, " <a class=\"button\" href=\"{}\" type=\"text/x-opml\">OPML</a></p>", url(s, "/feeds.opml"));
 }
 
+/// The feed's media type, without the charset its responses name.
 fn media_type(kind: FeedKind) -> &'static str {
-    match kind {
-        FeedKind::Atom => "application/atom+xml",
-        FeedKind::Rss => "application/rss+xml",
-        FeedKind::Json => "application/feed+json",
-    }
+    let t = kind.content_type();
+    t.split(';').next().unwrap_or(t)
 }
 
 fn label(kind: FeedKind) -> &'static str {
@@ -481,7 +479,7 @@ fn content_lang(s: &Settings) -> &'static str {
 
 /// `<time>` with the instant in UTC and its local reading for people.
 fn time(s: &Settings, d: DateTime<Utc>) -> String {
-    format!("<time datetime=\"{}\">{}</time>", d.format("%Y-%m-%dT%H:%M:%SZ"), local_date(s, d))
+    format!("<time datetime=\"{}\">{}</time>", super::rfc3339(Some(d)), local_date(s, d))
 }
 
 /// A date as people of the province read it: `05/08/2022 09:30` in its time zone

@@ -4,8 +4,8 @@
 //!
 //! Owns the file's format: a magic and a version, the `Tag` that says what the
 //! documents were rendered from, length-prefixed records (every first page with
-//! its encodings and validators, the agencies page, `/feeds.opml`, the agency
-//! names learned from bylines), and a CRC-32 of all of it. Reading trusts nothing:
+//! its encodings and validators, the agency names learned from bylines; what lists
+//! the scopes is rendered again from these), and a CRC-32 of all of it. Reading trusts nothing:
 //! a damaged, truncated or foreign file is an error that says why, and the caller
 //! renders from the store as without the file. Read back, every document's bodies
 //! are slices of the one buffer the file was read into. It never reads the store
@@ -26,8 +26,8 @@ use crate::store::{Cursor, Scope};
 pub const FILE: &str = "loa-published";
 
 const MAGIC: &[u8; 8] = b"loa-pub\n";
-/// 1: the first layout.
-const VERSION: u32 = 1;
+/// 1: the first layout; 2: without the agencies page and `/feeds.opml`.
+const VERSION: u32 = 2;
 
 /// What the documents were rendered from: while the store is at this generation
 /// with these counts and the digest of settings, registry and templates is this
@@ -40,13 +40,12 @@ pub struct Tag {
     pub digest: [u8; 32],
 }
 
-/// Everything the publisher installs after a render of every scope.
+/// The first pages a render of every scope installs, and the names they were
+/// rendered with.
 #[derive(Default)]
 pub struct Published {
     pub feeds: Vec<((Scope, FeedKind), Arc<Document>)>,
     pub pages: Vec<(Scope, Arc<Document>)>,
-    pub agencies: Option<Arc<Document>>,
-    pub opml: Bytes,
     /// (slug, name) of bodies the registry does not know.
     pub learned: Vec<(String, String)>,
 }
@@ -56,9 +55,7 @@ const LAST_HTTP_DATE: i64 = 253_402_300_799;
 
 const FEED: u8 = 1;
 const PAGE: u8 = 2;
-const AGENCIES: u8 = 3;
-const OPML: u8 = 4;
-const LEARNED: u8 = 5;
+const LEARNED: u8 = 3;
 
 /// Writes `published` under `tag` to `path`, whole or not at all.
 pub fn write(path: &Path, tag: &Tag, published: &Published) -> std::io::Result<()> {
@@ -82,12 +79,6 @@ pub fn write(path: &Path, tag: &Tag, published: &Published) -> std::io::Result<(
                 w.scope(scope)?;
                 w.document(doc)?;
             }
-            if let Some(doc) = &published.agencies {
-                w.u8(AGENCIES)?;
-                w.document(doc)?;
-            }
-            w.u8(OPML)?;
-            w.bytes(&published.opml)?;
             for (slug, name) in &published.learned {
                 w.u8(LEARNED)?;
                 w.bytes(slug.as_bytes())?;
@@ -172,7 +163,7 @@ impl<W: Write> Checked<'_, W> {
             None => self.u8(0)?,
             Some(t) => {
                 self.u8(1)?;
-                self.u64(t.timestamp() as u64)?;
+                self.put(&t.timestamp().to_le_bytes())?;
                 self.u64(u64::from(t.timestamp_subsec_nanos()))?;
             }
         }
@@ -235,7 +226,7 @@ impl Reader {
         let last_modified = match self.u8()? {
             0 => None,
             1 => {
-                let secs = i64::try_from(self.u64()?).ok()?;
+                let secs = i64::from_le_bytes(self.take(8)?[..].try_into().ok()?);
                 // What an HTTP date can say (httpdate panics on anything after 9999).
                 if secs > LAST_HTTP_DATE {
                     return None;
@@ -261,7 +252,6 @@ impl Reader {
         let digest = self.take(32)?[..].try_into().ok()?;
         let tag = Tag { generation, stories, items, digest };
         let mut p = Published::default();
-        let mut opml = None;
         while self.at < self.data.len() {
             match self.u8()? {
                 FEED => {
@@ -274,18 +264,12 @@ impl Reader {
                     let scope = self.scope()?;
                     p.pages.push((scope, Arc::new(self.document()?)));
                 }
-                AGENCIES => p.agencies = Some(Arc::new(self.document()?)),
-                OPML => opml = Some(self.bytes()?),
                 LEARNED => p.learned.push((self.string()?, self.string()?)),
                 _ => return None,
             }
         }
-        // A render always leaves the merged feed and the OPML list.
-        if !p.feeds.iter().any(|((s, _), _)| *s == Scope::All) || p.agencies.is_none() {
-            return None;
-        }
-        p.opml = opml?;
-        Some((tag, p))
+        // A render always leaves the merged feed.
+        p.feeds.iter().any(|((s, _), _)| *s == Scope::All).then_some((tag, p))
     }
 }
 
@@ -305,9 +289,10 @@ mod tests {
                 ((Scope::All, FeedKind::Atom), doc(Format::Feed(FeedKind::Atom), "<feed/>", Some(cursor))),
                 ((Scope::Agency("so-y-te".into()), FeedKind::Json), doc(Format::Feed(FeedKind::Json), "{}", None)),
             ],
-            pages: vec![(Scope::All, doc(Format::Html, "<html>tin</html>", None))],
-            agencies: Some(doc(Format::Html, "<html>cơ quan</html>", None)),
-            opml: Bytes::from_static(b"<opml/>"),
+            pages: vec![
+                (Scope::All, doc(Format::Html, "<html>tin</html>", None)),
+                (Scope::Agency("so-y-te".into()), doc(Format::Html, "<html>cơ quan</html>", None)),
+            ],
             learned: vec![("ban-dan-van".into(), "Ban Dân vận".into())],
         }
     }
@@ -322,9 +307,8 @@ mod tests {
         write(&path, &TAG, &p).unwrap();
         let (tag, read) = read(&path).unwrap();
         assert_eq!(tag, TAG);
-        let all =
-            [(&p.feeds[0].1, &read.feeds[0].1), (&p.feeds[1].1, &read.feeds[1].1), (&p.pages[0].1, &read.pages[0].1)];
-        for (a, b) in all.into_iter().chain([(p.agencies.as_ref().unwrap(), read.agencies.as_ref().unwrap())]) {
+        let feeds = p.feeds.iter().zip(&read.feeds).map(|(a, b)| (&a.1, &b.1));
+        for (a, b) in feeds.chain(p.pages.iter().zip(&read.pages).map(|(a, b)| (&a.1, &b.1))) {
             assert_eq!((a.format, &a.bytes, &a.gzip, &a.brotli), (b.format, &b.bytes, &b.gzip, &b.brotli));
             assert_eq!(
                 (&a.digest, a.last_modified, a.entries, &a.next),
@@ -336,10 +320,14 @@ mod tests {
             read.feeds.iter().map(|f| &f.0).collect::<Vec<_>>(),
             p.feeds.iter().map(|f| &f.0).collect::<Vec<_>>()
         );
-        assert_eq!((read.opml, read.learned), (p.opml, p.learned));
+        assert_eq!(
+            read.pages.iter().map(|f| &f.0).collect::<Vec<_>>(),
+            p.pages.iter().map(|f| &f.0).collect::<Vec<_>>()
+        );
+        assert_eq!(read.learned, p.learned);
         // Every body is a slice of one buffer: the file's bytes are held once.
         let file = std::fs::metadata(&path).unwrap().len() as usize;
-        let (first, last) = (read.feeds[0].1.bytes.as_ptr() as usize, read.agencies.unwrap().brotli.as_ptr() as usize);
+        let (first, last) = (read.feeds[0].1.bytes.as_ptr() as usize, read.pages[1].1.brotli.as_ptr() as usize);
         assert!(last > first && last - first < file);
     }
 
@@ -371,6 +359,21 @@ mod tests {
         }
         std::fs::write(&path, &kept).unwrap();
         assert!(read(&path).is_ok());
+    }
+
+    #[test]
+    fn a_document_dated_before_1970_has_no_last_modified_and_reads_back_as_written() {
+        let when = DateTime::<Utc>::from_timestamp(-315_619_200, 0).unwrap();
+        let old = Arc::new(Document::new(Format::Html, b"<html>1960</html>".to_vec(), Some(when), 1, None, ""));
+        assert!(old.headers.last_modified.is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let mut p = published();
+        p.pages.push((Scope::Agency("luu-tru".into()), old));
+        write(&path, &TAG, &p).unwrap();
+        let (_, read) = read(&path).unwrap();
+        assert_eq!(read.pages[2].1.last_modified, Some(when));
+        assert!(read.pages[2].1.headers.last_modified.is_none());
     }
 
     #[test]
